@@ -1,0 +1,130 @@
+namespace Edgemanage.Contracts.Config;
+
+/// <summary>
+/// The whole configuration file, typed. Key names in comments are the YAML keys; every key the original
+/// edge_manage 2.2.0 reads keeps its name and meaning (original-edgemanage.md §2). Paths here are already
+/// resolved against the config file's folder, and <c>{dnet}</c> is NOT yet substituted: call
+/// <see cref="ForNetwork"/> to get the per-network view.
+/// </summary>
+public sealed record EdgemanageSettings
+{
+    /// <summary>The file the settings were read from (for messages), or a label such as "&lt;demo&gt;".</summary>
+    public required string SourcePath { get; init; }
+
+    public required TestObjectSettings TestObject { get; init; }       // testobject
+    public required DnsSettings Dns { get; init; }                     // dns
+    public required double GoodEnough { get; init; }                   // goodenough (seconds, strict <)
+    public required int EdgeCount { get; init; }                       // edge_count
+    public IReadOnlyDictionary<string, int> NetworkEdgeCount { get; init; } = new Dictionary<string, int>(); // dnet_edge_count
+    public required string HealthDataStore { get; init; }              // healthdata_store
+    public required string EdgeListDir { get; init; }                  // edgelist_dir
+    public string? ExtraEdgeListDir { get; init; }                     // extra_edgelist_dir (optional here, required in 2.2.0)
+    public required string StateFile { get; init; }                    // statefile ({dnet})
+    public string? LogPath { get; init; }                              // logpath
+    public required string LockFile { get; init; }                     // lockfile
+    public required string ZoneTemplateDir { get; init; }              // zonetemplate_dir
+    public required string NamedDir { get; init; }                     // named_dir
+    public string? LiveList { get; init; }                             // live_list ({dnet})
+    public string? CanaryFiles { get; init; }                          // canary_files ({dnet})
+    public int? CanaryKiller { get; init; }                            // canary_killer (false/0 = off)
+    public int? DnsChangeMaxFreq { get; init; }                        // dnschange_maxfreq
+    public double? RunFrequency { get; init; }                         // run_frequency (daemon only)
+    public int? Workers { get; init; }                                 // workers: accepted, superseded by probe_concurrency
+    public CommandSettings Commands { get; init; } = new();            // commands
+    public bool Testing { get; init; }                                 // testing (hidden key of the original)
+
+    // ---- keys new in this implementation (all optional, with defaults) ----
+    public ProbeSettings Probe { get; init; } = new();
+    /// <summary>state_dir: where the SQLite journal lives. Defaults to healthdata_store.</summary>
+    public required string StateDir { get; init; }
+    public PersistenceSettings Persistence { get; init; } = new();
+    /// <summary>vantage: the name of this probing vantage point.</summary>
+    public string Vantage { get; init; } = "local";
+    /// <summary>history_length: samples kept per edge (the original's FETCH_HISTORY).</summary>
+    public int HistoryLength { get; init; } = 2000;
+    /// <summary>pass_window_seconds: the window of the pass_window judgement (DECISION_SLICE_WINDOW).</summary>
+    public double PassWindowSeconds { get; init; } = 300;
+    /// <summary>snapshot_every: rounds between snapshots of one history group.</summary>
+    public int SnapshotEvery { get; init; } = 20;
+
+    public int EdgeCountFor(string network) =>
+        NetworkEdgeCount.TryGetValue(network, out var n) ? n : EdgeCount;
+
+    /// <summary>Substitutes <c>{dnet}</c> the way the original does (statefile, live_list, canary_files).</summary>
+    public static string SubstituteNetwork(string path, string network) => path.Replace("{dnet}", network, StringComparison.Ordinal);
+
+    public NetworkPaths ForNetwork(string network) => new(
+        Network: network,
+        EdgeList: Path.Combine(EdgeListDir, network),
+        ExtraEdgeList: ExtraEdgeListDir is null ? null : Path.Combine(ExtraEdgeListDir, network),
+        ZoneIncludeDir: Path.Combine(ZoneTemplateDir, network),
+        StateFile: SubstituteNetwork(StateFile, network),
+        LiveList: LiveList is null ? null : SubstituteNetwork(LiveList, network),
+        CanaryFile: CanaryFiles is null ? null : SubstituteNetwork(CanaryFiles, network),
+        Journal: Path.Combine(StateDir, $"edgemanage-{network}.journal.db"),
+        NetworkLock: Path.Combine(StateDir, $"edgemanage-{network}.lock"));
+}
+
+public sealed record NetworkPaths(
+    string Network, string EdgeList, string? ExtraEdgeList, string ZoneIncludeDir, string StateFile,
+    string? LiveList, string? CanaryFile, string Journal, string NetworkLock);
+
+public sealed record TestObjectSettings
+{
+    public required string Host { get; init; }     // testobject.host: Host header, TLS SNI and certificate name
+    public int Port { get; init; } = 80;           // testobject.port (the original defaults to 80 even for https)
+    public required string Proto { get; init; }    // testobject.proto: http | https
+    public required string Uri { get; init; }      // testobject.uri
+    public required string Local { get; init; }    // testobject.local: the local copy whose MD5 is expected
+    public required bool Verify { get; init; }     // testobject.verify: TLS certificate verification
+}
+
+public sealed record DnsSettings
+{
+    public required IReadOnlyList<string> NsRecords { get; init; }   // dns.ns_records (each ends in '.')
+    public required string SoaNameserver { get; init; }             // dns.soa_nameserver
+    public required string SoaMailbox { get; init; }                // dns.soa_mailbox
+    public IReadOnlyList<string> RotateZones { get; init; } = [];    // dns.rotate_zones
+}
+
+public sealed record CommandSettings
+{
+    public IReadOnlyList<string> RunBefore { get; init; } = [];
+    public IReadOnlyList<string> RunAfter { get; init; } = [];
+    public IReadOnlyList<string> RunAfterChanges { get; init; } = [];
+}
+
+/// <summary>How probes are made. All keys are new except where noted.</summary>
+public sealed record ProbeSettings
+{
+    /// <summary>probe_timeout: whole-probe deadline in seconds, and the value stored for a failed probe (FETCH_TIMEOUT). Legacy <c>timeout</c> is honoured too.</summary>
+    public double TimeoutSeconds { get; init; } = 10;
+    /// <summary>probe_retries: extra attempts after a connection error (refused, reset, DNS, TLS). Legacy <c>retry</c> is honoured.</summary>
+    public int Retries { get; init; } = 2;
+    /// <summary>accepted_status: HTTP status codes that count as success.</summary>
+    public IReadOnlyList<StatusRange> AcceptedStatus { get; init; } = [new StatusRange(200, 299)];
+    /// <summary>body_max_bytes: a (decoded) body larger than this is a failure of its own kind.</summary>
+    public long BodyMaxBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>probe_concurrency: probes in flight at once, across the whole round.</summary>
+    public int Concurrency { get; init; } = 500;
+    /// <summary>probe_source_address: bind probe connections to this local address (multi-homed hosts, tests).</summary>
+    public string? SourceAddress { get; init; }
+
+    public bool Accepts(int status) => AcceptedStatus.Any(r => r.Contains(status));
+}
+
+public readonly record struct StatusRange(int From, int To)
+{
+    public bool Contains(int status) => status >= From && status <= To;
+    public override string ToString() => From == To ? From.ToString() : $"{From}-{To}";
+}
+
+public enum PersistenceProvider { Sqlite, PostgreSql }
+
+public sealed record PersistenceSettings
+{
+    /// <summary>persistence.provider: sqlite (default) | postgresql.</summary>
+    public PersistenceProvider Provider { get; init; } = PersistenceProvider.Sqlite;
+    /// <summary>persistence.connection_string: for sqlite, defaults to the per-network file in state_dir.</summary>
+    public string? ConnectionString { get; init; }
+}
