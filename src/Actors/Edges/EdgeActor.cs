@@ -1,0 +1,117 @@
+using Akka.Actor;
+using Akka.Event;
+using Edgemanage.Actors.Probing;
+using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Probing;
+
+namespace Edgemanage.Actors.Edges;
+
+/// <summary>Who an edge actor is: one edge of one network, seen from one vantage point.</summary>
+public sealed record EdgeIdentity(string Network, string Edge, string Vantage);
+
+/// <summary>The operator's mode of an edge with the comment and time of its last change.</summary>
+public sealed record EdgeModeState(EdgeMode Mode, string Comment, long ChangedAtUnixMs)
+{
+    public static readonly EdgeModeState Default = new(EdgeMode.Available, "", -1);
+}
+
+/// <summary>
+/// One edge × vantage. Probes when told, keeps the bounded history, judges locally and reports to its
+/// parent EdgeHistoryGroup, which persists the samples. A plain actor on purpose: one persistent actor per
+/// edge was measured at 1.2–9.8 s to recover 1000–5000 edges (persistence-recovery.md).
+/// </summary>
+public sealed class EdgeActor : ReceiveActor
+{
+    /// <summary>Probe once; reply <see cref="Probed"/> to the sender. With IncludeHistory the reply carries a copy for a snapshot.</summary>
+    public sealed record Probe(long RoundId, bool IncludeHistory) : INoSerializationVerificationNeeded;
+
+    public sealed record Probed(long RoundId, Sample Sample, EdgeReport Report, EdgeHistorySnapshot? History) : INoSerializationVerificationNeeded;
+
+    public sealed record ApplyMode(EdgeModeState Mode) : INoSerializationVerificationNeeded;
+
+    public sealed record GetReport : INoSerializationVerificationNeeded
+    {
+        public static readonly GetReport Instance = new();
+    }
+
+    public sealed record CaptureHistory : INoSerializationVerificationNeeded
+    {
+        public static readonly CaptureHistory Instance = new();
+    }
+
+    private sealed record ProbeFinished(long RoundId, bool IncludeHistory, ProbeResult Result, IActorRef ReplyTo);
+
+    private readonly EdgeIdentity _id;
+    private readonly EdgeHistory _history;
+    private readonly IProber _prober;
+    private readonly JudgeSettings _judge;
+    private readonly TimeProvider _time;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private EdgeModeState _mode;
+    private string? _lastDetail;
+
+    public EdgeActor(EdgeIdentity id, EdgeHistory history, EdgeModeState mode, IProber prober, JudgeSettings judge, TimeProvider time)
+    {
+        _id = id;
+        _history = history;
+        _mode = mode;
+        _prober = prober;
+        _judge = judge;
+        _time = time;
+
+        Receive<Probe>(StartProbe);
+        Receive<ProbeFinished>(Record);
+        Receive<ApplyMode>(m =>
+        {
+            _mode = m.Mode;
+            Sender.Tell(Report());
+        });
+        Receive<GetReport>(_ => Sender.Tell(Report()));
+        Receive<CaptureHistory>(_ => Sender.Tell(Snapshot()));
+    }
+
+    /// <summary>Props without expression compilation: ~1 ms CPU per actor saved at thousands of edges.</summary>
+    public static Props Props(EdgeIdentity id, EdgeHistory history, EdgeModeState mode, IProber prober, JudgeSettings judge, TimeProvider time) =>
+        Akka.Actor.Props.Create(typeof(EdgeActor), id, history, mode, prober, judge, time);
+
+    private void StartProbe(Probe msg)
+    {
+        var replyTo = Sender;
+        var edge = _id.Edge;
+        var startedAt = _time.GetUtcNow();
+        _prober.ProbeAsync(edge).ContinueWith(t => t.IsCompletedSuccessfully
+                ? new ProbeFinished(msg.RoundId, msg.IncludeHistory, t.Result, replyTo)
+                // The prober promises a value for every outcome; if it breaks that promise the edge still
+                // gets a failed sample instead of a silent gap.
+                : new ProbeFinished(msg.RoundId, msg.IncludeHistory,
+                    new ProbeResult(edge, ProbeOutcome.ProtocolError, _judge.TimeoutSeconds, startedAt, 1, null, 0,
+                        new ProbePhases(null, null, null, null), t.Exception?.GetBaseException().Message ?? "probe cancelled"), replyTo),
+            TaskContinuationOptions.ExecuteSynchronously)
+            .PipeTo(Self);
+    }
+
+    private void Record(ProbeFinished f)
+    {
+        var sample = Sample.From(f.Result);
+        _history.Add(sample);
+        _lastDetail = f.Result.Detail;
+        var report = Report();
+        if (_log.IsDebugEnabled)
+        {
+            var r = f.Result;
+            _log.Debug(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Fetch {_id.Network} {_id.Edge} from {_id.Vantage}: {r.Outcome.Name()} {r.Seconds:F6}s (headers) attempts={r.Attempts} " +
+                $"status={r.HttpStatus?.ToString() ?? "-"} connect={Fmt(r.Phases.Connect)} tls={Fmt(r.Phases.Tls)} body={Fmt(r.Phases.Body)} " +
+                $"avg={report.Verdict.Average ?? 0:F6} -> {report.Verdict.Health.Name()}{(r.Detail is null ? "" : $" ({r.Detail})")}"));
+        }
+        f.ReplyTo.Tell(new Probed(f.RoundId, sample, report, f.IncludeHistory ? Snapshot() : null));
+    }
+
+    private static string Fmt(double? seconds) => seconds is { } s ? s.ToString("F4") : "-";
+
+    private EdgeReport Report() => new(_id.Network, _id.Edge, _id.Vantage, _mode.Mode, _mode.Comment, _mode.ChangedAtUnixMs,
+        _history.Judge(_judge, _time.GetUtcNow().ToUnixTimeMilliseconds()), _lastDetail);
+
+    private EdgeHistorySnapshot Snapshot() =>
+        new(_id.Edge, _mode.Mode, _mode.Comment, _mode.ChangedAtUnixMs, _history.ToArray());
+}

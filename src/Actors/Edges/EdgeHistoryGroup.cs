@@ -1,0 +1,234 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Edgemanage.Actors.Probing;
+using Edgemanage.Contracts.Edges;
+using static Edgemanage.Contracts.Edges.EdgeCommands;
+using static Edgemanage.Contracts.Edges.EdgeReplies;
+
+namespace Edgemanage.Actors.Edges;
+
+/// <summary>Everything a history group needs to know that does not change while it runs.</summary>
+public sealed record HistoryGroupSettings(
+    string Network,
+    string Vantage,
+    int Group,
+    IReadOnlyList<string> Edges,
+    int HistoryLength,
+    int SnapshotEvery,
+    JudgeSettings Judge,
+    TimeSpan RoundDeadline);
+
+/// <summary>
+/// The persistent parent of up to ~250 EdgeActors of one network and vantage. It persists one event per
+/// round with every sample of its edges, snapshots their histories every <c>SnapshotEvery</c> rounds —
+/// staggered by group number so one round pays for at most a few snapshots — and deletes what a snapshot
+/// covers, so the journal stays bounded. Recovery rebuilds each edge's history, then creates the edges.
+/// </summary>
+public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
+{
+    /// <summary>The group's answer to <see cref="RunRound"/>: one report per edge.</summary>
+    public sealed record GroupRoundDone(long RoundId, int Group, IReadOnlyList<EdgeReport> Edges, IReadOnlyList<string> Failures)
+        : INoSerializationVerificationNeeded;
+
+    private sealed record RoundTimedOut(long RoundId);
+
+    private sealed class RecoveredEdge(int historyLength)
+    {
+        public EdgeHistory History { get; set; } = new(historyLength);
+        public EdgeModeState Mode { get; set; } = EdgeModeState.Default;
+    }
+
+    private sealed class RoundInProgress(RunRound command, IActorRef replyTo, bool snapshotDue)
+    {
+        public RunRound Command { get; } = command;
+        public IActorRef ReplyTo { get; } = replyTo;
+        public bool SnapshotDue { get; } = snapshotDue;
+        public Dictionary<string, EdgeActor.Probed> Results { get; } = new(StringComparer.Ordinal);
+        public List<string> Failures { get; } = [];
+        public int PendingHousekeeping { get; set; }
+    }
+
+    private readonly HistoryGroupSettings _settings;
+    private readonly IProber _prober;
+    private readonly TimeProvider _time;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, RecoveredEdge> _recovered = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IActorRef> _edges = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _edgeNames = new();
+    private RoundInProgress? _round;
+
+    public EdgeHistoryGroup(HistoryGroupSettings settings, IProber prober, TimeProvider time)
+    {
+        _settings = settings;
+        _prober = prober;
+        _time = time;
+        PersistenceId = HistoryGroups.PersistenceId(settings.Network, settings.Vantage, settings.Group);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is not HistoryGroupSnapshot snap) return;
+            foreach (var e in snap.Edges)
+            {
+                var edge = Recovered(e.Edge);
+                edge.History = new EdgeHistory(_settings.HistoryLength);
+                edge.History.AddRange(e.Samples);
+                edge.Mode = new EdgeModeState(e.Mode, e.Comment, e.ModeChangedAtUnixMs);
+            }
+        });
+        Recover<HistoryRoundRecorded>(evt =>
+        {
+            foreach (var s in evt.Samples) Recovered(s.Edge).History.Add(s.Sample);
+        });
+        Recover<EdgeModeChanged>(evt => Recovered(evt.Edge).Mode = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs));
+        Recover<RecoveryCompleted>(_ => StartEdges());
+
+        Command<RunRound>(StartRound);
+        Command<EdgeActor.Probed>(Collect);
+        Command<RoundTimedOut>(t => { if (_round?.Command.RoundId == t.RoundId) FinishRound(timedOut: true); });
+        Command<SetEdgeMode>(SetMode);
+        Command<GetEdgeReports>(_ => ReportAll(Sender));
+        Command<SaveSnapshotSuccess>(ok =>
+        {
+            // Everything up to the snapshot is covered: drop it so the journal stays bounded.
+            DeleteMessages(ok.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+            Housekeeping(+2 - 1); // two deletions started, the snapshot itself is done
+        });
+        Command<SaveSnapshotFailure>(f =>
+        {
+            _log.Warning("History group {0}: snapshot failed, will retry at the next due round: {1}", PersistenceId, f.Cause.Message);
+            Housekeeping(-1);
+        });
+        Command<DeleteMessagesSuccess>(_ => Housekeeping(-1));
+        Command<DeleteMessagesFailure>(f => { _log.Warning("History group {0}: deleting old events failed: {1}", PersistenceId, f.Cause.Message); Housekeeping(-1); });
+        Command<DeleteSnapshotsSuccess>(_ => Housekeeping(-1));
+        Command<DeleteSnapshotsFailure>(f => { _log.Warning("History group {0}: deleting old snapshots failed: {1}", PersistenceId, f.Cause.Message); Housekeeping(-1); });
+    }
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(HistoryGroupSettings settings, IProber prober, TimeProvider time) =>
+        Akka.Actor.Props.Create(typeof(EdgeHistoryGroup), settings, prober, time);
+
+    private RecoveredEdge Recovered(string edge)
+    {
+        if (!_recovered.TryGetValue(edge, out var r)) _recovered[edge] = r = new RecoveredEdge(_settings.HistoryLength);
+        return r;
+    }
+
+    private void StartEdges()
+    {
+        foreach (var edge in _settings.Edges)
+        {
+            var state = _recovered.GetValueOrDefault(edge) ?? new RecoveredEdge(_settings.HistoryLength);
+            var id = new EdgeIdentity(_settings.Network, edge, _settings.Vantage);
+            var child = Context.ActorOf(EdgeActor.Props(id, state.History, state.Mode, _prober, _settings.Judge, _time), ActorName(edge));
+            _edges[edge] = child;
+            _edgeNames[child] = edge;
+        }
+        // Edges no longer in the edge list keep their stored history until the next snapshot leaves them out.
+        _recovered.Clear();
+    }
+
+    /// <summary>Edge names can hold ':' (IPv6); escape so every name is a valid actor path element.</summary>
+    public static string ActorName(string edge) => "edge-" + Uri.EscapeDataString(edge).Replace("%", "~");
+
+    private void StartRound(RunRound cmd)
+    {
+        if (_round is not null)
+        {
+            Sender.Tell(new GroupRoundDone(cmd.RoundId, _settings.Group, [], [$"group {_settings.Group} is still busy with round {_round.Command.RoundId}"]));
+            return;
+        }
+        // Stagger snapshots: group g snapshots when its next sequence number ≡ -g (mod K).
+        var snapshotDue = cmd.Persist && (LastSequenceNr + 1 + _settings.Group) % _settings.SnapshotEvery == 0;
+        _round = new RoundInProgress(cmd, Sender, snapshotDue);
+        if (_edges.Count == 0)
+        {
+            FinishRound(timedOut: false);
+            return;
+        }
+        foreach (var child in _edges.Values) child.Tell(new EdgeActor.Probe(cmd.RoundId, snapshotDue));
+        Timers.StartSingleTimer("round-deadline", new RoundTimedOut(cmd.RoundId), _settings.RoundDeadline);
+    }
+
+    private void Collect(EdgeActor.Probed p)
+    {
+        if (_round is null || p.RoundId != _round.Command.RoundId) return; // a straggler from a timed-out round
+        _round.Results[p.Report.Edge] = p;
+        if (_round.Results.Count == _edges.Count) FinishRound(timedOut: false);
+    }
+
+    private void FinishRound(bool timedOut)
+    {
+        var round = _round!;
+        if (timedOut)
+        {
+            foreach (var edge in _edges.Keys.Where(e => !round.Results.ContainsKey(e)))
+                round.Failures.Add($"edge {edge} did not report within {_settings.RoundDeadline.TotalSeconds:F0}s; no sample recorded");
+        }
+
+        if (!round.Command.Persist || round.Results.Count == 0)
+        {
+            Reply(round);
+            return;
+        }
+
+        var samples = _settings.Edges.Where(round.Results.ContainsKey)
+            .Select(e => new EdgeSample(e, round.Results[e].Sample)).ToArray();
+        Persist(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), _ =>
+        {
+            if (round.SnapshotDue && round.Results.Count == _edges.Count)
+            {
+                round.PendingHousekeeping = 1;
+                SaveSnapshot(new HistoryGroupSnapshot(_settings.Edges.Select(e => round.Results[e].History!).ToArray()));
+            }
+            else
+            {
+                Reply(round);
+            }
+        });
+    }
+
+    /// <summary>Counts outstanding snapshot work; the round is answered once the journal is tidy again.</summary>
+    private void Housekeeping(int delta)
+    {
+        if (_round is null) return;
+        _round.PendingHousekeeping += delta;
+        if (_round.PendingHousekeeping <= 0) Reply(_round);
+    }
+
+    private void Reply(RoundInProgress round)
+    {
+        var reports = _settings.Edges.Where(round.Results.ContainsKey).Select(e => round.Results[e].Report).ToArray();
+        round.ReplyTo.Tell(new GroupRoundDone(round.Command.RoundId, _settings.Group, reports, round.Failures));
+        Timers.Cancel("round-deadline");
+        _round = null;
+    }
+
+    private void SetMode(SetEdgeMode cmd)
+    {
+        if (!_edges.TryGetValue(cmd.Edge, out var child))
+        {
+            Sender.Tell(new EdgeModeRejected(cmd.Network, cmd.Edge, $"{cmd.Edge} is not in the edge list of {cmd.Network}"));
+            return;
+        }
+        var replyTo = Sender;
+        var at = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        Persist(new EdgeModeChanged(cmd.Edge, cmd.Mode, cmd.Comment, at), evt =>
+        {
+            child.Tell(new EdgeActor.ApplyMode(new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs)));
+            replyTo.Tell(new EdgeModeSet(cmd.Network, cmd.Edge, cmd.Mode, cmd.Comment));
+        });
+    }
+
+    private void ReportAll(IActorRef replyTo)
+    {
+        var timeout = TimeSpan.FromSeconds(10);
+        var asks = _settings.Edges.Select(e => _edges[e].Ask<EdgeReport>(EdgeActor.GetReport.Instance, timeout)).ToArray();
+        Task.WhenAll(asks).PipeTo(replyTo, success: reports => new EdgeReports(_settings.Network, reports));
+    }
+}

@@ -1,0 +1,58 @@
+using Edgemanage.Contracts.Edges;
+
+namespace Edgemanage.Actors.Edges;
+
+/// <summary>Thresholds for judging an edge: goodenough, the failure sentinel and the pass_window length.</summary>
+public sealed record JudgeSettings(double GoodEnoughSeconds, double TimeoutSeconds, double WindowSeconds);
+
+/// <summary>
+/// Judges one edge from its history, exactly as the original's check_threshold (original-edgemanage.md §4.2)
+/// except that the 300 s window works (the original compared string keys with floats, so pass_window could
+/// never happen). First match wins:
+/// <list type="number">
+/// <item>latest probe ok and faster than goodenough (strict &lt;) → pass_threshold</item>
+/// <item>latest probe failed, or took exactly the timeout value → fail</item>
+/// <item>samples inside the window whose mean is under goodenough → pass_window</item>
+/// <item>mean of all stored samples under goodenough → pass_average</item>
+/// <item>otherwise → pass</item>
+/// </list>
+/// Failures count as the timeout value in every mean, so a few failures push an edge to the back.
+/// </summary>
+public static class Judge
+{
+    public static EdgeVerdict Evaluate(ReadOnlySpan<Sample> oldestFirst, JudgeSettings settings, long nowUnixMs)
+    {
+        if (oldestFirst.IsEmpty)
+            return new EdgeVerdict(EdgeHealth.Untested, null, null, null, 0);
+
+        var last = oldestFirst[^1];
+        var windowStart = nowUnixMs - (long)(settings.WindowSeconds * 1000);
+        double sum = 0, windowSum = 0;
+        var windowCount = 0;
+        foreach (var s in oldestFirst)
+        {
+            sum += s.Seconds;
+            if (s.AtUnixMs >= windowStart && s.AtUnixMs <= nowUnixMs)
+            {
+                windowSum += s.Seconds;
+                windowCount++;
+            }
+        }
+
+        var average = sum / oldestFirst.Length;
+        double? windowAverage = windowCount > 0 ? windowSum / windowCount : null;
+        var health = Classify(last, average, windowAverage, settings);
+        return new EdgeVerdict(health, last, average, windowAverage, oldestFirst.Length);
+    }
+
+    public static EdgeHealth Classify(Sample last, double average, double? windowAverage, JudgeSettings settings)
+    {
+        var ge = settings.GoodEnoughSeconds;
+        if (last.IsOk && last.Seconds < ge) return EdgeHealth.PassThreshold;
+        // Compare as float: samples are stored as float, so a stored timeout of 10 must equal the setting 10.
+        if (!last.IsOk || last.Seconds == (float)settings.TimeoutSeconds) return EdgeHealth.Fail;
+        if (windowAverage is { } w && w < ge) return EdgeHealth.PassWindow;
+        if (average < ge) return EdgeHealth.PassAverage;
+        return EdgeHealth.Pass;
+    }
+}

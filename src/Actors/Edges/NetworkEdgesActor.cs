@@ -1,0 +1,105 @@
+using Akka.Actor;
+using Edgemanage.Actors.Probing;
+using Edgemanage.Contracts.Edges;
+using static Edgemanage.Contracts.Edges.EdgeCommands;
+using static Edgemanage.Contracts.Edges.EdgeReplies;
+
+namespace Edgemanage.Actors.Edges;
+
+/// <summary>How to build the edges of one network from one vantage.</summary>
+public sealed record NetworkEdgesSettings(
+    string Network,
+    string Vantage,
+    IReadOnlyList<string> Edges,
+    int HistoryLength,
+    int SnapshotEvery,
+    JudgeSettings Judge,
+    TimeSpan RoundDeadline);
+
+/// <summary>
+/// The edges of one network as seen from this vantage: it partitions them into history groups, fans a round
+/// out to every group and answers with one report per edge in edge-list order. The NetworkActor that decides
+/// the live set (selection, throttling) sits above this and consumes its reports.
+/// </summary>
+public sealed class NetworkEdgesActor : ReceiveActor
+{
+    private sealed class PendingRound(RunRound command, IActorRef replyTo, int groups)
+    {
+        public RunRound Command { get; } = command;
+        public IActorRef ReplyTo { get; } = replyTo;
+        public int Outstanding { get; set; } = groups;
+        public Dictionary<string, EdgeReport> Reports { get; } = new(StringComparer.Ordinal);
+        public List<string> Failures { get; } = [];
+    }
+
+    private readonly NetworkEdgesSettings _settings;
+    private readonly Dictionary<int, IActorRef> _groups = new();
+    private PendingRound? _round;
+
+    public NetworkEdgesActor(NetworkEdgesSettings settings, IProber prober, TimeProvider time)
+    {
+        _settings = settings;
+        foreach (var (group, edges) in HistoryGroups.Partition(settings.Edges).OrderBy(g => g.Key))
+        {
+            var groupSettings = new HistoryGroupSettings(settings.Network, settings.Vantage, group, edges,
+                settings.HistoryLength, settings.SnapshotEvery, settings.Judge, settings.RoundDeadline);
+            _groups[group] = Context.ActorOf(EdgeHistoryGroup.Props(groupSettings, prober, time), $"group-{group}");
+        }
+
+        Receive<RunRound>(StartRound);
+        Receive<EdgeHistoryGroup.GroupRoundDone>(Collect);
+        Receive<SetEdgeMode>(cmd =>
+        {
+            if (_groups.TryGetValue(HistoryGroups.GroupOf(cmd.Edge), out var group) && settings.Edges.Contains(cmd.Edge))
+                group.Forward(cmd);
+            else
+                Sender.Tell(new EdgeModeRejected(cmd.Network, cmd.Edge, $"{cmd.Edge} is not in the edge list of {cmd.Network}"));
+        });
+        Receive<GetEdgeReports>(q =>
+        {
+            var timeout = TimeSpan.FromSeconds(30);
+            var asks = _groups.Values.Select(g => g.Ask<EdgeReports>(q, timeout)).ToArray();
+            Task.WhenAll(asks).PipeTo(Sender, success: all => new EdgeReports(settings.Network, InListOrder(all.SelectMany(r => r.Edges))));
+        });
+    }
+
+    public static Props Props(NetworkEdgesSettings settings, IProber prober, TimeProvider time) =>
+        Akka.Actor.Props.Create(typeof(NetworkEdgesActor), settings, prober, time);
+
+    private void StartRound(RunRound cmd)
+    {
+        if (_round is not null)
+        {
+            Sender.Tell(new RoundCompleted(cmd.RoundId, [], [$"round {_round.Command.RoundId} is still running"]));
+            return;
+        }
+        _round = new PendingRound(cmd, Sender, _groups.Count);
+        if (_groups.Count == 0)
+        {
+            Finish();
+            return;
+        }
+        foreach (var g in _groups.Values) g.Tell(cmd);
+    }
+
+    private void Collect(EdgeHistoryGroup.GroupRoundDone done)
+    {
+        if (_round is null || done.RoundId != _round.Command.RoundId) return;
+        foreach (var r in done.Edges) _round.Reports[r.Edge] = r;
+        _round.Failures.AddRange(done.Failures);
+        if (--_round.Outstanding == 0) Finish();
+    }
+
+    private void Finish()
+    {
+        var round = _round!;
+        _round = null;
+        round.ReplyTo.Tell(new RoundCompleted(round.Command.RoundId, InListOrder(round.Reports.Values), round.Failures));
+    }
+
+    private EdgeReport[] InListOrder(IEnumerable<EdgeReport> reports)
+    {
+        var byEdge = reports.ToDictionary(r => r.Edge, StringComparer.Ordinal);
+        return _settings.Edges.Where(byEdge.ContainsKey).Select(e => byEdge[e]).ToArray();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Data;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Edgemanage.Contracts.Config;
+using LinqToDB;
+using Microsoft.Data.Sqlite;
+
+namespace Edgemanage.Actors.Persistence;
+
+/// <summary>Where and how history is persisted for one process.</summary>
+public sealed record JournalTarget(PersistenceProvider Provider, string ConnectionString)
+{
+    public static JournalTarget SqliteFile(string path) =>
+        new(PersistenceProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString());
+
+    public static JournalTarget For(PersistenceSettings settings, string defaultSqlitePath) => settings.Provider switch
+    {
+        PersistenceProvider.Sqlite => settings.ConnectionString is { Length: > 0 } cs ? new(PersistenceProvider.Sqlite, cs) : SqliteFile(defaultSqlitePath),
+        PersistenceProvider.PostgreSql => new(PersistenceProvider.PostgreSql, settings.ConnectionString
+            ?? throw new InvalidOperationException("persistence.connection_string is required for postgresql")),
+        _ => throw new InvalidOperationException($"unknown persistence provider {settings.Provider}"),
+    };
+}
+
+/// <summary>
+/// Akka.Persistence.Sql with the settings measured in persistence-recovery.md §4: WAL (set once in the file),
+/// synchronous=NORMAL per connection, deferred (non-locking) read transactions, one writer, no replay filter
+/// (safe because the network lock guarantees one writer per persistence id).
+/// </summary>
+public static class PersistenceSetup
+{
+    public static AkkaConfigurationBuilder WithEdgemanagePersistence(this AkkaConfigurationBuilder builder, JournalTarget target)
+    {
+        var provider = target.Provider == PersistenceProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
+        var dataOptions = new DataOptions().UseConnectionString(provider, target.ConnectionString);
+        if (target.Provider == PersistenceProvider.Sqlite)
+        {
+            PrepareSqliteFile(target.ConnectionString);
+            dataOptions = dataOptions.UseAfterConnectionOpened(
+                c => { using var cmd = c.CreateCommand(); cmd.CommandText = "PRAGMA synchronous=NORMAL;"; cmd.ExecuteNonQuery(); },
+                async (c, ct) => { await using var cmd = c.CreateCommand(); cmd.CommandText = "PRAGMA synchronous=NORMAL;"; await cmd.ExecuteNonQueryAsync(ct); });
+        }
+
+        var journal = new SqlJournalOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = target.ConnectionString,
+            ProviderName = provider,
+            DataOptions = dataOptions,
+            ReadIsolationLevel = IsolationLevel.ReadUncommitted,
+            AutoInitialize = true,
+        };
+        var snapshots = new SqlSnapshotOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = target.ConnectionString,
+            ProviderName = provider,
+            DataOptions = dataOptions,
+            ReadIsolationLevel = IsolationLevel.ReadUncommitted,
+            AutoInitialize = true,
+        };
+        builder.WithSqlPersistence(journal, snapshots);
+        builder.AddHocon("""
+            akka.persistence.journal.sql.parallelism = 1
+            akka.persistence.journal.sql.replay-filter.mode = off
+            """, HoconAddMode.Prepend);
+        return builder;
+    }
+
+    /// <summary>WAL is a property of the file: set it before Akka opens it, creating the folder if needed.</summary>
+    public static void PrepareSqliteFile(string connectionString)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (csb.Mode == SqliteOpenMode.Memory || csb.DataSource.StartsWith("file:", StringComparison.Ordinal)) return;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(csb.DataSource));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        using var c = new SqliteConnection(connectionString);
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL;";
+        cmd.ExecuteScalar();
+    }
+}

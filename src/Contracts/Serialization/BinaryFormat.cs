@@ -1,0 +1,114 @@
+using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Probing;
+
+namespace Edgemanage.Contracts.Serialization;
+
+/// <summary>
+/// Reading and writing the small building blocks of our wire/journal format. Everything is little-endian
+/// BinaryWriter output; strings are length-prefixed UTF-8; optional values carry a presence byte.
+/// </summary>
+internal static class BinaryFormat
+{
+    public static void WriteSample(this BinaryWriter w, in Sample s)
+    {
+        w.Write(s.AtUnixMs);
+        w.Write(s.Seconds);
+        w.Write((byte)s.Outcome);
+        w.Write(s.HttpStatus);
+    }
+
+    public static Sample ReadSample(this BinaryReader r) =>
+        new(r.ReadInt64(), r.ReadSingle(), ReadOutcome(r.ReadByte()), r.ReadInt16());
+
+    private static ProbeOutcome ReadOutcome(byte b) =>
+        Enum.IsDefined((ProbeOutcome)b) ? (ProbeOutcome)b
+            : throw new InvalidDataException($"unknown probe outcome code {b}");
+
+    public static EdgeMode ReadMode(this BinaryReader r)
+    {
+        var b = r.ReadByte();
+        return Enum.IsDefined((EdgeMode)b) ? (EdgeMode)b : throw new InvalidDataException($"unknown edge mode code {b}");
+    }
+
+    public static EdgeHealth ReadHealth(this BinaryReader r)
+    {
+        var b = r.ReadByte();
+        return Enum.IsDefined((EdgeHealth)b) ? (EdgeHealth)b : throw new InvalidDataException($"unknown health code {b}");
+    }
+
+    public static void WriteOptional(this BinaryWriter w, double? v)
+    {
+        w.Write(v.HasValue);
+        if (v.HasValue) w.Write(v.Value);
+    }
+
+    public static double? ReadOptionalDouble(this BinaryReader r) => r.ReadBoolean() ? r.ReadDouble() : null;
+
+    public static void WriteOptional(this BinaryWriter w, string? v)
+    {
+        w.Write(v is not null);
+        if (v is not null) w.Write(v);
+    }
+
+    public static string? ReadOptionalString(this BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    public static void WriteList<T>(this BinaryWriter w, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
+    {
+        w.Write(items.Count);
+        foreach (var item in items) write(w, item);
+    }
+
+    public static T[] ReadArray<T>(this BinaryReader r, Func<BinaryReader, T> read)
+    {
+        var n = r.ReadInt32();
+        if (n < 0 || n > 50_000_000) throw new InvalidDataException($"implausible list length {n}");
+        var items = new T[n];
+        for (var i = 0; i < n; i++) items[i] = read(r);
+        return items;
+    }
+
+    public static void WriteVerdict(this BinaryWriter w, EdgeVerdict v)
+    {
+        w.Write((byte)v.Health);
+        w.Write(v.Last.HasValue);
+        if (v.Last.HasValue) w.WriteSample(v.Last.Value);
+        w.WriteOptional(v.Average);
+        w.WriteOptional(v.WindowAverage);
+        w.Write(v.SampleCount);
+    }
+
+    public static EdgeVerdict ReadVerdict(this BinaryReader r)
+    {
+        var health = r.ReadHealth();
+        Sample? last = r.ReadBoolean() ? r.ReadSample() : null;
+        return new EdgeVerdict(health, last, r.ReadOptionalDouble(), r.ReadOptionalDouble(), r.ReadInt32());
+    }
+
+    public static void WriteReport(this BinaryWriter w, EdgeReport e)
+    {
+        w.Write(e.Network);
+        w.Write(e.Edge);
+        w.Write(e.Vantage);
+        w.Write((byte)e.Mode);
+        w.Write(e.Comment);
+        w.Write(e.ModeChangedAtUnixMs);
+        w.WriteVerdict(e.Verdict);
+        w.WriteOptional(e.LastDetail);
+    }
+
+    public static EdgeReport ReadReport(this BinaryReader r) =>
+        new(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(),
+            r.ReadVerdict(), r.ReadOptionalString());
+
+    public static void WriteEdgeSnapshot(this BinaryWriter w, EdgeHistorySnapshot e)
+    {
+        w.Write(e.Edge);
+        w.Write((byte)e.Mode);
+        w.Write(e.Comment);
+        w.Write(e.ModeChangedAtUnixMs);
+        w.WriteList(e.Samples, (bw, s) => bw.WriteSample(s));
+    }
+
+    public static EdgeHistorySnapshot ReadEdgeSnapshot(this BinaryReader r) =>
+        new(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadSample()));
+}

@@ -1,0 +1,84 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Edgemanage.Actors.Edges;
+using Edgemanage.Actors.Logging;
+using Edgemanage.Actors.Persistence;
+using Edgemanage.Actors.Probing;
+using Edgemanage.Contracts;
+using Edgemanage.Contracts.Config;
+using Edgemanage.Contracts.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Edgemanage.Node.Hosting;
+
+/// <summary>
+/// One Edgemanage process: an Akka.NET host with our serializer, persistence and logging, and the edges of
+/// one network from this vantage. Used by <c>run</c> (one round, then exit) and <c>query</c> (recover only).
+/// </summary>
+public sealed class EdgemanageNode : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EdgemanageNode(IHost host, ActorSystem system, IActorRef networkEdges)
+    {
+        _host = host;
+        System = system;
+        NetworkEdges = networkEdges;
+    }
+
+    public ActorSystem System { get; }
+    public IActorRef NetworkEdges { get; }
+
+    public static async Task<EdgemanageNode> StartAsync(
+        EdgemanageSettings settings, string network, IReadOnlyList<string> edges, IProber prober, JournalTarget journal,
+        TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        time ??= TimeProvider.System;
+        var akkaLevel = OperatorLog.Current.Minimum switch
+        {
+            OperatorLogLevel.Debug => "DEBUG",
+            OperatorLogLevel.Info => "INFO",
+            OperatorLogLevel.Warning => "WARNING",
+            _ => "ERROR",
+        };
+        var host = new HostBuilder()
+            .ConfigureServices(services => services.AddAkka("edgemanage", builder =>
+            {
+                builder.AddHocon($$"""
+                    akka.loglevel = {{akkaLevel}}
+                    akka.stdout-loglevel = OFF
+                    akka.loggers = ["{{typeof(OperatorLogAkkaLogger).AssemblyQualifiedName}}"]
+                    akka.log-dead-letters = off
+                    akka.log-dead-letters-during-shutdown = off
+                    akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                    """, HoconAddMode.Prepend);
+                builder.WithCustomSerializer("edgemanage", [typeof(IEdgemanageMessage)], system => new EdgemanageSerializer(system));
+                builder.WithEdgemanagePersistence(journal);
+            }))
+            .Build();
+        await host.StartAsync(cancellationToken);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+
+        // Akka 1.5.73/74 starts its timer thread with a blocking Task.Wait; touching it once here, before
+        // hundreds of recovering actors schedule timeouts from pool threads, avoids random 10 s stalls
+        // (persistence-recovery.md TL;DR 2).
+        system.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(1), () => { });
+
+        var judge = new JudgeSettings(settings.GoodEnough, settings.Probe.TimeoutSeconds, settings.PassWindowSeconds);
+        var networkSettings = new NetworkEdgesSettings(network, settings.Vantage, edges, settings.HistoryLength,
+            settings.SnapshotEvery, judge, RoundDeadline(settings));
+        var networkEdges = system.ActorOf(NetworkEdgesActor.Props(networkSettings, prober, time), $"edges-{Uri.EscapeDataString(network)}");
+        return new EdgemanageNode(host, system, networkEdges);
+    }
+
+    /// <summary>A probe never outlives its timeout; the margin covers scheduling and persistence.</summary>
+    public static TimeSpan RoundDeadline(EdgemanageSettings settings) => TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds + 5);
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _host.StopAsync(cts.Token);
+        _host.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Edgemanage.Node.Hosting;
+
+/// <summary>
+/// One run per network at a time, so one SQLite journal never has two writers. On Linux, .NET opens a file
+/// with FileShare.None under an exclusive advisory flock, released when the process exits for any reason.
+/// Who holds it is written to a sidecar file, because the locked file itself cannot be read by others.
+/// </summary>
+public sealed class NetworkLock : IDisposable
+{
+    private readonly FileStream _lock;
+    private readonly string _holderPath;
+
+    private NetworkLock(FileStream lockStream, string holderPath)
+    {
+        _lock = lockStream;
+        _holderPath = holderPath;
+    }
+
+    public static bool TryAcquire(string path, string purpose, out NetworkLock? acquired, out string holder)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var holderPath = path + ".holder";
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var me = string.Create(CultureInfo.InvariantCulture,
+                $"pid {Environment.ProcessId} ({purpose}) since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
+            File.WriteAllText(holderPath, me + "\n");
+            acquired = new NetworkLock(stream, holderPath);
+            holder = me;
+            return true;
+        }
+        catch (IOException)
+        {
+            acquired = null;
+            holder = File.Exists(holderPath) ? File.ReadAllText(holderPath).Trim() : "another process";
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        try { File.Delete(_holderPath); } catch (IOException) { /* the lock itself is what matters */ }
+        _lock.Dispose();
+    }
+}
