@@ -47,6 +47,8 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         public Dictionary<string, EdgeActor.Probed> Results { get; } = new(StringComparer.Ordinal);
         public List<string> Failures { get; } = [];
         public int PendingHousekeeping { get; set; }
+        /// <summary>Set once the round's results are being persisted: late results and the deadline are ignored.</summary>
+        public bool Finishing { get; set; }
     }
 
     private readonly HistoryGroupSettings _settings;
@@ -85,7 +87,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
 
         Command<RunRound>(StartRound);
         Command<EdgeActor.Probed>(Collect);
-        Command<RoundTimedOut>(t => { if (_round?.Command.RoundId == t.RoundId) FinishRound(timedOut: true); });
+        Command<RoundTimedOut>(t => { if (_round is { Finishing: false } r && r.Command.RoundId == t.RoundId) FinishRound(timedOut: true); });
         Command<SetEdgeMode>(SetMode);
         Command<GetEdgeReports>(_ => ReportAll(Sender));
         Command<SaveSnapshotSuccess>(ok =>
@@ -157,7 +159,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
 
     private void Collect(EdgeActor.Probed p)
     {
-        if (_round is null || p.RoundId != _round.Command.RoundId) return; // a straggler from a timed-out round
+        if (_round is null || _round.Finishing || p.RoundId != _round.Command.RoundId) return; // a straggler from a timed-out round
         _round.Results[p.Report.Edge] = p;
         if (_round.Results.Count == _edges.Count) FinishRound(timedOut: false);
     }
@@ -165,6 +167,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     private void FinishRound(bool timedOut)
     {
         var round = _round!;
+        round.Finishing = true;
         if (timedOut)
         {
             foreach (var edge in _edges.Keys.Where(e => !round.Results.ContainsKey(e)))
