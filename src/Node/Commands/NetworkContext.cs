@@ -1,0 +1,59 @@
+using Edgemanage.Actors.Logging;
+using Edgemanage.Contracts.Config;
+using Edgemanage.Node.Cli;
+using Edgemanage.Node.Configuration;
+
+namespace Edgemanage.Node.Commands;
+
+/// <summary>
+/// The validated inputs of one network: settings, its paths and its edges. Loading reports every problem
+/// of the config and edge lists at once, and nothing is probed or written when any of them is an error.
+/// </summary>
+public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Paths, IReadOnlyList<string> Edges, ConfigLoadResult Config)
+{
+    public const string DefaultConfigPath = "/etc/edgemanage/edgemanage.yaml";
+
+    /// <summary>Returns null after printing the problems to <paramref name="error"/>; the caller exits with 2.</summary>
+    public static NetworkContext? Load(string configPath, string network, TextWriter error)
+    {
+        if (!NameRulesForNetwork.IsValid(network))
+        {
+            error.WriteLine($"edgemanage: network name '{network}' is not usable as a file name (letters, digits, '.', '_', '-' only)");
+            return null;
+        }
+        var config = ConfigLoader.Load(configPath);
+        foreach (var w in config.Warnings) error.WriteLine(w);
+        if (!config.Ok)
+        {
+            foreach (var e in config.Errors) error.WriteLine(e);
+            error.WriteLine($"edgemanage: {Plural(config.Errors.Count, "error")} in the configuration; nothing was probed or written");
+            return null;
+        }
+        var settings = config.Settings!;
+        var edges = NetworkEdges.Load(settings, network);
+        foreach (var w in edges.Warnings) error.WriteLine(w);
+        if (!edges.Ok)
+        {
+            foreach (var e in edges.Errors) error.WriteLine(e);
+            error.WriteLine($"edgemanage: {Plural(edges.Errors.Count, "error")} in the edge lists of {network}; nothing was probed or written");
+            return null;
+        }
+        return new NetworkContext(settings, settings.ForNetwork(network), edges.Edges, config);
+    }
+
+    /// <summary>The operator log the original's users expect: -v is DEBUG to stderr, else INFO to logpath.</summary>
+    public static OperatorLog OpenLog(EdgemanageSettings settings, bool verbose) =>
+        verbose ? new OperatorLog(OperatorLogLevel.Debug, Console.Error, null)
+        : settings.LogPath is { } path ? new OperatorLog(OperatorLogLevel.Info, null, path)
+        : new OperatorLog(OperatorLogLevel.Warning, Console.Error, null);
+
+    public static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+}
+
+/// <summary>A network name becomes part of file names and persistence ids, so it is kept to a safe alphabet.</summary>
+public static class NameRulesForNetwork
+{
+    public static bool IsValid(string network) =>
+        network.Length is > 0 and <= 100 && network != "." && network != ".."
+        && network.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+}

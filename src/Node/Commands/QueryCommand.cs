@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text.Json;
+using Akka.Actor;
+using Edgemanage.Actors.Persistence;
+using Edgemanage.Actors.Probing;
+using Edgemanage.Contracts.Config;
+using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Probing;
+using Edgemanage.Node.Cli;
+using Edgemanage.Node.Hosting;
+using static Edgemanage.Contracts.Edges.EdgeCommands;
+using static Edgemanage.Contracts.Edges.EdgeReplies;
+using Opt = Edgemanage.Node.Cli.CommandLine.Option;
+
+namespace Edgemanage.Node.Commands;
+
+/// <summary>
+/// <c>edgemanage query</c>: the original edge_query (original-edgemanage.md §1.3) over the persisted journal.
+/// Same flags, filters and output formats; json lines also carry the last outcome, last time and averages.
+/// Read-only: it never probes, and never creates a journal that does not exist.
+/// </summary>
+public static class QueryCommand
+{
+    public const string Usage =
+        "usage: edgemanage query -A DNET [-c FILE] [-H HEALTH|allpass] [-s in|out] [-m MODE] [-f flat|csv|json] [-q] [-v] [--header]";
+
+    private static readonly Opt[] Options =
+    [
+        new("dnet", "-A", "--dnet", true),
+        new("config", "-c", "--config", true),
+        new("health", "-H", "--health", true),
+        new("state", "-s", "--state", true),
+        new("mode", "-m", "--mode", true),
+        new("format", "-f", "--format", true),
+        new("quiet", "-q", "--quiet", false),
+        new("verbose", "-v", "--verbose", false),
+        new("header", null, "--header", false),
+    ];
+
+    private sealed record Filters(EdgeHealth? Health, bool AllPass, string? State, EdgeMode? Mode);
+
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    {
+        var cl = CommandLine.Parse("query", args, Options);
+        cl.NoPositionals("query");
+        var network = cl.Required("query", "dnet", "-A DNET");
+        var format = cl.OneOf("query", "format", "-f", "flat", "flat", "csv", "json");
+        var filters = ParseFilters(cl);
+        var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
+        if (context is null) return ExitCodes.UsageOrConfig;
+
+        var reports = await ReadReportsAsync(context, ct);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var rows = reports.Where(r => Matches(r, filters)).ToList();
+        Write(output, rows, format, cl.Flag("quiet"), cl.Flag("verbose"), cl.Flag("header"), now);
+        return ExitCodes.Ok;
+    }
+
+    private static Filters ParseFilters(CommandLine cl)
+    {
+        EdgeHealth? health = null;
+        var allPass = false;
+        if (cl.Value("health") is { } h)
+        {
+            if (h == "allpass") allPass = true;
+            else if (EdgeValueNames.TryParseHealth(h, out var parsed)) health = parsed;
+            else throw new UsageException($"query: -H must be allpass or one of pass_threshold, pass_window, pass_average, pass, fail, untested; got '{h}'");
+        }
+        var state = cl.Value("state");
+        if (state is not null && state is not ("in" or "out")) throw new UsageException($"query: -s must be in or out, got '{state}'");
+        EdgeMode? mode = null;
+        if (cl.Value("mode") is { } m)
+        {
+            if (!EdgeValueNames.TryParseMode(m, out var parsed))
+                throw new UsageException($"query: -m must be one of available, force, blindforce, unavailable; got '{m}'");
+            mode = parsed;
+        }
+        return new Filters(health, allPass, state, mode);
+    }
+
+    /// <summary>Recovers the network's history groups from the journal, or returns defaults when there is none yet.</summary>
+    public static async Task<IReadOnlyList<EdgeReport>> ReadReportsAsync(NetworkContext context, CancellationToken ct)
+    {
+        var settings = context.Settings;
+        var network = context.Paths.Network;
+        if (settings.Persistence.Provider == PersistenceProvider.Sqlite && settings.Persistence.ConnectionString is null
+            && !File.Exists(context.Paths.Journal))
+        {
+            // Like edge_query on untracked edges: defaults, without creating anything on disk.
+            return context.Edges.Select(e => new EdgeReport(network, e, settings.Vantage, EdgeMode.Available, "", -1,
+                new EdgeVerdict(EdgeHealth.Untested, null, null, null, 0), null)).ToArray();
+        }
+        var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
+        await using var node = await EdgemanageNode.StartAsync(settings, network, context.Edges, NoProbing.Instance, journal, cancellationToken: ct);
+        var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports(network), TimeSpan.FromSeconds(60), ct);
+        return reports.Edges;
+    }
+
+    // Until the decide-and-publish work stores live sets, no edge is "in".
+    private static string StateOf(EdgeReport _) => "out";
+
+    private static bool Matches(EdgeReport r, Filters f) =>
+        (!f.AllPass || r.Verdict.Health != EdgeHealth.Fail)
+        && (f.Health is null || r.Verdict.Health == f.Health)
+        && (f.State is null || StateOf(r) == f.State)
+        && (f.Mode is null || r.Mode == f.Mode);
+
+    private static long Duration(EdgeReport r, long nowMs) => r.ModeChangedAtUnixMs < 0 ? -1 : (nowMs - r.ModeChangedAtUnixMs) / 1000;
+
+    private static void Write(TextWriter output, List<EdgeReport> rows, string format, bool quiet, bool verbose, bool header, long nowMs)
+    {
+        if (format == "json")
+        {
+            foreach (var r in rows) output.WriteLine(JsonLine(r, quiet, verbose, nowMs));
+            return;
+        }
+        var sep = format == "csv" ? "," : "\t";
+        string[] fields = verbose ? ["mode", "state", "health", "edgename", "duration", "comment"]
+            : quiet ? ["edgename"]
+            : ["edgename", "duration"];
+        if (header && rows.Count > 0) output.WriteLine(string.Join(sep, fields));
+        foreach (var r in rows)
+        {
+            var values = fields.Select(f => f switch
+            {
+                "mode" => r.Mode.Name(),
+                "state" => StateOf(r),
+                "health" => r.Verdict.Health.Name(),
+                "edgename" => r.Edge,
+                "duration" => Duration(r, nowMs).ToString(CultureInfo.InvariantCulture),
+                _ => r.Comment,
+            });
+            output.WriteLine(string.Join(sep, values));
+        }
+    }
+
+    private static string JsonLine(EdgeReport r, bool quiet, bool verbose, long nowMs)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("edge", r.Edge);
+            // The original wrote this as a string; scripts parse it that way.
+            if (!quiet || verbose) w.WriteString("time_since_state_change", Duration(r, nowMs).ToString(CultureInfo.InvariantCulture));
+            if (verbose)
+            {
+                w.WriteString("health", r.Verdict.Health.Name());
+                w.WriteString("state", StateOf(r));
+                w.WriteString("mode", r.Mode.Name());
+                w.WriteString("comment", r.Comment);
+            }
+            var v = r.Verdict;
+            if (v.Last is { } last)
+            {
+                w.WriteString("last_outcome", last.Outcome.Name());
+                w.WriteNumber("last_time", Math.Round(last.Seconds, 6));
+                w.WriteNumber("last_at", last.AtUnixMs / 1000.0);
+            }
+            else
+            {
+                w.WriteNull("last_outcome");
+                w.WriteNull("last_time");
+            }
+            WriteNumberOrNull(w, "average", v.Average);
+            WriteNumberOrNull(w, "window_average", v.WindowAverage);
+            w.WriteNumber("samples", v.SampleCount);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v) w.WriteNumber(name, Math.Round(v, 6));
+        else w.WriteNull(name);
+    }
+
+    /// <summary>The prober of a read-only command: it must never be asked.</summary>
+    private sealed class NoProbing : IProber
+    {
+        public static readonly NoProbing Instance = new();
+
+        public Task<ProbeResult> ProbeAsync(string edge, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("query never probes");
+    }
+}

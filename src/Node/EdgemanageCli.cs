@@ -1,0 +1,85 @@
+using System.Reflection;
+using Edgemanage.Node.Cli;
+using Edgemanage.Node.Commands;
+
+namespace Edgemanage.Node;
+
+/// <summary>The <c>edgemanage</c> command: dispatches to sub-commands and turns failures into exit codes.</summary>
+public static class EdgemanageCli
+{
+    public const string Usage = """
+        usage: edgemanage <command> [options]
+
+        commands:
+          demo       start a loopback demo fleet and run rounds against it (try this first)
+          run        probe every edge of a network once and record it (the cron job)
+          query      list edges and their persisted state (edge_query)
+          validate   check config, edge lists, canary file and zone includes without probing
+          version    print the version
+
+        'edgemanage <command> --help' shows a command's options.
+        exit codes: 0 ok, 1 error, 2 usage or configuration error, 3 degraded, 4 network locked
+        """;
+
+    public static string Version =>
+        typeof(EdgemanageCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> MainAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            (args.Length == 0 ? error : output).WriteLine(Usage);
+            return args.Length == 0 ? ExitCodes.UsageOrConfig : ExitCodes.Ok;
+        }
+        var command = args[0];
+        var rest = args.Skip(1).ToArray();
+        if (rest.Contains("--help") || rest.Contains("-h"))
+        {
+            output.WriteLine(CommandUsage(command) ?? Usage);
+            return ExitCodes.Ok;
+        }
+        try
+        {
+            return command switch
+            {
+                "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
+                "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
+                "validate" => ValidateCommand.Execute(rest, output, error),
+                "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
+                "version" or "--version" => PrintVersion(output),
+                _ => throw new UsageException($"unknown command '{command}' (try 'edgemanage --help')"),
+            };
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"edgemanage: {e.Message}");
+            if (CommandUsage(command) is { } usage) error.WriteLine(usage);
+            return ExitCodes.UsageOrConfig;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            error.WriteLine("edgemanage: interrupted");
+            return ExitCodes.Error;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"edgemanage: {command} failed: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Error;
+        }
+    }
+
+    private static string? CommandUsage(string command) => command switch
+    {
+        "run" => RunCommand.Usage,
+        "query" => QueryCommand.Usage,
+        "validate" => ValidateCommand.Usage,
+        "demo" => DemoCommand.Usage,
+        _ => null,
+    };
+
+    private static int PrintVersion(TextWriter output)
+    {
+        output.WriteLine($"edgemanage {Version}");
+        return ExitCodes.Ok;
+    }
+}
