@@ -1,0 +1,128 @@
+using Edgemanage.Contracts.Config;
+
+namespace Edgemanage.Node.Configuration;
+
+/// <summary>
+/// <c>edgemanage validate -c FILE [-A DNET]</c>: reads everything a run would read and reports
+/// every problem at once. It never probes and never writes.
+/// </summary>
+public static class NetworkValidator
+{
+    public static ValidationReport Validate(string configPath, string? dnet)
+    {
+        var config = ConfigLoader.Load(configPath);
+        var errors = config.Errors.ToList();
+        var warnings = config.Warnings.ToList();
+        if (config.Settings is not { } settings)
+            return new ValidationReport { Errors = errors, Warnings = warnings };
+
+        void Add(ConfigProblem p) => (p.IsError ? errors : warnings).Add(p);
+        void AtKey(string key, string message, ProblemSeverity severity = ProblemSeverity.Error)
+        {
+            var (line, column) = config.Locate(key);
+            Add(new ConfigProblem(configPath, line, column, message, severity));
+        }
+
+        CheckLocalObject(settings, AtKey);
+        foreach (var (key, dir) in new[] { ("healthdata_store", settings.HealthDataStore), ("named_dir", settings.NamedDir) })
+            if (!Directory.Exists(dir))
+                AtKey(key, $"{key} directory '{dir}' does not exist", ProblemSeverity.Warning);
+
+        var networks = NetworksToCheck(settings, dnet, AtKey, Add);
+        if (dnet is null)
+            foreach (var unused in settings.NetworkEdgeCount.Keys.Where(k => !networks.Contains(k)))
+                AtKey($"dnet_edge_count", $"dnet_edge_count names network '{unused}', which has no edge list in edgelist_dir",
+                    ProblemSeverity.Warning);
+
+        var summaries = new List<NetworkSummary>();
+        var edgeCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var network in networks)
+        {
+            var summary = CheckNetwork(settings, network, killerConfigured: config.Locate("canary_killer") != (0, 0), Add);
+            summaries.Add(summary);
+            edgeCounts[network] = summary.EdgeCount;
+        }
+        return new ValidationReport
+        {
+            Errors = errors, Warnings = warnings, EdgeCounts = edgeCounts, Networks = summaries, Settings = settings,
+        };
+    }
+
+    private static void CheckLocalObject(EdgemanageSettings settings, Action<string, string, ProblemSeverity> atKey)
+    {
+        var local = settings.TestObject.Local;
+        try
+        {
+            using var _ = File.OpenRead(local);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var reason = File.Exists(local) ? e.Message : "it does not exist";
+            atKey("testobject.local", $"testobject.local '{local}' cannot be read: {reason}", ProblemSeverity.Error);
+        }
+    }
+
+    private static List<string> NetworksToCheck(EdgemanageSettings settings, string? dnet,
+        Action<string, string, ProblemSeverity> atKey, Action<ConfigProblem> add)
+    {
+        if (dnet is not null)
+        {
+            if (NameRules.CheckNetworkName(dnet) is { } issue)
+            {
+                add(new ConfigProblem("-A", 0, 0, issue.Message));
+                return [];
+            }
+            return [dnet];
+        }
+        if (!Directory.Exists(settings.EdgeListDir))
+        {
+            atKey("edgelist_dir", $"edgelist_dir '{settings.EdgeListDir}' does not exist", ProblemSeverity.Error);
+            return [];
+        }
+        var found = Directory.GetFiles(settings.EdgeListDir)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(n => !n.StartsWith('.') && NameRules.CheckNetworkName(n) is null)
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .ToList();
+        if (found.Count == 0)
+            atKey("edgelist_dir", $"edgelist_dir '{settings.EdgeListDir}' contains no network edge lists", ProblemSeverity.Warning);
+        return found;
+    }
+
+    private static NetworkSummary CheckNetwork(EdgemanageSettings settings, string network, bool killerConfigured, Action<ConfigProblem> add)
+    {
+        var paths = settings.ForNetwork(network);
+        var edges = NetworkEdges.Load(settings, network);
+        foreach (var p in edges.Errors.Concat(edges.Warnings)) add(p);
+
+        var required = settings.EdgeCountFor(network);
+        if (required < 1)
+            add(new ConfigProblem(settings.SourcePath, 0, 0, $"edge_count for network '{network}' must be at least 1, got {required}"));
+        else if (File.Exists(paths.EdgeList) && edges.Edges.Count < required)
+            add(new ConfigProblem(paths.EdgeList, 0, 0,
+                $"network '{network}' lists {edges.Edges.Count} usable edges but edge_count is {required}; a full live set can never be chosen, so no zone would be written"));
+
+        var zones = ZoneIncludeScanner.Scan(paths.ZoneIncludeDir);
+        foreach (var p in zones.Errors.Concat(zones.Warnings)) add(p);
+
+        var canaryCount = 0;
+        if (paths.CanaryFile is { } canaryFile)
+        {
+            var canaries = CanaryFileLoader.Load(canaryFile);
+            foreach (var p in canaries.Errors.Concat(canaries.Warnings)) add(p);
+            canaryCount = canaries.Canaries.Count;
+            var zoneNames = zones.Zones.Select(z => z.Zone).ToHashSet(StringComparer.Ordinal);
+            foreach (var zone in canaries.Canaries.Keys.Where(z => Directory.Exists(paths.ZoneIncludeDir) && !zoneNames.Contains(z)))
+                add(new ConfigProblem(canaryFile, 0, 0,
+                    $"canary zone '{zone}' has no include file in '{paths.ZoneIncludeDir}', so the canary is never published",
+                    ProblemSeverity.Warning));
+            // The original crashed here (KeyError) when canaries existed; we run with the killer off.
+            if (canaryCount > 0 && !killerConfigured)
+                add(new ConfigProblem(settings.SourcePath, 0, 0,
+                    $"network '{network}' has canaries but canary_killer is not set, so it is off (the original required it)",
+                    ProblemSeverity.Warning));
+        }
+        return new NetworkSummary(network, edges.Edges.Count, required, zones.Zones.Count, canaryCount);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+
+namespace Edgemanage.Node.Configuration;
+
+/// <summary>One zone to publish: its name and the include file whose text goes into the zone.</summary>
+public sealed record ZoneInclude(string Zone, string Path);
+
+public sealed record ZoneScanResult(
+    IReadOnlyList<ZoneInclude> Zones, IReadOnlyList<ConfigProblem> Errors, IReadOnlyList<ConfigProblem> Warnings)
+{
+    public bool Ok => Errors.Count == 0;
+}
+
+/// <summary>
+/// Lists the zone include files of one network (<c>&lt;zonetemplate_dir&gt;/&lt;dnet&gt;/*.zone</c>,
+/// original-edgemanage.md §6.1) and checks what the original silently assumed: a usable zone
+/// name, readable UTF-8 text, and no SOA record (the template supplies the only SOA).
+/// </summary>
+public static class ZoneIncludeScanner
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static ZoneScanResult Scan(string zoneIncludeDir)
+    {
+        var errors = new List<ConfigProblem>();
+        var zones = new List<ZoneInclude>();
+        if (!Directory.Exists(zoneIncludeDir))
+        {
+            var warning = new ConfigProblem(zoneIncludeDir, 0, 0,
+                $"zone include directory '{zoneIncludeDir}' does not exist; no zones will be written", ProblemSeverity.Warning);
+            return new ZoneScanResult(zones, errors, [warning]);
+        }
+
+        // Python's glob("*.zone") skips names starting with '.', so editor and VCS leftovers
+        // like ".x.zone" were never zones; keep that.
+        var files = Directory.GetFiles(zoneIncludeDir, "*.zone")
+            .Where(f => System.IO.Path.GetFileName(f) is var n && !n.StartsWith('.') && n.EndsWith(".zone", StringComparison.Ordinal))
+            .OrderBy(f => f, StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var name = System.IO.Path.GetFileName(file);
+            var zone = name[..^".zone".Length];
+            if (NameRules.CheckHostName(zone, allowUnderscore: true) is { } issue)
+            {
+                errors.Add(new ConfigProblem(file, 0, 0, $"zone include file name does not give a valid zone: {issue.Message}"));
+                continue;
+            }
+            string text;
+            try
+            {
+                text = StrictUtf8.GetString(File.ReadAllBytes(file));
+            }
+            catch (DecoderFallbackException)
+            {
+                errors.Add(new ConfigProblem(file, 0, 0, "zone include file is not valid UTF-8 text"));
+                continue;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add(new ConfigProblem(file, 0, 0, $"cannot read zone include file: {e.Message}"));
+                continue;
+            }
+            var soaErrors = FindSoa(text, file).ToList();
+            errors.AddRange(soaErrors);
+            if (soaErrors.Count == 0) zones.Add(new ZoneInclude(zone, file));
+        }
+        return new ZoneScanResult(zones, errors, []);
+    }
+
+    /// <summary>Lines where "SOA" appears as a record type (outside comments and quoted strings).</summary>
+    private static IEnumerable<ConfigProblem> FindSoa(string text, string file)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            // A line that starts in column 1 begins with an owner name, which may legally be "soa".
+            var hasOwner = lines[i].Length > 0 && !char.IsWhiteSpace(lines[i][0]);
+            foreach (var (token, column) in Tokens(lines[i]).Skip(hasOwner ? 1 : 0))
+            {
+                if (token.Equals("SOA", StringComparison.OrdinalIgnoreCase))
+                {
+                    yield return new ConfigProblem(file, i + 1, column,
+                        "zone include files must not contain an SOA record; the zone template supplies it");
+                    break;
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<(string Token, int Column)> Tokens(string line)
+    {
+        var i = 0;
+        while (i < line.Length)
+        {
+            var c = line[i];
+            if (c == ';') yield break;
+            if (char.IsWhiteSpace(c) || c is '(' or ')') { i++; continue; }
+            var start = i;
+            if (c == '"')
+            {
+                i++;
+                while (i < line.Length && line[i] != '"') i += line[i] == '\\' ? 2 : 1;
+                i++;
+                continue; // quoted text is data, never a record type
+            }
+            while (i < line.Length && !char.IsWhiteSpace(line[i]) && line[i] is not (';' or '(' or ')')) i++;
+            yield return (line[start..i], start + 1);
+        }
+    }
+}
