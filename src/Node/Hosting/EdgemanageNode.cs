@@ -37,18 +37,22 @@ public sealed class EdgemanageNode : IAsyncDisposable
         time ??= TimeProvider.System;
         var akkaLevel = OperatorLog.Current.Minimum switch
         {
-            OperatorLogLevel.Debug => "DEBUG",
-            OperatorLogLevel.Info => "INFO",
-            OperatorLogLevel.Warning => "WARNING",
-            _ => "ERROR",
+            OperatorLogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
+            OperatorLogLevel.Info => Akka.Event.LogLevel.InfoLevel,
+            OperatorLogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
+            _ => Akka.Event.LogLevel.ErrorLevel,
         };
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("edgemanage", builder =>
             {
-                builder.AddHocon($$"""
-                    akka.loglevel = {{akkaLevel}}
+                builder.ConfigureLoggers(loggers =>
+                {
+                    loggers.LogLevel = akkaLevel;
+                    loggers.ClearLoggers();
+                    loggers.AddLogger<OperatorLogAkkaLogger>();
+                });
+                builder.AddHocon("""
                     akka.stdout-loglevel = OFF
-                    akka.loggers = ["{{typeof(OperatorLogAkkaLogger).AssemblyQualifiedName}}"]
                     akka.log-dead-letters = off
                     akka.log-dead-letters-during-shutdown = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
