@@ -1,4 +1,3 @@
-using System.Globalization;
 using Edgemanage.Fleet;
 using Edgemanage.Node.Cli;
 using Opt = Edgemanage.Node.Cli.CommandLine.Option;
@@ -54,7 +53,8 @@ public static class DemoCommand
             fleet.Set(edge, behaviour);
             output.WriteLine($"  {edge,-11} {note}");
         }
-        var configPath = WriteWorkingFolder(dir, fleet);
+        var configPath = DemoWorkspace.Write(dir, Network, fleet.Port, fleet.Body, Fleet.Select(f => f.Edge).ToArray(),
+            extraYaml: "probe_timeout: 2\nprobe_concurrency: 100\n", goodEnough: 0.2);
         output.WriteLine();
         output.WriteLine($"Wrote {configPath} (an original-style edgemanage.yaml) and the demo edge list.");
         output.WriteLine($"Each round below is what 'edgemanage run -A {Network} -c {configPath}' does.");
@@ -88,64 +88,5 @@ public static class DemoCommand
         output.WriteLine();
         output.WriteLine($"History lives in {Path.Combine(dir, "state")}; run the demo again and the averages carry on from there.");
         return queryCode;
-    }
-
-    /// <summary>Writes the config, edge list, test object and a zone include; returns the config path.</summary>
-    public static string WriteWorkingFolder(string dir, TestFleet fleet)
-    {
-        foreach (var sub in new[] { "edges", "extra-edges", $"zones/{Network}", "named", "health", "state" })
-            Directory.CreateDirectory(Path.Combine(dir, sub));
-        File.WriteAllBytes(Path.Combine(dir, "test_object"), fleet.Body);
-        File.WriteAllText(Path.Combine(dir, "edges", Network),
-            "# demo edges: every one is an address of the loopback test fleet\n" + string.Join("\n", Fleet.Select(f => f.Edge)) + "\n");
-        File.WriteAllText(Path.Combine(dir, "extra-edges", Network), "");
-        File.WriteAllText(Path.Combine(dir, "zones", Network, "example.test.zone"), "www 60 IN CNAME example.test.\n");
-        var configPath = Path.Combine(dir, "edgemanage.yaml");
-        File.WriteAllText(configPath, string.Format(CultureInfo.InvariantCulture, """
-            # Written by 'edgemanage demo'. Every key of the original edge_manage is here, so this is also
-            # a template for a real config; the last block holds keys that are new in this implementation.
-            testobject:
-              host: www.example.test
-              port: {0}
-              proto: http
-              uri: /test_object
-              local: test_object
-              verify: false
-            dns:
-              ns_records:
-                - ns1.example.test.
-                - ns2.example.test.
-              soa_nameserver: ns1.example.test.
-              soa_mailbox: hostmaster.example.test.
-              rotate_zones: [www]
-            run_frequency: 60
-            healthdata_store: health
-            edgelist_dir: edges
-            extra_edgelist_dir: extra-edges
-            dnschange_maxfreq: 10
-            workers: 10
-            retry: 2
-            goodenough: 0.2
-            canary_killer: false
-            statefile: state/{{dnet}}.state
-            logpath: edgemanage.log
-            lockfile: state/edgemanage.lock
-            zonetemplate_dir: zones
-            edge_count: 4
-            dnet_edge_count: {{}}
-            named_dir: named
-            live_list: state/{{dnet}}.live
-            commands:
-              run_before: []
-              run_after: []
-              run_after_changes: []
-
-            # new keys
-            probe_timeout: 2
-            probe_concurrency: 100
-            state_dir: state
-            history_length: 2000
-            """, fleet.Port));
-        return configPath;
     }
 }

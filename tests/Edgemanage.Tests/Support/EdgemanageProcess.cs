@@ -1,0 +1,47 @@
+using System.Diagnostics;
+
+namespace Edgemanage.Tests.Support;
+
+/// <summary>Runs the real <c>edgemanage</c> executable as a child process, so a restart is a real process restart.</summary>
+public static class EdgemanageProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+
+    public static async Task<Result> RunAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edgemanage.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"edgemanage {string.Join(' ', args)} did not finish within 2 minutes");
+        }
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>In-process, for the many small CLI cases where a child process would only add seconds.</summary>
+    public static async Task<Result> RunInProcessAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await Edgemanage.Node.EdgemanageCli.MainAsync(args, stdout, stderr);
+        return new Result(code, stdout.ToString(), stderr.ToString());
+    }
+}
