@@ -18,6 +18,13 @@ public sealed class OperatorLogAkkaLogger : ReceiveActor, IRequiresMessageQueue<
 
     private static void Write(OperatorLogLevel level, LogEvent e, Exception? cause = null)
     {
+        // Akka's own housekeeping (logger start, coordinated-shutdown phases) is not news for an operator:
+        // its debug lines are dropped and its info lines demoted to debug. Its warnings and errors stay.
+        if (e.LogClass?.Namespace?.StartsWith("Akka", StringComparison.Ordinal) == true)
+        {
+            if (level == OperatorLogLevel.Debug) return;
+            if (level == OperatorLogLevel.Info) level = OperatorLogLevel.Debug;
+        }
         var log = OperatorLog.Current;
         if (!log.IsEnabled(level)) return;
         var text = e.Message?.ToString() ?? "";
