@@ -57,6 +57,8 @@ public sealed class EdgemanageNode : IAsyncDisposable
                     akka.log-dead-letters-during-shutdown = off
                     akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
                     """, HoconAddMode.Prepend);
+                // Strict: anything persisted or sent remotely that is not ours fails loudly instead of falling back to JSON of CLR types.
+                builder.WithStrictSerialization();
                 builder.WithCustomSerializer("edgemanage", [typeof(IEdgemanageMessage)], system => new EdgemanageSerializer(system));
                 builder.WithEdgemanagePersistence(journal);
             }))
