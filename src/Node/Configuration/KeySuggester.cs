@@ -14,7 +14,7 @@ internal static class KeySuggester
         }
         // Allow roughly one edit per three characters, so "edge_cont" finds edge_count but
         // "foo" does not turn into "dns".
-        var allowed = Math.Max(2, unknown.Length / 3);
+        var allowed = Math.Max(2, (unknown.Length + 2) / 3);
         return bestDistance <= allowed ? best : null;
     }
 

@@ -15,16 +15,20 @@ public static class NameRules
     /// <summary>An edge: an RFC 1123 host name, four dotted decimal octets, or an IPv6 literal.</summary>
     public static NameIssue? CheckEdge(string text)
     {
-        if (text.Contains(':')) return CheckIPv6(text);
+        if (LooksLikeIPv6(text)) return CheckIPv6(text);
         if (text.Length > 0 && text.All(c => char.IsAsciiDigit(c) || c == '.')) return CheckIPv4(text);
         return CheckHostName(text, allowUnderscore: false);
     }
 
     /// <summary>An IP literal of either family, with the same strictness as <see cref="CheckEdge"/>.</summary>
     public static NameIssue? CheckIpLiteral(string text) =>
-        text.Contains(':') ? CheckIPv6(text)
+        LooksLikeIPv6(text) ? CheckIPv6(text)
         : text.All(c => char.IsAsciiDigit(c) || c == '.') ? CheckIPv4(text)
         : new NameIssue(0, $"'{text}' is not an IP address");
+
+    // Every IPv6 literal has at least two colons; "edge:8080" or "http://edge" are host names
+    // gone wrong, and the host-name check points at the colon.
+    private static bool LooksLikeIPv6(string text) => text.Count(c => c == ':') >= 2;
 
     public static bool IsIpLiteral(string text) => CheckIpLiteral(text) is null;
 

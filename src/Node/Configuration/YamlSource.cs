@@ -15,15 +15,23 @@ internal static class YamlSource
     public static YamlNode? Parse(string text, ProblemSink sink, bool emptyIsError)
     {
         var stream = new YamlStream();
+        var filter = new DuplicateKeyFilter(new Parser(new StringReader(text)), (key, first) =>
+            sink.Error(key.Start, $"duplicate key '{key.Value}' (first defined at line {first.Line})"));
         try
         {
-            var filter = new DuplicateKeyFilter(new Parser(new StringReader(text)), (key, first) =>
-                sink.Error(key.Start, $"duplicate key '{key.Value}' (first defined at line {first.Line})"));
             stream.Load(filter);
         }
         catch (YamlException e)
         {
             sink.Error(e.Start, "malformed YAML: " + StripMarkPrefix(e.Message));
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 16.3 trips over its own state on some inputs (e.g. an unclosed "[a, b"
+            // followed by another key) instead of raising a YamlException; the end of the last
+            // event it did produce is the best position we have.
+            sink.Error(filter.LastGoodEnd, "malformed YAML: the parser could not continue after this point (an unclosed bracket or quote?)");
             return null;
         }
 
@@ -64,11 +72,15 @@ internal sealed class DuplicateKeyFilter(IParser inner, Action<Scalar, Mark> onD
 
     public ParsingEvent? Current => inner.Current;
 
+    /// <summary>Where the last successfully parsed event ended.</summary>
+    public Mark LastGoodEnd { get; private set; } = Mark.Empty;
+
     public bool MoveNext()
     {
         while (inner.MoveNext())
         {
             var ev = inner.Current!;
+            LastGoodEnd = ev.End;
             if (_frames.TryPeek(out var top) && top.IsMapping && top.ExpectKey && ev is Scalar key)
             {
                 if (top.Keys.TryGetValue(key.Value, out var first))
