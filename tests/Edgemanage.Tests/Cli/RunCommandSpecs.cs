@@ -95,7 +95,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime
     [Fact]
     public async Task A_broken_config_is_reported_with_its_line_and_nothing_is_probed_or_written()
     {
-        var text = File.ReadAllText(_config).Replace("edge_count: 4", "edge_count: four").Replace("goodenough: 0.2", "goodenough: fast");
+        var text = File.ReadAllText(_config).Replace("edge_count: 4", "edge_count: four").Replace("goodenough: 0.5", "goodenough: fast");
         File.WriteAllText(_config, text);
         var lines = text.Split('\n');
         var edgeCountLine = Array.FindIndex(lines, l => l.StartsWith("edge_count:", StringComparison.Ordinal)) + 1;
