@@ -27,12 +27,12 @@ public static class RoundBenchmark
 
         var addresses = FleetAddresses.Range(2, o.Edges);
         var hanging = HangingSet(addresses, o.HangingPercent);
-        error.WriteLine($"# fleet: {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {o.DelayMs} ms, {hanging.Count} hanging; work dir {work}");
+        error.WriteLine($"# probe_concurrency {o.Concurrency}; fleet: {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {o.DelayMs} ms, {hanging.Count} hanging; work dir {work}");
         await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = addresses });
         var delay = EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(o.DelayMs));
         foreach (var a in addresses) fleet.Set(a, hanging.Contains(a) ? EdgeBehaviour.Hang() : delay);
 
-        var config = WorkingFolder.Write(work, fleet, addresses, historyLength: Math.Max(2000, o.History));
+        var config = WorkingFolder.Write(work, fleet, addresses, historyLength: Math.Max(2000, o.History), o.Concurrency);
         var state = Path.Combine(work, "state");
         var seed = Path.Combine(work, "state-seed");
         Directory.CreateDirectory(seed);
@@ -68,6 +68,7 @@ public static class RoundBenchmark
             error.WriteLine($"edgemanage-bench: query exited {queryCode}: {queryErr}");
             return 1;
         }
+        File.WriteAllText(Path.Combine(work, "query.jsonl"), queryOut);
         var errors = new List<double>();
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var line in queryOut.Split('\n', StringSplitOptions.RemoveEmptyEntries))

@@ -10,6 +10,7 @@ public sealed record RoundOptions
     public int History { get; init; }
     public double HangingPercent { get; init; }
     public int Runs { get; init; } = 3;
+    public int Concurrency { get; init; } = 1000;
     public string? WorkDir { get; init; }
     public bool Header { get; init; } = true;
 
@@ -17,7 +18,7 @@ public sealed record RoundOptions
     {
         int? edges = null;
         string? edgemanage = null;
-        int delay = 20, history = 0, runs = 3;
+        int delay = 20, history = 0, runs = 3, concurrency = 1000;
         double hanging = 0;
         string? work = null;
         var header = true;
@@ -42,6 +43,7 @@ public sealed record RoundOptions
                     hanging = double.Parse(Next(), CultureInfo.InvariantCulture);
                     if (hanging is < 0 or > 100) throw new ArgumentException("--hanging-percent must be between 0 and 100");
                     break;
+                case "--concurrency": concurrency = NextInt(1, 100000); break;
                 case "--work": work = Next(); break;
                 case "--no-header": header = false; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
@@ -53,7 +55,7 @@ public sealed record RoundOptions
         return new RoundOptions
         {
             Edges = edges.Value, Edgemanage = Path.GetFullPath(edgemanage), DelayMs = delay, History = history,
-            HangingPercent = hanging, Runs = runs, WorkDir = work, Header = header,
+            HangingPercent = hanging, Runs = runs, Concurrency = concurrency, WorkDir = work, Header = header,
         };
     }
 }

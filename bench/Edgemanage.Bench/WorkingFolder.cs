@@ -9,7 +9,7 @@ namespace Edgemanage.Bench;
 /// </summary>
 public static class WorkingFolder
 {
-    public static string Write(string dir, TestFleet fleet, IReadOnlyList<string> edges, int historyLength)
+    public static string Write(string dir, TestFleet fleet, IReadOnlyList<string> edges, int historyLength, int concurrency)
     {
         var network = RoundBenchmark.Network;
         foreach (var sub in new[] { "edges", "extra-edges", $"zones/{network}", "named", "health", "state" })
@@ -59,10 +59,10 @@ public static class WorkingFolder
               run_after_changes: []
 
             probe_timeout: 10
-            probe_concurrency: 1000
+            probe_concurrency: {2}
             state_dir: state
             history_length: {1}
-            """, fleet.Port, historyLength));
+            """, fleet.Port, historyLength, concurrency));
         return configPath;
     }
 }
