@@ -53,11 +53,13 @@ public static class RoundBenchmark
         for (var run = 1; run <= o.Runs; run++)
         {
             CopyFresh(seed, state);
+            var fleetCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var m = await MeasureRunAsync(o, work, config, run, useTime, error);
+            fleetCpu = Process.GetCurrentProcess().TotalProcessorTime - fleetCpu;
             if (m is null) return 1;
             runs.Add(m);
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# run {run}: wall {m.WallS:F3} s, cpu {m.CpuS:F2} s, rss {m.PeakRssMb:F0} MB, startup→first log {Fmt(m.StartupS)} s, first log→round logged {Fmt(m.RoundS)} s, →exit {Fmt(m.ShutdownS)} s; {m.Summary}"));
+                $"# run {run} (loadavg {LoadAverage()}): wall {m.WallS:F3} s, cpu {m.CpuS:F2} s, rss {m.PeakRssMb:F0} MB, startup→first log {Fmt(m.StartupS)} s, first log→round logged {Fmt(m.RoundS)} s, →exit {Fmt(m.ShutdownS)} s; fleet (bench process) cpu {fleetCpu.TotalSeconds:F2} s; {m.Summary}"));
         }
         var journalBytes = JournalBytes(state);
 
@@ -199,6 +201,10 @@ public static class RoundBenchmark
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
+
+    /// <summary>Other work on the machine distorts every figure here; print it next to each run.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static long JournalBytes(string dir) =>
         Directory.Exists(dir) ? Directory.GetFiles(dir, $"edgemanage-{Network}.journal.db*").Sum(f => new FileInfo(f).Length) : 0;
