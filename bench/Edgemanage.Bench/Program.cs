@@ -1,0 +1,42 @@
+using System.Globalization;
+using Edgemanage.Bench;
+
+// edgemanage-bench: benchmarks of the published edgemanage executable against the in-process loopback fleet.
+// Not a test: it is never run by `dotnet test`, and it is kept out of Edgemanage.sln.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+const string usage = """
+    usage: edgemanage-bench round --edges N --edgemanage PATH [--delay-ms 20] [--history 0] [--hanging-percent 0]
+                                  [--runs 3] [--concurrency 1000] [--work DIR] [--no-header]
+      Starts a loopback fleet of N edges (127.0.0.2...), optionally seeds `history` samples per edge into the
+      journal, runs `PATH run -A bench -c CONFIG` `runs` times on a fresh copy of the seeded state, then
+      `PATH query -f json`, and prints one Markdown table row (per-run details go to stderr).
+      PATH is the published apphost (edgemanage) or edgemanage.dll (run through `dotnet`).
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(usage);
+    return args.Length == 0 ? 2 : 0;
+}
+
+try
+{
+    switch (args[0])
+    {
+        case "round":
+            var options = RoundOptions.Parse(args.AsSpan(1).ToArray());
+            return await RoundBenchmark.RunAsync(options, Console.Out, Console.Error);
+        default:
+            Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
+            Console.Error.WriteLine(usage);
+            return 2;
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"edgemanage-bench: {e.Message}");
+    Console.Error.WriteLine(usage);
+    return 2;
+}

@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Edgemanage.Fleet;
+
+namespace Edgemanage.Bench;
+
+/// <summary>
+/// One configuration of the round benchmark: fleet in this process, the published edgemanage as a child
+/// process, so the child's wall/CPU/RSS figures do not include the fleet's work.
+/// </summary>
+public static class RoundBenchmark
+{
+    public const string Network = "bench";
+    private const string Vantage = "local";
+    private const string TimeBinary = "/usr/bin/time";
+
+    private sealed record RunMeasurement(int Run, double WallS, double CpuS, double PeakRssMb, bool ExactRss,
+        double? StartupS, double? RoundS, double? ShutdownS, string Summary);
+
+    public static async Task<int> RunAsync(RoundOptions o, TextWriter output, TextWriter error)
+    {
+        var work = Path.GetFullPath(o.WorkDir ?? Path.Combine("artifacts", "bench", $"round-{o.Edges}-h{o.History}-hang{o.HangingPercent}"));
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+
+        var addresses = FleetAddresses.Range(2, o.Edges);
+        var hanging = HangingSet(addresses, o.HangingPercent);
+        error.WriteLine($"# probe_concurrency {o.Concurrency}; fleet: {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {o.DelayMs} ms, {hanging.Count} hanging; work dir {work}");
+        await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = addresses });
+        var delay = EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(o.DelayMs));
+        foreach (var a in addresses) fleet.Set(a, hanging.Contains(a) ? EdgeBehaviour.Hang() : delay);
+
+        var config = WorkingFolder.Write(work, fleet, addresses, historyLength: Math.Max(2000, o.History), o.Concurrency);
+        var state = Path.Combine(work, "state");
+        var seed = Path.Combine(work, "state-seed");
+        Directory.CreateDirectory(seed);
+        if (o.History > 0)
+        {
+            var sw = Stopwatch.StartNew();
+            await HistorySeeder.SeedAsync(Path.Combine(seed, $"edgemanage-{Network}.journal.db"), Network, Vantage, addresses,
+                o.History, o.DelayMs, TimeSpan.FromMinutes(10));
+            error.WriteLine($"# seeded {o.History} samples x {o.Edges} edges in {sw.Elapsed.TotalSeconds:F1} s, journal {MiB(JournalBytes(seed)):F1} MB");
+        }
+        // The seeding's garbage must not be collected while the child runs.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+
+        var useTime = File.Exists(TimeBinary);
+        if (!useTime) error.WriteLine($"# {TimeBinary} not found: CPU from getrusage(RUSAGE_CHILDREN), peak RSS is the max over all runs so far");
+        var runs = new List<RunMeasurement>();
+        for (var run = 1; run <= o.Runs; run++)
+        {
+            CopyFresh(seed, state);
+            var fleetCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var m = await MeasureRunAsync(o, work, config, run, useTime, error);
+            fleetCpu = Process.GetCurrentProcess().TotalProcessorTime - fleetCpu;
+            if (m is null) return 1;
+            runs.Add(m);
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"# run {run} (loadavg {LoadAverage()}): wall {m.WallS:F3} s, cpu {m.CpuS:F2} s, rss {m.PeakRssMb:F0} MB, startup→first log {Fmt(m.StartupS)} s, first log→round logged {Fmt(m.RoundS)} s, →exit {Fmt(m.ShutdownS)} s; fleet (bench process) cpu {fleetCpu.TotalSeconds:F2} s; {m.Summary}"));
+        }
+        var journalBytes = JournalBytes(state);
+
+        // Accuracy: what the last run recorded, read back through query.
+        var (queryCode, queryOut, queryErr, queryWall) = await RunChildAsync(o.Edgemanage, work, ["query", "-A", Network, "-c", config, "-f", "json"]);
+        if (queryCode != 0)
+        {
+            error.WriteLine($"edgemanage-bench: query exited {queryCode}: {queryErr}");
+            return 1;
+        }
+        File.WriteAllText(Path.Combine(work, "query.jsonl"), queryOut);
+        var errors = new List<double>();
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var line in queryOut.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            var outcome = root.GetProperty("last_outcome").ValueKind == JsonValueKind.String ? root.GetProperty("last_outcome").GetString()! : "none";
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            if (outcome == "ok" && root.GetProperty("last_time").ValueKind == JsonValueKind.Number)
+                errors.Add(root.GetProperty("last_time").GetDouble() * 1000 - o.DelayMs);
+        }
+        errors.Sort();
+        var outcomeText = string.Join(" ", outcomes.OrderBy(k => k.Key).Select(k => $"{k.Key}:{k.Value}"));
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"# query: {queryWall:F3} s; last outcomes {outcomeText}; error min {Pct(errors, 0):F2} p50 {Pct(errors, 50):F2} p90 {Pct(errors, 90):F2} p99 {Pct(errors, 99):F2} max {Pct(errors, 100):F2} ms"));
+
+        var walls = runs.Select(r => r.WallS).Order().ToList();
+        if (o.Header)
+        {
+            output.WriteLine("| edges | history | hanging | runs | wall median (min–max) s | CPU user+sys s | peak RSS MB | startup / round / exit s | error p50 / p99 ms | journal MB | last outcomes |");
+            output.WriteLine("|---:|---:|---:|---:|---|---:|---:|---|---|---:|---|");
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {o.Edges} | {o.History} | {o.HangingPercent}% | {runs.Count} | {Median(walls):F2} ({walls[0]:F2}–{walls[^1]:F2}) | {Median(runs.Select(r => r.CpuS)):F2} | {(runs.All(r => r.ExactRss) ? "" : "≤")}{Median(runs.Select(r => r.PeakRssMb)):F0} | {Fmt(MedianOrNull(runs.Select(r => r.StartupS)))} / {Fmt(MedianOrNull(runs.Select(r => r.RoundS)))} / {Fmt(MedianOrNull(runs.Select(r => r.ShutdownS)))} | {Pct(errors, 50):F2} / {Pct(errors, 99):F2} | {MiB(journalBytes):F1} | {outcomeText} |"));
+        return 0;
+    }
+
+    private static async Task<RunMeasurement?> MeasureRunAsync(RoundOptions o, string work, string config, int run, bool useTime, TextWriter error)
+    {
+        var logPath = Path.Combine(work, "edgemanage.log");
+        File.Delete(logPath);
+        var timeFile = Path.Combine(work, $"time-{run}.txt");
+        string[] runArgs = ["run", "-A", Network, "-c", config];
+        var before = useTime ? default : ChildUsage.Get();
+        var started = DateTime.Now;
+        var (code, stdout, stderr, wall) = useTime
+            ? await RunChildAsync(TimeBinary, work, ["-f", "%e %U %S %M", "-o", timeFile, .. Command(o.Edgemanage, runArgs)])
+            : await RunChildAsync(o.Edgemanage, work, runArgs);
+        File.WriteAllText(Path.Combine(work, $"run-{run}.out"), stdout + stderr);
+        if (code != 0)
+        {
+            error.WriteLine($"edgemanage-bench: run {run} exited {code}; output in {Path.Combine(work, $"run-{run}.out")}");
+            error.WriteLine(stderr);
+            return null;
+        }
+        double cpu, rss;
+        if (useTime)
+        {
+            // Last line: "%e %U %S %M" (M in KiB).
+            var parts = File.ReadAllLines(timeFile).Last(l => l.Trim().Length > 0).Split(' ');
+            cpu = double.Parse(parts[1], CultureInfo.InvariantCulture) + double.Parse(parts[2], CultureInfo.InvariantCulture);
+            rss = double.Parse(parts[3], CultureInfo.InvariantCulture) / 1024;
+        }
+        else
+        {
+            var after = ChildUsage.Get();
+            cpu = after.CpuSeconds - before.CpuSeconds;
+            rss = after.MaxRssKb / 1024.0;
+        }
+
+        // Where the wall time goes, from the operator log's millisecond timestamps.
+        double? startup = null, round = null, shutdown = null;
+        var log = File.Exists(logPath) ? File.ReadAllLines(logPath) : [];
+        var first = log.Select(LogTime).FirstOrDefault(t => t is not null);
+        var roundLine = log.Where(l => l.Contains(" INFO Round for ", StringComparison.Ordinal)).Select(LogTime).LastOrDefault();
+        if (first is { } f)
+        {
+            startup = (f - started).TotalSeconds;
+            if (roundLine is { } r)
+            {
+                round = (r - f).TotalSeconds;
+                shutdown = (started.AddSeconds(wall) - r).TotalSeconds;
+            }
+        }
+        var summary = stdout.Split('\n').LastOrDefault(l => l.Contains(" edges: ", StringComparison.Ordinal))?.Trim() ?? "(no summary line)";
+        return new RunMeasurement(run, wall, cpu, rss, useTime, startup, round, shutdown, summary);
+    }
+
+    private static DateTime? LogTime(string line) =>
+        line.Length >= 23 && DateTime.TryParseExact(line[..23], "yyyy-MM-dd HH:mm:ss,fff", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeLocal, out var t) ? t : null;
+
+    private static string[] Command(string edgemanage, string[] args) =>
+        edgemanage.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", edgemanage, .. args] : [edgemanage, .. args];
+
+    private static async Task<(int Code, string Stdout, string Stderr, double WallS)> RunChildAsync(string file, string workDir, string[] args)
+    {
+        var command = file == TimeBinary ? [file, .. args] : Command(file, args);
+        var psi = new ProcessStartInfo(command[0])
+        {
+            WorkingDirectory = workDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {command[0]}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+            return (-1, await stdout, await stderr + "\n(killed after 5 minutes)", sw.Elapsed.TotalSeconds);
+        }
+        var wall = sw.Elapsed.TotalSeconds;
+        return (p.ExitCode, await stdout, await stderr, wall);
+    }
+
+    private static HashSet<string> HangingSet(IReadOnlyList<string> addresses, double percent)
+    {
+        var count = (int)Math.Round(addresses.Count * percent / 100);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        // Spread evenly over the list (and so over the history groups).
+        for (var k = 0; k < count; k++) set.Add(addresses[(int)((long)k * addresses.Count / count)]);
+        return set;
+    }
+
+    private static void CopyFresh(string from, string to)
+    {
+        if (Directory.Exists(to)) Directory.Delete(to, recursive: true);
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+
+    /// <summary>Other work on the machine distorts every figure here; print it next to each run.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    private static long JournalBytes(string dir) =>
+        Directory.Exists(dir) ? Directory.GetFiles(dir, $"edgemanage-{Network}.journal.db*").Sum(f => new FileInfo(f).Length) : 0;
+
+    private static double MiB(long bytes) => bytes / 1024.0 / 1024.0;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToList();
+        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
+    }
+
+    private static double? MedianOrNull(IEnumerable<double?> values)
+    {
+        var v = values.Where(x => x is not null).Select(x => x!.Value).ToList();
+        return v.Count == 0 ? null : Median(v);
+    }
+
+    /// <summary>Nearest-rank percentile of a sorted list.</summary>
+    private static double Pct(List<double> sorted, double p)
+    {
+        if (sorted.Count == 0) return double.NaN;
+        var rank = (int)Math.Ceiling(p / 100 * sorted.Count);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
+    }
+
+    private static string Fmt(double? s) => s is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>Fallback when /usr/bin/time is missing: cumulative resources of waited-for children.</summary>
+    private static class ChildUsage
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Timeval { public long Sec; public long Usec; }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Rusage
+        {
+            public Timeval Utime;
+            public Timeval Stime;
+            public long MaxRss;
+            public long Ixrss, Idrss, Isrss, Minflt, Majflt, Nswap, Inblock, Oublock, Msgsnd, Msgrcv, Nsignals, Nvcsw, Nivcsw;
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int getrusage(int who, out Rusage usage);
+
+        public static (double CpuSeconds, long MaxRssKb) Get()
+        {
+            const int RusageChildren = -1;
+            if (getrusage(RusageChildren, out var u) != 0) return (double.NaN, 0);
+            return (u.Utime.Sec + u.Utime.Usec / 1e6 + u.Stime.Sec + u.Stime.Usec / 1e6, u.MaxRss);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Edgemanage.Bench;
+
+public sealed record RoundOptions
+{
+    public required int Edges { get; init; }
+    public required string Edgemanage { get; init; }
+    public int DelayMs { get; init; } = 20;
+    public int History { get; init; }
+    public double HangingPercent { get; init; }
+    public int Runs { get; init; } = 3;
+    public int Concurrency { get; init; } = 1000;
+    public string? WorkDir { get; init; }
+    public bool Header { get; init; } = true;
+
+    public static RoundOptions Parse(string[] args)
+    {
+        int? edges = null;
+        string? edgemanage = null;
+        int delay = 20, history = 0, runs = 3, concurrency = 1000;
+        double hanging = 0;
+        string? work = null;
+        var header = true;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            int NextInt(int min, int max)
+            {
+                var name = args[i];
+                var v = int.Parse(Next(), CultureInfo.InvariantCulture);
+                if (v < min || v > max) throw new ArgumentException($"{name} must be between {min} and {max}");
+                return v;
+            }
+            switch (args[i])
+            {
+                case "--edges": edges = NextInt(1, 60000); break;
+                case "--edgemanage": edgemanage = Next(); break;
+                case "--delay-ms": delay = NextInt(0, 5000); break;
+                case "--history": history = NextInt(0, 100000); break;
+                case "--runs": runs = NextInt(1, 50); break;
+                case "--hanging-percent":
+                    hanging = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    if (hanging is < 0 or > 100) throw new ArgumentException("--hanging-percent must be between 0 and 100");
+                    break;
+                case "--concurrency": concurrency = NextInt(1, 100000); break;
+                case "--work": work = Next(); break;
+                case "--no-header": header = false; break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+        if (edges is null) throw new ArgumentException("--edges N is required");
+        if (edgemanage is null) throw new ArgumentException("--edgemanage PATH is required");
+        if (!File.Exists(edgemanage)) throw new ArgumentException($"--edgemanage: no such file '{edgemanage}'");
+        return new RoundOptions
+        {
+            Edges = edges.Value, Edgemanage = Path.GetFullPath(edgemanage), DelayMs = delay, History = history,
+            HangingPercent = hanging, Runs = runs, Concurrency = concurrency, WorkDir = work, Header = header,
+        };
+    }
+}

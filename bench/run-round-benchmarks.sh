@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Round benchmarks of the published (ReadyToRun) edgemanage against the in-process loopback fleet.
+# Not a test: never part of `dotnet test`. All traffic stays on 127.0.0.0/8.
+# Usage: bench/run-round-benchmarks.sh [--quick] [--with-5000-history] [--runs N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=3
+QUICK=0
+BIG_HISTORY=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --with-5000-history) BIG_HISTORY=1 ;;
+    --runs) RUNS="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ ! -x /usr/bin/time ]; then
+  echo "# installing GNU time (/usr/bin/time)" >&2
+  if command -v apt-get >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get install -y time >/dev/null || echo "# could not install time; falling back to getrusage" >&2
+  fi
+fi
+
+echo "# publishing edgemanage (ReadyToRun, TieredPGO=false)" >&2
+dotnet publish src/Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+  -o artifacts/edgemanage-r2r -nologo -v quiet >&2
+echo "# building edgemanage-bench (Release)" >&2
+dotnet build bench/Edgemanage.Bench -c Release -nologo -v quiet >&2
+
+EM=artifacts/edgemanage-r2r/edgemanage
+BENCH="dotnet bench/Edgemanage.Bench/bin/Release/net10.0/edgemanage-bench.dll"
+
+echo "# machine: $(nproc) cores, $(free -m | awk '/^Mem:/{print $2}') MB RAM, dotnet $(dotnet --version), $(uname -sr)" >&2
+echo
+header=""
+row() {
+  $BENCH round --runs "$RUNS" --edgemanage "$EM" --delay-ms 20 $header "$@"
+  header="--no-header"
+}
+row --edges 1000
+if [ "$QUICK" -eq 0 ]; then
+  row --edges 5000
+fi
+row --edges 1000 --history 2000
+if [ "$BIG_HISTORY" -eq 1 ]; then
+  row --edges 5000 --history 2000
+fi
