@@ -68,8 +68,10 @@ public sealed class RunCommandSpecs : IAsyncLifetime
         Assert.Equal(Edges.Select(e => e.Edge), rows.Keys);
         foreach (var (edge, _, outcome) in Edges)
         {
-            Assert.Equal(outcome, rows[edge].GetProperty("last_outcome").GetString());
-            Assert.Equal(2, rows[edge].GetProperty("samples").GetInt32());
+            // On failure, show both runs' tables: they say which outcome each probe had and why.
+            var context = $"{edge}: {rows[edge]}\n{first}\n{second}";
+            Assert.True(outcome == rows[edge].GetProperty("last_outcome").GetString(), context);
+            Assert.True(2 == rows[edge].GetProperty("samples").GetInt32(), context);
         }
         // failures are stored as the timeout value, as the original stores FETCH_TIMEOUT
         Assert.Equal(2.0, rows["127.0.0.7"].GetProperty("last_time").GetDouble());
