@@ -33,6 +33,14 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
 
     private sealed record RoundTimedOut(long RoundId);
 
+    /// <summary>Answered with <see cref="GroupRecovered"/> once recovery is complete (commands are stashed until then).</summary>
+    public sealed record AwaitRecovered : INoSerializationVerificationNeeded
+    {
+        public static readonly AwaitRecovered Instance = new();
+    }
+
+    public sealed record GroupRecovered(int Group) : INoSerializationVerificationNeeded;
+
     private sealed class RecoveredEdge(int historyLength)
     {
         public EdgeHistory History { get; set; } = new(historyLength);
@@ -85,6 +93,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Recover<EdgeModeChanged>(evt => Recovered(evt.Edge).Mode = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs));
         Recover<RecoveryCompleted>(_ => StartEdges());
 
+        Command<AwaitRecovered>(_ => Sender.Tell(new GroupRecovered(_settings.Group)));
         Command<RunRound>(StartRound);
         Command<EdgeActor.Probed>(Collect);
         Command<RoundTimedOut>(t => { if (_round is { Finishing: false } r && r.Command.RoundId == t.RoundId) FinishRound(timedOut: true); });

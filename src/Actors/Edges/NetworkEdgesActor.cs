@@ -32,6 +32,9 @@ public sealed class NetworkEdgesActor : ReceiveActor
         public List<string> Failures { get; } = [];
     }
 
+    /// <summary>Every group has recovered: the round can start on a quiet process.</summary>
+    private sealed record GroupsRecovered(RunRound Command, IActorRef ReplyTo);
+
     private readonly NetworkEdgesSettings _settings;
     private readonly Dictionary<int, IActorRef> _groups = new();
     private PendingRound? _round;
@@ -47,6 +50,7 @@ public sealed class NetworkEdgesActor : ReceiveActor
         }
 
         Receive<RunRound>(StartRound);
+        Receive<GroupsRecovered>(FanOut);
         Receive<EdgeHistoryGroup.GroupRoundDone>(Collect);
         Receive<SetEdgeMode>(cmd =>
         {
@@ -79,7 +83,17 @@ public sealed class NetworkEdgesActor : ReceiveActor
             Finish();
             return;
         }
-        foreach (var g in _groups.Values) g.Tell(cmd);
+        // Probe only once every group has recovered: recovery is CPU-heavy, and probes that overlap with it
+        // measure our own CPU contention instead of the edge (time to headers would be inflated).
+        var replyTo = Sender;
+        var asks = _groups.Values.Select(g => g.Ask<EdgeHistoryGroup.GroupRecovered>(EdgeHistoryGroup.AwaitRecovered.Instance, TimeSpan.FromSeconds(120)));
+        Task.WhenAll(asks).PipeTo(Self, success: _ => new GroupsRecovered(cmd, replyTo),
+            failure: e => new GroupsRecovered(cmd, replyTo));
+    }
+
+    private void FanOut(GroupsRecovered ready)
+    {
+        foreach (var g in _groups.Values) g.Tell(ready.Command);
     }
 
     private void Collect(EdgeHistoryGroup.GroupRoundDone done)

@@ -74,9 +74,12 @@ public static class RunCommand
             {
                 var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
                 using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5), settings.Probe.Concurrency);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 await using var node = await EdgemanageNode.StartAsync(settings, context.Paths.Network, context.Edges, prober, journal, cancellationToken: ct);
+                var started = clock.Elapsed;
                 var timeout = EdgemanageNode.RoundDeadline(settings) + TimeSpan.FromSeconds(30);
                 var round = await node.NetworkEdges.Ask<RoundCompleted>(new RunRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Persist: !dryRun), timeout, ct);
+                log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery and round took {(clock.Elapsed - started).TotalSeconds:F3}s");
                 foreach (var failure in round.Failures)
                 {
                     log.Warning(failure);
