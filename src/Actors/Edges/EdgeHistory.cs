@@ -17,6 +17,26 @@ public sealed class EdgeHistory
         _ring = new Sample[capacity];
     }
 
+    private EdgeHistory(Sample[] ring, int count)
+    {
+        _ring = ring;
+        Count = count;
+    }
+
+    /// <summary>
+    /// A history over samples that were just deserialized (oldest first). When they fill the capacity exactly
+    /// the array is adopted as the ring instead of copied: recovering 1000 edges × 2000 samples would
+    /// otherwise hold two copies (≈ 30 MB each) at the same time.
+    /// </summary>
+    public static EdgeHistory Adopt(Sample[] oldestFirst, int capacity)
+    {
+        if (oldestFirst.Length == capacity) return new EdgeHistory(oldestFirst, capacity);
+        var history = new EdgeHistory(capacity);
+        var skip = Math.Max(0, oldestFirst.Length - capacity);
+        for (var i = skip; i < oldestFirst.Length; i++) history.Add(oldestFirst[i]);
+        return history;
+    }
+
     public int Capacity => _ring.Length;
     public int Count { get; private set; }
     public Sample? Last => Count == 0 ? null : _ring[(_start + Count - 1) % _ring.Length];
@@ -33,11 +53,6 @@ public sealed class EdgeHistory
             _ring[_start] = sample;
             _start = (_start + 1) % _ring.Length;
         }
-    }
-
-    public void AddRange(IEnumerable<Sample> samples)
-    {
-        foreach (var s in samples) Add(s);
     }
 
     /// <summary>A copy, oldest first.</summary>

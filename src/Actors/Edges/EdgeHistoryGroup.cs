@@ -81,8 +81,9 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             foreach (var e in snap.Edges)
             {
                 var edge = Recovered(e.Edge);
-                edge.History = new EdgeHistory(_settings.HistoryLength);
-                edge.History.AddRange(e.Samples);
+                edge.History = e.Samples is Sample[] array
+                    ? EdgeHistory.Adopt(array, _settings.HistoryLength)
+                    : EdgeHistory.Adopt(e.Samples.ToArray(), _settings.HistoryLength);
                 edge.Mode = new EdgeModeState(e.Mode, e.Comment, e.ModeChangedAtUnixMs);
             }
         });

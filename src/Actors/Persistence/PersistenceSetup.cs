@@ -29,6 +29,13 @@ public sealed record JournalTarget(PersistenceProvider Provider, string Connecti
 /// </summary>
 public static class PersistenceSetup
 {
+    /// <summary>
+    /// Per connection: synchronous=NORMAL (safe under WAL against a process crash, measured 456 vs 791 ms per
+    /// round), and a small page cache. Recovery reads each snapshot blob once, so SQLite's default 2 MB cache
+    /// per pooled connection only holds pages that are never read again, across dozens of connections.
+    /// </summary>
+    private const string SqliteConnectionPragmas = "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256;";
+
     public static AkkaConfigurationBuilder WithEdgemanagePersistence(this AkkaConfigurationBuilder builder, JournalTarget target)
     {
         var provider = target.Provider == PersistenceProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
@@ -37,8 +44,8 @@ public static class PersistenceSetup
         {
             PrepareSqliteFile(target.ConnectionString);
             dataOptions = dataOptions.UseAfterConnectionOpened(
-                c => { using var cmd = c.CreateCommand(); cmd.CommandText = "PRAGMA synchronous=NORMAL;"; cmd.ExecuteNonQuery(); },
-                async (c, ct) => { await using var cmd = c.CreateCommand(); cmd.CommandText = "PRAGMA synchronous=NORMAL;"; await cmd.ExecuteNonQueryAsync(ct); });
+                c => { using var cmd = c.CreateCommand(); cmd.CommandText = SqliteConnectionPragmas; cmd.ExecuteNonQuery(); },
+                async (c, ct) => { await using var cmd = c.CreateCommand(); cmd.CommandText = SqliteConnectionPragmas; await cmd.ExecuteNonQueryAsync(ct); });
         }
 
         var journal = new SqlJournalOptions(isDefaultPlugin: true)

@@ -80,6 +80,13 @@ public static class RunCommand
                 var timeout = EdgemanageNode.RoundDeadline(settings) + TimeSpan.FromSeconds(30);
                 var round = await node.NetworkEdges.Ask<RoundCompleted>(new RunRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Persist: !dryRun), timeout, ct);
                 log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery and round took {(clock.Elapsed - started).TotalSeconds:F3}s");
+                if (log.IsEnabled(OperatorLogLevel.Debug))
+                {
+                    var gc = GC.GetGCMemoryInfo();
+                    using var me = System.Diagnostics.Process.GetCurrentProcess();
+                    log.Debug($"Memory: managed heap {gc.HeapSizeBytes >> 20} MB, committed {gc.TotalCommittedBytes >> 20} MB, " +
+                              $"allocated so far {GC.GetTotalAllocatedBytes() >> 20} MB, peak RSS {me.PeakWorkingSet64 >> 20} MB, {me.Threads.Count} threads ({ThreadPool.ThreadCount} in the pool)");
+                }
                 foreach (var failure in round.Failures)
                 {
                     log.Warning(failure);
