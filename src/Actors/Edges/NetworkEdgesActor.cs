@@ -38,6 +38,7 @@ public sealed class NetworkEdgesActor : ReceiveActor
     private readonly NetworkEdgesSettings _settings;
     private readonly Dictionary<int, IActorRef> _groups = new();
     private PendingRound? _round;
+    private HistoryJournalException? _brokenGroup;
 
     public NetworkEdgesActor(NetworkEdgesSettings settings, IProber prober, TimeProvider time)
     {
@@ -46,9 +47,12 @@ public sealed class NetworkEdgesActor : ReceiveActor
         {
             var groupSettings = new HistoryGroupSettings(settings.Network, settings.Vantage, group, edges,
                 settings.HistoryLength, settings.SnapshotEvery, settings.Judge, settings.RoundDeadline);
-            _groups[group] = Context.ActorOf(EdgeHistoryGroup.Props(groupSettings, prober, time), $"group-{group}");
+            var groupActor = Context.ActorOf(EdgeHistoryGroup.Props(groupSettings, prober, time), $"group-{group}");
+            Context.Watch(groupActor);
+            _groups[group] = groupActor;
         }
 
+        Receive<Terminated>(t => GroupStopped(t.ActorRef));
         Receive<RunRound>(StartRound);
         Receive<GroupsRecovered>(FanOut);
         Receive<EdgeHistoryGroup.GroupRoundDone>(Collect);
@@ -61,6 +65,11 @@ public sealed class NetworkEdgesActor : ReceiveActor
         });
         Receive<GetEdgeReports>(q =>
         {
+            if (_brokenGroup is not null)
+            {
+                Sender.Tell(new Status.Failure(_brokenGroup));
+                return;
+            }
             var timeout = TimeSpan.FromSeconds(30);
             var asks = _groups.Values.Select(g => g.Ask<EdgeReports>(q, timeout)).ToArray();
             Task.WhenAll(asks).PipeTo(Sender, success: all => new EdgeReports(settings.Network, InListOrder(all.SelectMany(r => r.Edges))));
@@ -70,8 +79,31 @@ public sealed class NetworkEdgesActor : ReceiveActor
     public static Props Props(NetworkEdgesSettings settings, IProber prober, TimeProvider time) =>
         Akka.Actor.Props.Create(typeof(NetworkEdgesActor), settings, prober, time);
 
+    /// <summary>
+    /// A history group only stops when it could not recover (a corrupt or unreadable journal) or its journal
+    /// failed a write. Rounds then fail at once, naming the group, instead of waiting out a timeout; nothing
+    /// more is written, so what the journal holds stays as it was for an operator to inspect.
+    /// </summary>
+    private void GroupStopped(IActorRef group)
+    {
+        var number = _groups.First(g => g.Value.Equals(group)).Key;
+        _brokenGroup ??= new HistoryJournalException(
+            $"history group {number} of network {_settings.Network} ({HistoryGroups.PersistenceId(_settings.Network, _settings.Vantage, number)}) " +
+            "stopped: its journal could not be read or written (the log has the cause); nothing further was recorded");
+        if (_round is not null)
+        {
+            _round.ReplyTo.Tell(new Status.Failure(_brokenGroup));
+            _round = null;
+        }
+    }
+
     private void StartRound(RunRound cmd)
     {
+        if (_brokenGroup is not null)
+        {
+            Sender.Tell(new Status.Failure(_brokenGroup));
+            return;
+        }
         if (_round is not null)
         {
             Sender.Tell(new RoundCompleted(cmd.RoundId, [], [$"round {_round.Command.RoundId} is still running"]));
@@ -117,3 +149,6 @@ public sealed class NetworkEdgesActor : ReceiveActor
         return _settings.Edges.Where(byEdge.ContainsKey).Select(e => byEdge[e]).ToArray();
     }
 }
+
+/// <summary>The journal of a history group could not be recovered or written.</summary>
+public sealed class HistoryJournalException(string message) : Exception(message);

@@ -79,10 +79,18 @@ public static class PersistenceSetup
         if (csb.Mode == SqliteOpenMode.Memory || csb.DataSource.StartsWith("file:", StringComparison.Ordinal)) return;
         var dir = Path.GetDirectoryName(Path.GetFullPath(csb.DataSource));
         if (dir is not null) Directory.CreateDirectory(dir);
-        using var c = new SqliteConnection(connectionString);
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode=WAL;";
-        cmd.ExecuteScalar();
+        try
+        {
+            using var c = new SqliteConnection(connectionString);
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA journal_mode=WAL;";
+            cmd.ExecuteScalar();
+        }
+        catch (SqliteException e)
+        {
+            // Never "repair" by recreating: the file may hold the only copy of the history.
+            throw new InvalidOperationException($"cannot open the journal {csb.DataSource}: {e.Message} (left untouched)", e);
+        }
     }
 }

@@ -178,4 +178,18 @@ public sealed class RunCommandSpecs : IAsyncLifetime
         Assert.False(first.TryGetProperty("time_since_state_change", out _));
         Assert.Equal("ok", first.GetProperty("last_outcome").GetString());
     }
+
+    [Fact]
+    public async Task Validate_checks_without_probing_and_names_the_broken_line()
+    {
+        var ok = await EdgemanageProcess.RunInProcessAsync("validate", "-c", _config, "-A", "testnet");
+        Assert.True(ok.ExitCode == ExitCodes.Ok, ok.ToString());
+
+        File.WriteAllText(Path.Combine(_dir.Path, "zones", "testnet", "bad.zone"), "@ IN SOA ns1. host. 1 2 3 4 5\n");
+        var broken = await EdgemanageProcess.RunInProcessAsync("validate", "-c", _config, "-A", "testnet");
+        Assert.Equal(ExitCodes.UsageOrConfig, broken.ExitCode);
+        Assert.Contains(Path.Combine(_dir.Path, "zones", "testnet", "bad.zone") + ":1:", broken.Stderr);
+        Assert.Equal(0, _fleet.TotalRequests);
+        Assert.False(File.Exists(Journal));
+    }
 }

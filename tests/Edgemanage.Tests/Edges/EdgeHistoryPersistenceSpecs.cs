@@ -129,6 +129,36 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
         Assert.Contains("not in the edge list", rejected.Reason);
     }
 
+    [Fact]
+    public async Task A_corrupt_journal_fails_the_round_at_once_and_is_left_untouched()
+    {
+        var edges = Edges(5);
+        var prober = new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.01));
+        await using (var node = await Start(edges, prober))
+            await node.NetworkEdges.Ask<RoundCompleted>(new RunRound(1, Persist: true), AskTimeout);
+
+        var db = _dir.File("journal.db");
+        Execute(db, "UPDATE journal SET message = X'01FFFF' WHERE sequence_number = 1");
+        var before = (Execute(db, "SELECT COUNT(*) FROM journal"), Execute(db, "SELECT hex(message) FROM journal LIMIT 1"));
+
+        await using (var node = await Start(edges, prober))
+        {
+            var failure = await Assert.ThrowsAsync<HistoryJournalException>(() =>
+                node.NetworkEdges.Ask<RoundCompleted>(new RunRound(2, Persist: true), AskTimeout));
+            Assert.Contains("hist-testnet-local-", failure.Message);
+        }
+        Assert.Equal(before, (Execute(db, "SELECT COUNT(*) FROM journal"), Execute(db, "SELECT hex(message) FROM journal LIMIT 1")));
+    }
+
+    private static string Execute(string dbPath, string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={dbPath};Pooling=false");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+
     private static (long Events, long Snapshots) CountRows(string dbPath)
     {
         using var c = new SqliteConnection($"Data Source={dbPath}");
