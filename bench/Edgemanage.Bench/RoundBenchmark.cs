@@ -32,7 +32,8 @@ public static class RoundBenchmark
         var delay = EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(o.DelayMs));
         foreach (var a in addresses) fleet.Set(a, hanging.Contains(a) ? EdgeBehaviour.Hang() : delay);
 
-        var config = WorkingFolder.Write(work, fleet, addresses, historyLength: Math.Max(2000, o.History), o.Concurrency);
+        var config = Edgemanage.Node.Commands.DemoWorkspace.Write(work, Network, fleet.Port, fleet.Body, addresses,
+            extraYaml: $"probe_timeout: 10\nprobe_concurrency: {o.Concurrency}\nhistory_length: {Math.Max(2000, o.History)}\n", goodEnough: 0.2);
         var state = Path.Combine(work, "state");
         var seed = Path.Combine(work, "state-seed");
         Directory.CreateDirectory(seed);

@@ -60,7 +60,6 @@ public static class DemoWorkspace
 
             # new keys
             state_dir: state
-            history_length: 2000
 
             """, port, goodEnough, edgeCount) + extraYaml);
         return configPath;
