@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -14,10 +13,9 @@ namespace Edgemanage.Actors.Probing;
 /// Fetches the test object from one edge over one fresh connection and checks its MD5.
 /// <para>
 /// The TCP connection goes to the edge's own address, while the URL, Host header, TLS SNI and certificate
-/// check use <c>testobject.host</c>: that is what a browser sent to the edge by DNS would see. To get there
-/// with <see cref="SocketsHttpHandler"/>, the connect callback dials the edge and does the TLS handshake
-/// itself, and the request goes out with an <c>http://</c> URI so the handler does not wrap TLS a second
-/// time. Doing both phases ourselves also lets us time them.
+/// check use <c>testobject.host</c>: that is what a browser sent to the edge by DNS would see. The prober
+/// dials the edge, does the TLS handshake itself and speaks just enough HTTP/1.1 (<see cref="Http11"/>), so
+/// every phase can be timed and nothing is shared between edges.
 /// </para>
 /// <para>
 /// Every outcome is a value. The whole probe, retries and body included, is bounded by
@@ -38,8 +36,8 @@ public sealed class HttpProber : IProber
     private readonly ProbeSettings _probe;
     private readonly byte[] _expectedMd5;
     private readonly TimeProvider _time;
-    private readonly Uri _requestUri;
-    private readonly string _hostHeader;
+    /// <summary>The whole request, built once: every probe sends the same bytes.</summary>
+    private readonly byte[] _request;
     private readonly bool _https;
     private readonly int _port;
     private readonly TimeSpan _timeout;
@@ -67,10 +65,9 @@ public sealed class HttpProber : IProber
         };
         _port = testObject.Port;
         var path = testObject.Uri.StartsWith('/') ? testObject.Uri : "/" + testObject.Uri;
-        // Always http:// on the wire to the handler: TLS, when wanted, is already done in the connect callback.
-        _requestUri = new Uri($"http://{testObject.Host}:{_port}{path}", UriKind.Absolute);
         var defaultPort = _https ? 443 : 80;
-        _hostHeader = _port == defaultPort ? testObject.Host : $"{testObject.Host}:{_port}";
+        var hostHeader = _port == defaultPort ? testObject.Host : $"{testObject.Host}:{_port}";
+        _request = Http11.Request(path, hostHeader, UserAgent);
         if (probe.SourceAddress is { Length: > 0 } source)
         {
             _sourceAddress = IPAddress.TryParse(source.Trim('[', ']'), out var ip)
@@ -137,67 +134,44 @@ public sealed class HttpProber : IProber
     private async Task<Attempt> AttemptAsync(string edge, CancellationToken token)
     {
         var connector = new Connector(this, edge, _time.GetTimestamp());
-        // A handler per attempt: a connection must never be shared between edges, and SocketsHttpHandler
-        // may hand a freshly made connection to any waiting request of the same pool. The handler is cheap
-        // when its idle-cleaning timer and proxy lookup are switched off, as here.
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = connector.ConnectAsync,
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.All,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            ConnectTimeout = _timeout,
-            MaxResponseDrainSize = 0,   // never read on after we stopped (too large): just close
-        };
-        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
-        using var request = new HttpRequestMessage(HttpMethod.Get, _requestUri)
-        {
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        request.Headers.Host = _hostHeader;
-        request.Headers.ConnectionClose = true;
-        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
-        request.Headers.Accept.Add(AnyMediaType);
-
         double? headers = null;
         int? status = null;
         long bodyBytes = 0;
-        byte[]? buffer = null;
+        byte[]? sourceBuffer = null, bodyBuffer = null;
+        Stream? connection = null;
         Attempt Result(ProbeOutcome outcome, string? detail, double? body = null) => new(
             outcome, detail, status, bodyBytes, connector.ConnectSeconds, connector.TlsSeconds, headers, body);
 
-        HttpResponseMessage? response = null;
         try
         {
-            response = await invoker.SendAsync(request, token).ConfigureAwait(false);
+            connection = await connector.ConnectAsync(token).ConfigureAwait(false);
+            await connection.WriteAsync(_request, token).ConfigureAwait(false);
+            sourceBuffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+            var source = new ByteSource(connection, sourceBuffer);
+            var head = await Http11.ReadHeadAsync(source, token).ConfigureAwait(false);
             headers = Elapsed(connector.Start);
-            status = (int)response.StatusCode;
-            if (!_probe.Accepts(status.Value))
-                return Result(ProbeOutcome.HttpStatus, $"HTTP {status}");
+            status = head.Status;
+            if (!_probe.Accepts(head.Status))
+                return Result(ProbeOutcome.HttpStatus, $"HTTP {head.Status}");
 
             // An uncompressed body announced as too large fails before a byte of it is read.
-            if (response.Content.Headers.ContentLength is { } announced && announced > _probe.BodyMaxBytes
-                && response.Content.Headers.ContentEncoding.Count == 0)
+            if (head.ContentLength is { } announced && announced > _probe.BodyMaxBytes && head.ContentEncoding is null)
                 return Result(ProbeOutcome.BodyTooLarge, $"Content-Length {announced} is over body_max_bytes {_probe.BodyMaxBytes}");
 
-            await using var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            await using var body = Http11.Body(source, head, head.Status);
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+            bodyBuffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
             int n;
-            while ((n = await body.ReadAsync(buffer.AsMemory(0, ReadBufferSize), token).ConfigureAwait(false)) > 0)
+            while ((n = await body.ReadAsync(bodyBuffer.AsMemory(0, ReadBufferSize), token).ConfigureAwait(false)) > 0)
             {
                 bodyBytes += n;
                 if (bodyBytes > _probe.BodyMaxBytes)
                     return Result(ProbeOutcome.BodyTooLarge, $"body over body_max_bytes {_probe.BodyMaxBytes}");
-                md5.AppendData(buffer, 0, n);
+                md5.AppendData(bodyBuffer, 0, n);
             }
             var bodySeconds = Elapsed(connector.Start);
-            var digestLength = md5.GetHashAndReset(buffer);
-            var digest = buffer.AsSpan(0, digestLength);
+            var digestLength = md5.GetHashAndReset(bodyBuffer);
+            var digest = bodyBuffer.AsSpan(0, digestLength);
             return digest.SequenceEqual(_expectedMd5)
                 ? Result(ProbeOutcome.Ok, null, bodySeconds)
                 : Result(ProbeOutcome.ChecksumMismatch,
@@ -205,7 +179,9 @@ public sealed class HttpProber : IProber
         }
         catch (Exception) when (token.IsCancellationRequested)
         {
-            var phase = headers is null ? "waiting for response headers" : "reading the body";
+            var phase = connector.ConnectSeconds is null ? "connecting"
+                : _https && connector.TlsSeconds is null ? "in the TLS handshake"
+                : headers is null ? "waiting for response headers" : "reading the body";
             return Result(ProbeOutcome.Timeout, $"no complete answer within {_probe.TimeoutSeconds:0.###} s ({phase})");
         }
         catch (Exception e)
@@ -215,12 +191,11 @@ public sealed class HttpProber : IProber
         }
         finally
         {
-            response?.Dispose();
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+            if (sourceBuffer is not null) ArrayPool<byte>.Shared.Return(sourceBuffer);
+            if (bodyBuffer is not null) ArrayPool<byte>.Shared.Return(bodyBuffer);
         }
     }
-
-    private static readonly MediaTypeWithQualityHeaderValue AnyMediaType = new("*/*");
 
     private double Elapsed(long start) => _time.GetElapsedTime(start).TotalSeconds;
 
@@ -237,19 +212,6 @@ public sealed class HttpProber : IProber
                     return (o, Describe(s));
                 case AuthenticationException a:
                     return (ProbeOutcome.Tls, "TLS: " + a.Message);
-            }
-        }
-        for (Exception? e = error; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }:
-                    return (ProbeOutcome.NameResolution, e.Message);
-                case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }:
-                    return (ProbeOutcome.Tls, "TLS: " + e.Message);
-                case HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }:
-                case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
-                    return (ProbeOutcome.ProtocolError, "connection closed early: " + e.Message);
             }
         }
         return (ProbeOutcome.ProtocolError, $"{error.GetType().Name}: {Innermost(error).Message}");
@@ -282,12 +244,6 @@ public sealed class HttpProber : IProber
         _ => $"{s.SocketErrorCode}: {s.Message}",
     };
 
-    /// <summary>An outcome decided inside the connect callback, carried out through the handler's wrapping.</summary>
-    private sealed class ProbeFailure(ProbeOutcome outcome, string message, Exception? inner = null) : Exception(message, inner)
-    {
-        public ProbeOutcome Outcome { get; } = outcome;
-    }
-
     /// <summary>Dials one edge for one attempt and remembers when each phase finished.</summary>
     private sealed class Connector(HttpProber prober, string edge, long start)
     {
@@ -295,7 +251,7 @@ public sealed class HttpProber : IProber
         public double? ConnectSeconds { get; private set; }
         public double? TlsSeconds { get; private set; }
 
-        public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+        public async ValueTask<Stream> ConnectAsync(CancellationToken ct)
         {
             var addresses = await ResolveAsync(ct).ConfigureAwait(false);
             SocketException? last = null;
