@@ -14,28 +14,34 @@ using static Edgemanage.Contracts.Edges.EdgeReplies;
 namespace Edgemanage.Tests.Edges;
 
 /// <summary>
-/// History groups against a real SQLite journal file: what one ActorSystem persisted, the next one recovers;
-/// the journal stays bounded however many rounds run.
+/// History groups against a real journal: what one ActorSystem persisted, the next one recovers; the journal
+/// stays bounded however many rounds run. The scenarios are the same for every provider; each provider's
+/// spec class runs them (and its own extras) against its database.
 /// </summary>
-public sealed class EdgeHistoryPersistenceSpecs : IDisposable
+public abstract class EdgeHistoryPersistenceScenarios : IDisposable
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
-    private readonly TempDir _dir = new() { Keep = Environment.GetEnvironmentVariable("EM_DEBUG") == "1" };
+    protected static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    protected readonly TempDir Dir = new();
 
-    static EdgeHistoryPersistenceSpecs() { if (Environment.GetEnvironmentVariable("EM_DEBUG") == "1") Edgemanage.Actors.Logging.OperatorLog.Current = new(Edgemanage.Actors.Logging.OperatorLogLevel.Debug, Console.Error, "/tmp/em-debug.log"); }
+    public void Dispose() => Dir.Dispose();
 
-    public void Dispose() => _dir.Dispose();
+    /// <summary>The network name: it is part of every persistence id, so a shared database needs a fresh one per test.</summary>
+    protected virtual string Network => "testnet";
 
-    private static string[] Edges(int n) => Enumerable.Range(2, n).Select(i => $"127.0.0.{i}").ToArray();
+    protected abstract JournalTarget Journal { get; }
 
-    private async Task<EdgemanageNode> Start(string[] edges, IProber prober, int historyLength = 2000, int snapshotEvery = 20)
+    /// <summary>Live (not deleted) events and the snapshots, over every persistence id of this test.</summary>
+    protected abstract (long Events, long Snapshots) CountRows();
+
+    protected static string[] Edges(int n) => Enumerable.Range(2, n).Select(i => $"127.0.0.{i}").ToArray();
+
+    protected async Task<EdgemanageNode> Start(string[] edges, IProber prober, int historyLength = 2000, int snapshotEvery = 20)
     {
-        var settings = TestSettings.Create(_dir.Path, historyLength: historyLength, snapshotEvery: snapshotEvery);
-        return await EdgemanageNode.StartAsync(settings, "testnet", edges, prober, JournalTarget.SqliteFile(_dir.File("journal.db")));
+        var settings = TestSettings.Create(Dir.Path, historyLength: historyLength, snapshotEvery: snapshotEvery);
+        return await EdgemanageNode.StartAsync(settings, Network, edges, prober, Journal);
     }
 
-    [Fact]
-    public async Task History_and_modes_survive_an_actor_system_restart()
+    protected async Task History_and_modes_survive_an_actor_system_restart()
     {
         var edges = Edges(40);
         // Edge i answers in i ms, except 127.0.0.5 which refuses every other probe.
@@ -51,13 +57,13 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
                 Assert.Empty(done.Failures);
                 Assert.Equal(edges, done.Edges.Select(e => e.Edge));
             }
-            var set = await node.NetworkEdges.Ask<object>(new SetEdgeMode("testnet", "127.0.0.7", EdgeMode.Unavailable, "[ops] disk"), AskTimeout);
+            var set = await node.NetworkEdges.Ask<object>(new SetEdgeMode(Network, "127.0.0.7", EdgeMode.Unavailable, "[ops] disk"), AskTimeout);
             Assert.IsType<EdgeModeSet>(set);
         }
 
         await using (var node = await Start(edges, new ScriptedProber((_, _) => throw new InvalidOperationException("no probing expected"))))
         {
-            var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports("testnet"), AskTimeout);
+            var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports(Network), AskTimeout);
             Assert.Equal(edges, reports.Edges.Select(e => e.Edge));
             Assert.All(reports.Edges, r => Assert.Equal(4, r.Verdict.SampleCount));
             var e5 = reports.Edges.Single(r => r.Edge == "127.0.0.5");
@@ -71,8 +77,7 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
         }
     }
 
-    [Fact]
-    public async Task A_dry_round_probes_but_persists_nothing()
+    protected async Task A_dry_round_probes_but_persists_nothing()
     {
         var edges = Edges(3);
         var prober = new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.01));
@@ -83,13 +88,12 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
         }
         await using (var node = await Start(edges, prober))
         {
-            var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports("testnet"), AskTimeout);
+            var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports(Network), AskTimeout);
             Assert.All(reports.Edges, e => Assert.Equal(0, e.Verdict.SampleCount));
         }
     }
 
-    [Fact]
-    public async Task The_journal_stays_bounded_and_history_is_capped()
+    protected async Task The_journal_stays_bounded_and_history_is_capped()
     {
         var edges = Edges(20);
         const int historyLength = 25, snapshotEvery = 5, rounds = 60;
@@ -102,14 +106,14 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
             groups = HistoryGroups.Partition(edges).Count;
         }
 
-        var (events, snapshots) = CountRows(_dir.File("journal.db"));
+        var (events, snapshots) = CountRows();
         // Each group keeps at most the events since its last snapshot, and one snapshot.
         Assert.InRange(events, 0, groups * snapshotEvery);
         Assert.InRange(snapshots, 1, groups);
 
         await using (var node = await Start(edges, prober, historyLength, snapshotEvery))
         {
-            var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports("testnet"), AskTimeout);
+            var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports(Network), AskTimeout);
             Assert.All(reports.Edges, r =>
             {
                 Assert.Equal(historyLength, r.Verdict.SampleCount);
@@ -120,14 +124,24 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Setting_the_mode_of_an_unknown_edge_is_rejected()
+    protected async Task Setting_the_mode_of_an_unknown_edge_is_rejected()
     {
         await using var node = await Start(Edges(2), new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.01)));
-        var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode("testnet", "10.9.9.9", EdgeMode.Force, "x"), AskTimeout);
+        var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(Network, "10.9.9.9", EdgeMode.Force, "x"), AskTimeout);
         var rejected = Assert.IsType<EdgeModeRejected>(reply);
         Assert.Contains("not in the edge list", rejected.Reason);
     }
+}
+
+/// <summary>The scenarios on a SQLite journal file, the embedded default.</summary>
+public sealed class SqliteHistoryPersistenceSpecs : EdgeHistoryPersistenceScenarios
+{
+    protected override JournalTarget Journal => JournalTarget.SqliteFile(Dir.File("journal.db"));
+
+    [Fact] public Task History_and_modes_survive_a_restart() => History_and_modes_survive_an_actor_system_restart();
+    [Fact] public Task A_dry_round_persists_nothing() => A_dry_round_probes_but_persists_nothing();
+    [Fact] public Task The_journal_stays_bounded() => The_journal_stays_bounded_and_history_is_capped();
+    [Fact] public Task An_unknown_edge_cannot_get_a_mode() => Setting_the_mode_of_an_unknown_edge_is_rejected();
 
     [Fact]
     public async Task A_corrupt_journal_fails_the_round_at_once_and_is_left_untouched()
@@ -137,7 +151,7 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
         await using (var node = await Start(edges, prober))
             await node.NetworkEdges.Ask<RoundCompleted>(new RunRound(1, Persist: true), AskTimeout);
 
-        var db = _dir.File("journal.db");
+        var db = Dir.File("journal.db");
         Execute(db, "UPDATE journal SET message = X'01FFFF' WHERE sequence_number = 1");
         var before = (Execute(db, "SELECT COUNT(*) FROM journal"), Execute(db, "SELECT hex(message) FROM journal LIMIT 1"));
 
@@ -145,7 +159,7 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
         {
             var failure = await Assert.ThrowsAsync<HistoryJournalException>(() =>
                 node.NetworkEdges.Ask<RoundCompleted>(new RunRound(2, Persist: true), AskTimeout));
-            Assert.Contains("hist-testnet-local-", failure.Message);
+            Assert.Contains($"hist-{Network}-local-", failure.Message);
         }
         Assert.Equal(before, (Execute(db, "SELECT COUNT(*) FROM journal"), Execute(db, "SELECT hex(message) FROM journal LIMIT 1")));
     }
@@ -159,8 +173,9 @@ public sealed class EdgeHistoryPersistenceSpecs : IDisposable
         return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
     }
 
-    private static (long Events, long Snapshots) CountRows(string dbPath)
+    protected override (long Events, long Snapshots) CountRows()
     {
+        var dbPath = Dir.File("journal.db");
         using var c = new SqliteConnection($"Data Source={dbPath}");
         c.Open();
         using var cmd = c.CreateCommand();
