@@ -1,8 +1,16 @@
-// Ctrl-C ends a round cleanly: the network lock is released and nothing half-written is left behind.
+using System.Runtime.InteropServices;
+
+// Ctrl-C and SIGTERM end a round cleanly: the network lock is released, nothing half-written is left behind
+// (the journal commits whole events or nothing), and the exit code says the run was interrupted.
 using var interrupted = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
     interrupted.Cancel();
 };
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    interrupted.Cancel();
+});
 return await Edgemanage.Node.EdgemanageCli.MainAsync(args, Console.Out, Console.Error, interrupted.Token);

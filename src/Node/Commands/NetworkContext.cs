@@ -38,6 +38,8 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
             error.WriteLine($"edgemanage: {Plural(edges.Errors.Count, "error")} in the edge lists of {network}; nothing was probed or written");
             return null;
         }
+        if (edges.Edges.Count == 0)
+            error.WriteLine($"edgemanage: warning: the edge lists of {network} name no edge; there is nothing to probe");
         return new NetworkContext(settings, settings.ForNetwork(network), edges.Edges, config);
     }
 

@@ -28,6 +28,6 @@ public static class EdgeReportFormat
         table.Write(output);
         var counts = reports.GroupBy(r => r.Verdict.Health).OrderBy(g => g.Key)
             .Select(g => $"{g.Count()} {g.Key.Name()}");
-        output.WriteLine($"{reports.Count} edges: {string.Join(", ", counts)}");
+        output.WriteLine(reports.Count == 0 ? "0 edges" : $"{reports.Count} edges: {string.Join(", ", counts)}");
     }
 }

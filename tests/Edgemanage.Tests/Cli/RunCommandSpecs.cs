@@ -192,4 +192,22 @@ public sealed class RunCommandSpecs : IAsyncLifetime
         Assert.Equal(0, _fleet.TotalRequests);
         Assert.False(File.Exists(Journal));
     }
+
+    [Fact]
+    public async Task Sigterm_during_a_round_exits_1_and_releases_the_lock()
+    {
+        var result = await EdgemanageProcess.RunAsync(["run", "-A", "testnet", "-c", _config], async process =>
+        {
+            // The hanging edge has accepted the probe: the round is under way.
+            await Eventually.True(() => _fleet.RequestCount("127.0.0.7") > 0, TimeSpan.FromSeconds(60));
+            using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString()]);
+            await kill.WaitForExitAsync();
+        });
+
+        Assert.True(result.ExitCode == ExitCodes.Error, result.ToString());
+        Assert.Contains("interrupted", result.Stderr);
+        var lockPath = Path.Combine(_dir.Path, "state", "edgemanage-testnet.lock");
+        Assert.True(NetworkLock.TryAcquire(lockPath, "after the run", out var again, out _));
+        again!.Dispose();
+    }
 }

@@ -10,7 +10,10 @@ public static class EdgemanageProcess
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
     }
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunAsync(args, whileRunning: null);
+
+    /// <summary>Runs edgemanage; <paramref name="whileRunning"/> gets the live process (to signal it, say).</summary>
+    public static async Task<Result> RunAsync(string[] args, Func<Process, Task>? whileRunning)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -26,6 +29,7 @@ public static class EdgemanageProcess
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
+            if (whileRunning is not null) await whileRunning(process);
             await process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)
