@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Edges;
 using static Edgemanage.Contracts.Edges.EdgeCommands;
@@ -45,6 +46,9 @@ public sealed class NetworkEdgesActor : ReceiveActor
         _settings = settings;
         foreach (var (group, edges) in HistoryGroups.Partition(settings.Edges).OrderBy(g => g.Key))
         {
+            if (edges.Count > HistoryGroups.MeasuredGroupLimit)
+                Context.GetLogger().Warning("History group {0} of {1} holds {2} edges, more than the {3} measured to recover fast; " +
+                    "rounds may start slower", group, settings.Network, edges.Count, HistoryGroups.MeasuredGroupLimit);
             var groupSettings = new HistoryGroupSettings(settings.Network, settings.Vantage, group, edges,
                 settings.HistoryLength, settings.SnapshotEvery, settings.Judge, settings.RoundDeadline);
             var groupActor = Context.ActorOf(EdgeHistoryGroup.Props(groupSettings, prober, time), $"group-{group}");
