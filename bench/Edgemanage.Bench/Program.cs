@@ -8,7 +8,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 const string usage = """
     usage: edgemanage-bench round --edges N --edgemanage PATH [--delay-ms 20] [--history 0] [--hanging-percent 0]
-                                  [--runs 3] [--concurrency 1000] [--work DIR] [--no-header]
+                                  [--runs 3] [--concurrency 1000] [--start-rate 0] [--work DIR] [--no-header]
       Starts a loopback fleet of N edges (127.0.0.2...), optionally seeds `history` samples per edge into the
       journal, runs `PATH run -A bench -c CONFIG` `runs` times on a fresh copy of the seeded state, then
       `PATH query -f json`, and prints one Markdown table row (per-run details go to stderr).

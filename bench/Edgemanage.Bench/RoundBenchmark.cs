@@ -27,13 +27,13 @@ public static class RoundBenchmark
 
         var addresses = FleetAddresses.Range(2, o.Edges);
         var hanging = HangingSet(addresses, o.HangingPercent);
-        error.WriteLine($"# probe_concurrency {o.Concurrency}; fleet: {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {o.DelayMs} ms, {hanging.Count} hanging; work dir {work}");
+        error.WriteLine($"# probe_concurrency {o.Concurrency}, probe_start_rate {o.StartRate}; fleet: {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {o.DelayMs} ms, {hanging.Count} hanging; work dir {work}");
         await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = addresses });
         var delay = EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(o.DelayMs));
         foreach (var a in addresses) fleet.Set(a, hanging.Contains(a) ? EdgeBehaviour.Hang() : delay);
 
         var config = Edgemanage.Node.Commands.DemoWorkspace.Write(work, Network, fleet.Port, fleet.Body, addresses,
-            extraYaml: $"probe_timeout: 10\nprobe_concurrency: {o.Concurrency}\nhistory_length: {Math.Max(2000, o.History)}\n", goodEnough: 0.2);
+            extraYaml: $"probe_timeout: 10\nprobe_concurrency: {o.Concurrency}\nprobe_start_rate: {o.StartRate}\nhistory_length: {Math.Max(2000, o.History)}\n", goodEnough: 0.2);
         var state = Path.Combine(work, "state");
         var seed = Path.Combine(work, "state-seed");
         Directory.CreateDirectory(seed);

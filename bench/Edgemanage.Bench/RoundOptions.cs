@@ -11,6 +11,7 @@ public sealed record RoundOptions
     public double HangingPercent { get; init; }
     public int Runs { get; init; } = 3;
     public int Concurrency { get; init; } = 1000;
+    public int StartRate { get; init; }
     public string? WorkDir { get; init; }
     public bool Header { get; init; } = true;
 
@@ -18,7 +19,7 @@ public sealed record RoundOptions
     {
         int? edges = null;
         string? edgemanage = null;
-        int delay = 20, history = 0, runs = 3, concurrency = 1000;
+        int delay = 20, history = 0, runs = 3, concurrency = 1000, startRate = 0;
         double hanging = 0;
         string? work = null;
         var header = true;
@@ -44,6 +45,7 @@ public sealed record RoundOptions
                     if (hanging is < 0 or > 100) throw new ArgumentException("--hanging-percent must be between 0 and 100");
                     break;
                 case "--concurrency": concurrency = NextInt(1, 100000); break;
+                case "--start-rate": startRate = NextInt(0, 1000000); break;
                 case "--work": work = Next(); break;
                 case "--no-header": header = false; break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
@@ -55,7 +57,7 @@ public sealed record RoundOptions
         return new RoundOptions
         {
             Edges = edges.Value, Edgemanage = Path.GetFullPath(edgemanage), DelayMs = delay, History = history,
-            HangingPercent = hanging, Runs = runs, Concurrency = concurrency, WorkDir = work, Header = header,
+            HangingPercent = hanging, Runs = runs, Concurrency = concurrency, StartRate = startRate, WorkDir = work, Header = header,
         };
     }
 }

@@ -107,6 +107,12 @@ public sealed record ProbeSettings
     public long BodyMaxBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>probe_concurrency: probes in flight at once, across the whole round.</summary>
     public int Concurrency { get; init; } = 500;
+    /// <summary>
+    /// probe_start_rate: probes started per second at most (0 = all at once). Spreading the starts keeps this
+    /// process from queueing its own work into the measured times when thousands of edges answer together,
+    /// at the price of a longer round (N / rate seconds).
+    /// </summary>
+    public int StartRate { get; init; }
     /// <summary>probe_source_address: bind probe connections to this local address (multi-homed hosts, tests).</summary>
     public string? SourceAddress { get; init; }
 

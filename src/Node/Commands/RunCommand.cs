@@ -73,7 +73,8 @@ public static class RunCommand
             using (networkLock)
             {
                 var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
-                using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5), settings.Probe.Concurrency);
+                using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5),
+                    settings.Probe.Concurrency, settings.Probe.StartRate);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 await using var node = await EdgemanageNode.StartAsync(settings, context.Paths.Network, context.Edges, prober, journal, cancellationToken: ct);
                 var started = clock.Elapsed;

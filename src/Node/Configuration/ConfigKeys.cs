@@ -11,7 +11,7 @@ internal static class ConfigKeys
         "lockfile", "zonetemplate_dir", "edge_count", "dnet_edge_count", "named_dir", "live_list",
         "canary_files", "commands", "testing", "timeout",
         // new in this implementation
-        "probe_timeout", "probe_retries", "accepted_status", "body_max_bytes", "probe_concurrency",
+        "probe_timeout", "probe_retries", "accepted_status", "body_max_bytes", "probe_concurrency", "probe_start_rate",
         "probe_source_address", "state_dir", "persistence", "vantage", "history_length",
         "pass_window_seconds", "snapshot_every",
     ];

@@ -108,6 +108,7 @@ internal static class ConfigSections
             top.Sink.Warning(top.Node("workers", false, "")!.Start,
                 $"workers is superseded by probe_concurrency (probes are asynchronous; N hanging edges no longer cost N/workers timeouts); using probe_concurrency {probe.Concurrency}");
         if (concurrency is { } n) probe = probe with { Concurrency = (int)n };
+        if (top.Integer("probe_start_rate", required: false, min: 0, max: 1_000_000) is { } rate) probe = probe with { StartRate = (int)rate };
 
         if (ReadAcceptedStatus(top) is { } accepted) probe = probe with { AcceptedStatus = accepted };
         if (top.Integer("body_max_bytes", required: false, min: 1) is { } max) probe = probe with { BodyMaxBytes = max };

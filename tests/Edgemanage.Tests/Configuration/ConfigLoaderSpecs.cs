@@ -100,6 +100,7 @@ public class ConfigLoaderSpecs
             accepted_status: [200, "300-302", 404]
             body_max_bytes: 1024
             probe_concurrency: 64
+            probe_start_rate: 2000
             probe_source_address: "2001:db8::1"
             state_dir: /var/lib/edgemanage/state
             persistence:
@@ -119,6 +120,7 @@ public class ConfigLoaderSpecs
         Assert.Equal([new StatusRange(200, 200), new StatusRange(300, 302), new StatusRange(404, 404)], s.Probe.AcceptedStatus);
         Assert.Equal(1024, s.Probe.BodyMaxBytes);
         Assert.Equal(64, s.Probe.Concurrency);
+        Assert.Equal(2000, s.Probe.StartRate);
         Assert.Equal("2001:db8::1", s.Probe.SourceAddress);
         Assert.Equal("/var/lib/edgemanage/state", s.StateDir);
         Assert.Equal(PersistenceProvider.PostgreSql, s.Persistence.Provider);
