@@ -76,10 +76,6 @@ public sealed class HttpProber : IProber
         }
     }
 
-    /// <summary>A prober for the configuration, expecting the MD5 of <c>testobject.local</c>.</summary>
-    public static HttpProber Create(EdgemanageSettings settings, TimeProvider? time = null) =>
-        new(settings.TestObject, settings.Probe, HashFile(settings.TestObject.Local), time);
-
     /// <summary>MD5 of a file, read in a stream (the test object may be large).</summary>
     public static byte[] HashFile(string path)
     {

@@ -16,7 +16,7 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
     /// <summary>Returns null after printing the problems to <paramref name="error"/>; the caller exits with 2.</summary>
     public static NetworkContext? Load(string configPath, string network, TextWriter error)
     {
-        if (!NameRulesForNetwork.IsValid(network))
+        if (NameRules.CheckNetworkName(network) is not null)
         {
             error.WriteLine($"edgemanage: network name '{network}' is not usable as a file name (letters, digits, '.', '_', '-' only)");
             return null;
@@ -50,12 +50,4 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
         : new OperatorLog(OperatorLogLevel.Warning, Console.Error, null);
 
     public static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
-}
-
-/// <summary>A network name becomes part of file names and persistence ids, so it is kept to a safe alphabet.</summary>
-public static class NameRulesForNetwork
-{
-    public static bool IsValid(string network) =>
-        network.Length is > 0 and <= 100 && network != "." && network != ".."
-        && network.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 }

@@ -23,7 +23,7 @@ public static class ValidateCommand
         var cl = CommandLine.Parse("validate", args, Options);
         cl.NoPositionals("validate");
         var network = cl.Value("dnet");
-        if (network is not null && !NameRulesForNetwork.IsValid(network))
+        if (network is not null && NameRules.CheckNetworkName(network) is not null)
             throw new UsageException($"validate: network name '{network}' is not usable as a file name");
         var report = NetworkValidator.Validate(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network);
         report.WriteSummary(report.Ok ? output : error);

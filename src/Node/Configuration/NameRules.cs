@@ -96,6 +96,8 @@ public static class NameRules
     public static NameIssue? CheckNetworkName(string name)
     {
         if (name is "" or "." or "..") return new NameIssue(0, $"'{name}' is not a valid network name");
+        // It becomes part of file names and persistence ids.
+        if (name.Length > 100) return new NameIssue(100, $"'{name[..20]}…' is not a valid network name: longer than 100 characters");
         for (var i = 0; i < name.Length; i++)
         {
             var c = name[i];

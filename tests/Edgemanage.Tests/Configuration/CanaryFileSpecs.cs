@@ -1,6 +1,8 @@
 using Edgemanage.Node.Configuration;
 using Xunit;
 
+using Edgemanage.Tests.Support;
+
 namespace Edgemanage.Tests.Configuration;
 
 public class CanaryFileSpecs
@@ -45,7 +47,7 @@ public class CanaryFileSpecs
     public void A_missing_or_empty_file_means_no_canaries()
     {
         using var dir = new TempDir();
-        var missing = CanaryFileLoader.Load(dir.PathOf("absent.yaml"));
+        var missing = CanaryFileLoader.Load(dir.File("absent.yaml"));
         var empty = CanaryFileLoader.Load(dir.Write("empty.yaml", "# nothing yet\n"));
         foreach (var r in new[] { missing, empty })
         {

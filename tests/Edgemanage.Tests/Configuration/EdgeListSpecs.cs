@@ -1,6 +1,8 @@
 using Edgemanage.Node.Configuration;
 using Xunit;
 
+using Edgemanage.Tests.Support;
+
 namespace Edgemanage.Tests.Configuration;
 
 public class EdgeListSpecs
@@ -78,7 +80,7 @@ public class EdgeListSpecs
     public void A_missing_file_is_an_error_naming_the_path()
     {
         using var dir = new TempDir();
-        var path = dir.PathOf("nope");
+        var path = dir.File("nope");
         var e = Assert.Single(EdgeListLoader.Load(path).Errors);
         Assert.Contains(path, e.Message);
         Assert.Equal(path, e.File);
@@ -97,8 +99,8 @@ public class EdgeListSpecs
         Assert.Empty(r.Errors);
         Assert.Equal(["a.example", "b.example", "c.example"], r.Edges);
         var w = Assert.Single(r.Warnings);
-        Assert.Equal((dir.PathOf("extra/dnet1"), 2), (w.File, w.Line));
-        Assert.Contains($"already listed at {dir.PathOf("edges/dnet1")}:1", w.Message);
+        Assert.Equal((dir.File("extra/dnet1"), 2), (w.File, w.Line));
+        Assert.Contains($"already listed at {dir.File("edges/dnet1")}:1", w.Message);
     }
 
     [Fact]
@@ -115,6 +117,6 @@ public class EdgeListSpecs
     private static Edgemanage.Contracts.Config.EdgemanageSettings SettingsIn(TempDir dir, bool extra)
     {
         var yaml = ConfigSamples.Minimal + (extra ? "\nextra_edgelist_dir: extra\n" : "\n");
-        return ConfigLoader.LoadFromText(yaml, dir.PathOf("edgemanage.yaml"), dir.Root).Settings!;
+        return ConfigLoader.LoadFromText(yaml, dir.File("edgemanage.yaml"), dir.Path).Settings!;
     }
 }

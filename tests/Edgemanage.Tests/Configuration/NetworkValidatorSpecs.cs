@@ -1,6 +1,8 @@
 using Edgemanage.Node.Configuration;
 using Xunit;
 
+using Edgemanage.Tests.Support;
+
 namespace Edgemanage.Tests.Configuration;
 
 public class NetworkValidatorSpecs
@@ -56,7 +58,7 @@ public class NetworkValidatorSpecs
     {
         using var dir = new TempDir();
         var config = Install(dir);
-        File.Delete(dir.PathOf("object.bin"));
+        File.Delete(dir.File("object.bin"));
         dir.Write("edges/dnet1", "e1.example\nbad_edge\ne3.example\n");
         dir.Write("canaries/dnet1.yaml", "example.org: 10.9.9\n");
         dir.Write("zones/dnet2/example.net.zone", "@ IN SOA a. b. 1 2 3 4 5\n");
@@ -66,11 +68,11 @@ public class NetworkValidatorSpecs
         Assert.False(report.Ok);
         var lines = report.Errors.Select(e => e.ToString()).ToList();
         Assert.True(lines.Count == 5, string.Join("\n", lines));
-        Assert.Contains(lines, l => l.StartsWith($"{config}:5:10: error: testobject.local '{dir.PathOf("object.bin")}' cannot be read"));
-        Assert.Contains(lines, l => l.StartsWith($"{dir.PathOf("edges/dnet1")}:2:4: error: invalid edge"));
-        Assert.Contains(lines, l => l.StartsWith($"{dir.PathOf("edges/dnet1")}:0:0: error: network 'dnet1' lists 2 usable edges but edge_count is 3"));
-        Assert.Contains(lines, l => l.StartsWith($"{dir.PathOf("canaries/dnet1.yaml")}:1:14: error: canary for 'example.org'"));
-        Assert.Contains(lines, l => l.StartsWith($"{dir.PathOf("zones/dnet2/example.net.zone")}:1:6: error: zone include files must not contain an SOA"));
+        Assert.Contains(lines, l => l.StartsWith($"{config}:5:10: error: testobject.local '{dir.File("object.bin")}' cannot be read"));
+        Assert.Contains(lines, l => l.StartsWith($"{dir.File("edges/dnet1")}:2:4: error: invalid edge"));
+        Assert.Contains(lines, l => l.StartsWith($"{dir.File("edges/dnet1")}:0:0: error: network 'dnet1' lists 2 usable edges but edge_count is 3"));
+        Assert.Contains(lines, l => l.StartsWith($"{dir.File("canaries/dnet1.yaml")}:1:14: error: canary for 'example.org'"));
+        Assert.Contains(lines, l => l.StartsWith($"{dir.File("zones/dnet2/example.net.zone")}:1:6: error: zone include files must not contain an SOA"));
 
         var output = new StringWriter();
         report.WriteSummary(output);
@@ -97,7 +99,7 @@ public class NetworkValidatorSpecs
         using var dir = new TempDir();
         var report = NetworkValidator.Validate(Install(dir), "dnet9");
         var e = Assert.Single(report.Errors);
-        Assert.Equal(dir.PathOf("edges/dnet9"), e.File);
+        Assert.Equal(dir.File("edges/dnet9"), e.File);
         Assert.Contains("no zones will be written", Assert.Single(report.Warnings).Message);
     }
 

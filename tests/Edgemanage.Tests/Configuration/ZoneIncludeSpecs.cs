@@ -1,6 +1,8 @@
 using Edgemanage.Node.Configuration;
 using Xunit;
 
+using Edgemanage.Tests.Support;
+
 namespace Edgemanage.Tests.Configuration;
 
 public class ZoneIncludeSpecs
@@ -14,12 +16,12 @@ public class ZoneIncludeSpecs
         dir.Write("zones/dnet1/.hidden.zone", "ignored like Python's glob\n");
         dir.Write("zones/dnet1/notes.txt", "not a zone\n");
 
-        var r = ZoneIncludeScanner.Scan(dir.PathOf("zones/dnet1"));
+        var r = ZoneIncludeScanner.Scan(dir.File("zones/dnet1"));
 
         Assert.True(r.Ok);
         Assert.Empty(r.Warnings);
         Assert.Equal(["example.org", "test.zone"], r.Zones.Select(z => z.Zone));
-        Assert.Equal(dir.PathOf("zones/dnet1/example.org.zone"), r.Zones[0].Path);
+        Assert.Equal(dir.File("zones/dnet1/example.org.zone"), r.Zones[0].Path);
     }
 
     [Fact]
@@ -34,7 +36,7 @@ public class ZoneIncludeSpecs
             www 60 IN CNAME example.org.
             """);
 
-        var r = ZoneIncludeScanner.Scan(dir.PathOf("zones/dnet1"));
+        var r = ZoneIncludeScanner.Scan(dir.File("zones/dnet1"));
 
         Assert.Empty(r.Zones);
         var e = Assert.Single(r.Errors);
@@ -50,7 +52,7 @@ public class ZoneIncludeSpecs
         var binary = dir.WriteBytes("zones/dnet1/binary.example.zone", [0x77, 0xff, 0xfe, 0x0a]);
         dir.Write("zones/dnet1/good.example.zone", "\n");
 
-        var r = ZoneIncludeScanner.Scan(dir.PathOf("zones/dnet1"));
+        var r = ZoneIncludeScanner.Scan(dir.File("zones/dnet1"));
 
         Assert.Equal(["good.example"], r.Zones.Select(z => z.Zone));
         Assert.Equal([badName, binary], r.Errors.Select(e => e.File));
@@ -62,7 +64,7 @@ public class ZoneIncludeSpecs
     public void A_missing_directory_is_a_warning()
     {
         using var dir = new TempDir();
-        var r = ZoneIncludeScanner.Scan(dir.PathOf("zones/nope"));
+        var r = ZoneIncludeScanner.Scan(dir.File("zones/nope"));
         Assert.True(r.Ok);
         Assert.Contains("no zones will be written", Assert.Single(r.Warnings).Message);
     }

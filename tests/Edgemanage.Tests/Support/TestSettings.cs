@@ -26,21 +26,29 @@ public static class TestSettings
     };
 }
 
-/// <summary>A temp folder deleted when the test ends.</summary>
+/// <summary>A scratch folder under the system temp folder, deleted when the test ends.</summary>
 public sealed class TempDir : IDisposable
 {
     public TempDir() => Directory.CreateDirectory(Path);
 
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "edgemanage-test-" + Guid.NewGuid().ToString("N")[..12]);
 
-    public string File(string name) => System.IO.Path.Combine(Path, name);
+    public string File(string relative) => System.IO.Path.Combine(Path, relative);
 
-    /// <summary>Leave the folder behind for inspection (debugging only).</summary>
-    public bool Keep { get; init; }
+    public string Dir(string relative) => Directory.CreateDirectory(File(relative)).FullName;
+
+    public string Write(string relative, string text) => WriteBytes(relative, System.Text.Encoding.UTF8.GetBytes(text));
+
+    public string WriteBytes(string relative, byte[] bytes)
+    {
+        var path = File(relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        System.IO.File.WriteAllBytes(path, bytes);
+        return path;
+    }
 
     public void Dispose()
     {
-        if (Keep) { Console.Error.WriteLine($"kept {Path}"); return; }
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
