@@ -46,6 +46,22 @@ public sealed record EdgemanageSettings
     public double PassWindowSeconds { get; init; } = 300;
     /// <summary>snapshot_every: rounds between snapshots of one history group.</summary>
     public int SnapshotEvery { get; init; } = 20;
+    /// <summary>
+    /// min_edges: on a start without a previous live set, publish fewer than edge_count usable edges only when
+    /// there are at least this many (the original published nothing until edge_count were usable).
+    /// </summary>
+    public int MinEdges { get; init; } = 1;
+    /// <summary>dnschange_window: the window, in seconds, over which dnschange_maxfreq substitutions are counted.</summary>
+    public double DnsChangeWindowSeconds { get; init; } = 600;
+    /// <summary>zone_template: a DotLiquid template for zone files; null = the built-in one (the original's bytes).</summary>
+    public string? ZoneTemplate { get; init; }
+    /// <summary>
+    /// zone_check_command: run on every new zone before it replaces the old one, with {zone} and {file} substituted.
+    /// null = "named-checkzone {zone} {file}" when named-checkzone is on PATH; empty = no check.
+    /// </summary>
+    public string? ZoneCheckCommand { get; init; }
+    /// <summary>command_timeout: seconds a run_before / run_after / run_after_changes / check command may take.</summary>
+    public double CommandTimeoutSeconds { get; init; } = 30;
 
     public int EdgeCountFor(string network) =>
         NetworkEdgeCount.TryGetValue(network, out var n) ? n : EdgeCount;

@@ -1,4 +1,6 @@
 using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Networks;
+using Edgemanage.Contracts.Zones;
 using Edgemanage.Contracts.Probing;
 
 namespace Edgemanage.Contracts.Serialization;
@@ -111,4 +113,60 @@ internal static class BinaryFormat
 
     public static EdgeHistorySnapshot ReadEdgeSnapshot(this BinaryReader r) =>
         new(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadSample()));
+
+    public static void WriteOptionalList(this BinaryWriter w, IReadOnlyList<string>? items)
+    {
+        w.Write(items is not null);
+        if (items is not null) w.WriteList(items, (bw, s) => bw.Write(s));
+    }
+
+    public static string[]? ReadOptionalList(this BinaryReader r) => r.ReadBoolean() ? r.ReadArray(br => br.ReadString()) : null;
+
+    public static void WritePublishedZone(this BinaryWriter w, PublishedZone z)
+    {
+        w.Write(z.Zone);
+        w.Write(z.ContentHash);
+        w.Write(z.Serial);
+    }
+
+    public static PublishedZone ReadPublishedZone(this BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadUInt32());
+
+    public static void WriteDecision(this BinaryWriter w, DecisionRecord d)
+    {
+        w.Write(d.Network);
+        w.Write(d.AtUnixMs);
+        w.Write(d.Required);
+        w.WriteList(d.PreviousLive, (bw, s) => bw.Write(s));
+        w.WriteList(d.Live, (bw, s) => bw.Write(s));
+        w.Write(d.Published);
+        w.Write(d.Degraded);
+        w.WriteList(d.Edges, (bw, e) =>
+        {
+            bw.Write(e.Edge);
+            bw.Write((byte)e.Health);
+            bw.WriteOptional(e.Average);
+            bw.WriteOptional(e.LastSeconds);
+            bw.Write((byte)e.Mode);
+            bw.Write(e.Live);
+            bw.Write((byte)e.Reason);
+            bw.Write(e.Detail);
+        });
+        w.WriteList(d.Substitutions, (bw, s) => { bw.WriteOptional(s.Out); bw.WriteOptional(s.In); bw.Write(s.Discretionary); });
+        w.WriteList(d.Notes, (bw, s) => bw.Write(s));
+    }
+
+    public static DecisionRecord ReadDecision(this BinaryReader r) => new(
+        r.ReadString(), r.ReadInt64(), r.ReadInt32(),
+        r.ReadArray(br => br.ReadString()), r.ReadArray(br => br.ReadString()),
+        r.ReadBoolean(), r.ReadBoolean(),
+        r.ReadArray(br => new EdgeDecision(br.ReadString(), br.ReadHealth(), br.ReadOptionalDouble(), br.ReadOptionalDouble(),
+            br.ReadMode(), br.ReadBoolean(), br.ReadReason(), br.ReadString())),
+        r.ReadArray(br => new Substitution(br.ReadOptionalString(), br.ReadOptionalString(), br.ReadBoolean())),
+        r.ReadArray(br => br.ReadString()));
+
+    private static DecisionReason ReadReason(this BinaryReader r)
+    {
+        var b = r.ReadByte();
+        return Enum.IsDefined((DecisionReason)b) ? (DecisionReason)b : throw new InvalidDataException($"unknown decision reason code {b}");
+    }
 }

@@ -3,6 +3,8 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Networks;
+using Edgemanage.Contracts.Zones;
 using static Edgemanage.Contracts.Edges.EdgeCommands;
 using static Edgemanage.Contracts.Edges.EdgeReplies;
 
@@ -30,6 +32,15 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
         Of<EdgeHistorySnapshot>("h.edge", (w, m) => w.WriteEdgeSnapshot(m), r => r.ReadEdgeSnapshot()),
         Of<HistoryGroupSnapshot>("h.snap", (w, m) => w.WriteList(m.Edges, (bw, e) => bw.WriteEdgeSnapshot(e)),
             r => new HistoryGroupSnapshot(r.ReadArray(br => br.ReadEdgeSnapshot()))),
+        Of<DecisionRecord>("n.decision", (w, m) => w.WriteDecision(m), r => r.ReadDecision()),
+        Of<DecisionRecorded>("n.decided", (w, m) => { w.WriteDecision(m.Decision); w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t)); },
+            r => new DecisionRecorded(r.ReadDecision(), r.ReadArray(br => br.ReadInt64()))),
+        Of<NetworkSnapshot>("n.snap", (w, m) => { w.Write(m.LastDecision is not null); if (m.LastDecision is not null) w.WriteDecision(m.LastDecision); w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t)); },
+            r => new NetworkSnapshot(r.ReadBoolean() ? r.ReadDecision() : null, r.ReadArray(br => br.ReadInt64()))),
+        Of<ZonesWritten>("z.written", (w, m) => { w.Write(m.AtUnixMs); w.Write(m.Serial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone(z)); w.WriteOptionalList(m.LiveList); },
+            r => new ZonesWritten(r.ReadInt64(), r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone()), r.ReadOptionalList())),
+        Of<ZoneWriterSnapshot>("z.snap", (w, m) => { w.Write(m.LastSerial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone(z)); w.WriteOptionalList(m.LiveList); },
+            r => new ZoneWriterSnapshot(r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone()), r.ReadOptionalList())),
         // messages
         Of<EdgeReport>("e.report", (w, m) => w.WriteReport(m), r => r.ReadReport()),
         Of<RunRound>("e.run", (w, m) => { w.Write(m.RoundId); w.Write(m.Persist); }, r => new RunRound(r.ReadInt64(), r.ReadBoolean())),

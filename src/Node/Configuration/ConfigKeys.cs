@@ -13,7 +13,8 @@ internal static class ConfigKeys
         // new in this implementation
         "probe_timeout", "probe_retries", "accepted_status", "body_max_bytes", "probe_concurrency", "probe_start_rate",
         "probe_source_address", "state_dir", "persistence", "vantage", "history_length",
-        "pass_window_seconds", "snapshot_every",
+        "pass_window_seconds", "snapshot_every", "min_edges", "dnschange_window", "zone_template",
+        "zone_check_command", "command_timeout",
     ];
 
     public static readonly string[] TestObject = ["host", "port", "proto", "uri", "local", "verify"];

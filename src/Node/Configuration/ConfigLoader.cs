@@ -89,6 +89,14 @@ public static class ConfigLoader
         var passWindow = top.Number("pass_window_seconds", required: false);
         var snapshotEvery = top.Integer("snapshot_every", required: false, min: 1, max: int.MaxValue);
 
+        var minEdges = top.Integer("min_edges", required: false, min: 1, max: 100_000);
+        if (minEdges is not null && edgeCount is not null && minEdges > edgeCount)
+            top.Sink.Error(top.Node("min_edges", false, "")!.Start, $"min_edges ({minEdges}) must not exceed edge_count ({edgeCount})");
+        var dnsChangeWindow = top.Number("dnschange_window", required: false);
+        var zoneTemplate = top.Path("zone_template", required: false, baseDir);
+        var zoneCheck = ConfigSections.ReadZoneCheckCommand(top);
+        var commandTimeout = top.Number("command_timeout", required: false);
+
         top.WarnUnknownKeys(ConfigKeys.TopLevel);
 
         if (top.Sink.HasErrors) return null;
@@ -123,6 +131,11 @@ public static class ConfigLoader
             HistoryLength = (int)(historyLength ?? 2000),
             PassWindowSeconds = passWindow ?? 300,
             SnapshotEvery = (int)(snapshotEvery ?? 20),
+            MinEdges = (int)(minEdges ?? 1),
+            DnsChangeWindowSeconds = dnsChangeWindow ?? 600,
+            ZoneTemplate = zoneTemplate,
+            ZoneCheckCommand = zoneCheck,
+            CommandTimeoutSeconds = commandTimeout ?? 30,
         };
     }
 }

@@ -225,4 +225,25 @@ internal static class ConfigSections
         top.Sink.Error(top.Node("vantage", false, "")!.Start, $"vantage must consist of letters, digits, '_', '.' and '-', got '{vantage}'");
         return null;
     }
+
+    /// <summary>zone_check_command: a command line with {zone} and {file}; false or "" = no check; absent = automatic.</summary>
+    public static string? ReadZoneCheckCommand(MappingReader top)
+    {
+        var node = top.Node("zone_check_command", required: false, "a command line or false");
+        if (node is null) return null;
+        if (node is YamlScalarNode s && YamlValues.TryBool(s, out var on))
+        {
+            if (!on) return "";
+            top.Sink.Error(s.Start, "zone_check_command: true is not a command; leave the key out for the automatic named-checkzone check");
+            return null;
+        }
+        if (node is not YamlScalarNode { Value: { } text } || YamlValues.IsNull(node))
+        {
+            top.Sink.Error(node.Start, $"zone_check_command must be a command line or false, got {YamlValues.Describe(node)}");
+            return null;
+        }
+        if (text.Length > 0 && !text.Contains("{file}", StringComparison.Ordinal))
+            top.Sink.Warning(node.Start, "zone_check_command does not mention {file}, so it cannot see the zone it is meant to check");
+        return text;
+    }
 }

@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Configuration;
 using Edgemanage.Contracts;
 using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Networks;
+using Edgemanage.Contracts.Zones;
 using Edgemanage.Contracts.Probing;
 using Edgemanage.Contracts.Serialization;
 using Xunit;
@@ -19,6 +21,12 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
     private static readonly EdgeReport Report = new("net", "::1", "eu-1", EdgeMode.Force, "[ops] pinned", 1_799_999_000_000,
         new EdgeVerdict(EdgeHealth.PassAverage, S2, 5.125, null, 2), "checksum mismatch");
 
+    private static readonly DecisionRecord Decision = new("net", 1_800_000_000_000, 2, ["127.0.0.2", "127.0.0.3"], ["127.0.0.2", "127.0.0.4"],
+        Published: true, Degraded: false,
+        [new EdgeDecision("127.0.0.2", EdgeHealth.PassThreshold, 0.1, 0.05, EdgeMode.Available, true, DecisionReason.KeptHealthy, "still fast"),
+         new EdgeDecision("127.0.0.3", EdgeHealth.Fail, null, null, EdgeMode.Force, false, DecisionReason.ForcedButFailing, "refused")],
+        [new Substitution("127.0.0.3", "127.0.0.4", false), new Substitution(null, "x", true)], ["a note"]);
+
     public static IEnumerable<object[]> Samples() => new object[]
     {
         new HistoryRoundRecorded(1_800_000_000_000, [new EdgeSample("127.0.0.2", S1), new EdgeSample("edge-ü.example", S2)]),
@@ -34,6 +42,12 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new EdgeModeSet("net", "127.0.0.2", EdgeMode.Available, ""),
         new EdgeModeRejected("net", "nope", "not in the edge list"),
         new EdgeReports("net", [Report, Report with { Edge = "127.0.0.9" }]),
+        Decision,
+        new DecisionRecorded(Decision, [1_800_000_000_000, 1_800_000_060_000]),
+        new NetworkSnapshot(Decision, [1]),
+        new NetworkSnapshot(null, []),
+        new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001)], ["127.0.0.2"]),
+        new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7)], null),
     }.Select(o => new[] { o });
 
     [Theory]

@@ -1,0 +1,81 @@
+using Edgemanage.Contracts.Edges;
+
+namespace Edgemanage.Contracts.Networks;
+
+/// <summary>
+/// Why an edge is, or is not, in the live set after a decision. Stored as a byte in the journal: append only,
+/// never renumber.
+/// </summary>
+public enum DecisionReason : byte
+{
+    /// <summary>Live before and still pass_threshold: kept (original §4.4).</summary>
+    KeptHealthy = 0,
+    /// <summary>Mode force and not failing: selected ahead of the fill.</summary>
+    Forced = 1,
+    /// <summary>Mode blindforce: selected whatever its health.</summary>
+    BlindForced = 2,
+    /// <summary>Chosen by the fill: best tier, then lowest average, then name.</summary>
+    Filled = 3,
+    /// <summary>Would have been replaced, but dnschange_maxfreq allowed no more discretionary substitutions.</summary>
+    Deferred = 4,
+    /// <summary>Failing or untested, kept from the previous live set because too few usable edges remain.</summary>
+    KeptForLackOfBetter = 5,
+    /// <summary>Usable, but the live set was already full of kept, forced or better edges.</summary>
+    NotNeeded = 6,
+    /// <summary>Judged fail: never chosen while a usable edge is left out.</summary>
+    Failing = 7,
+    /// <summary>Never probed successfully or at all yet.</summary>
+    Untested = 8,
+    /// <summary>Operator mode unavailable.</summary>
+    Unavailable = 9,
+    /// <summary>Mode force or blindforce, but more edges are forced than edge_count: a better forced edge won.</summary>
+    ForcedOverflow = 10,
+    /// <summary>Mode force, but failing: force does not override fail (blindforce does).</summary>
+    ForcedButFailing = 11,
+    /// <summary>Was live, but is no longer in the edge list.</summary>
+    NotInEdgeList = 12,
+    /// <summary>Replaced: was live, usable, not pass_threshold, and a better edge took its place.</summary>
+    Replaced = 13,
+    /// <summary>A canary: never a candidate for the network's live set.</summary>
+    Canary = 14,
+}
+
+/// <summary>The selection's view of one edge: what it was judged, what it was decided, and why.</summary>
+public sealed record EdgeDecision(
+    string Edge,
+    EdgeHealth Health,
+    double? Average,
+    double? LastSeconds,
+    EdgeMode Mode,
+    bool Live,
+    DecisionReason Reason,
+    string Detail);
+
+/// <summary>
+/// One change of the live set. <see cref="Out"/> or <see cref="In"/> is null when the set grew or shrank.
+/// Discretionary substitutions (the outgoing edge was still usable) are the ones dnschange_maxfreq limits.
+/// </summary>
+public sealed record Substitution(string? Out, string? In, bool Discretionary);
+
+/// <summary>
+/// Everything one decision of a network concluded, persisted as it is so that <c>edgemanage why</c> and
+/// <c>run -v</c> can show it. <see cref="Live"/> is sorted by name and is exactly what was published; when
+/// nothing could be published it equals <see cref="PreviousLive"/> and <see cref="Published"/> is false.
+/// </summary>
+public sealed record DecisionRecord(
+    string Network,
+    long AtUnixMs,
+    int Required,
+    IReadOnlyList<string> PreviousLive,
+    IReadOnlyList<string> Live,
+    bool Published,
+    bool Degraded,
+    IReadOnlyList<EdgeDecision> Edges,
+    IReadOnlyList<Substitution> Substitutions,
+    IReadOnlyList<string> Notes) : IEdgemanageMessage;
+
+/// <summary>Persisted by a NetworkActor once per round (or decision in serve).</summary>
+public sealed record DecisionRecorded(DecisionRecord Decision, IReadOnlyList<long> SubstitutionTimesUnixMs) : IEdgemanageMessage;
+
+/// <summary>A NetworkActor's snapshot: the last decision and the substitution times still inside the window.</summary>
+public sealed record NetworkSnapshot(DecisionRecord? LastDecision, IReadOnlyList<long> SubstitutionTimesUnixMs) : IEdgemanageMessage;

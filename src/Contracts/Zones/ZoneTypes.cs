@@ -1,0 +1,48 @@
+namespace Edgemanage.Contracts.Zones;
+
+/// <summary>What one zone should publish this round, after the canary overlay.</summary>
+/// <param name="Zone">The zone name (the include's file name without its last ".zone").</param>
+/// <param name="IncludeFileName">The include's file name, as shown in ";;; contents of X".</param>
+/// <param name="IncludeText">The include's text, appended verbatim; null when it could not be read.</param>
+/// <param name="Addresses">Edge names or IP literals in the order they are published (sorted live set, canary last).</param>
+/// <param name="Canary">The canary IP this zone publishes, if any.</param>
+/// <param name="HoldReason">Set when this zone must not be touched this round (broken include or canary entry).</param>
+public sealed record ZoneContent(
+    string Zone,
+    string IncludeFileName,
+    string? IncludeText,
+    IReadOnlyList<string> Addresses,
+    string? Canary,
+    string? HoldReason);
+
+/// <summary>What happened to one zone in a publish step.</summary>
+public enum ZoneAction : byte
+{
+    Written = 0,
+    Unchanged = 1,
+    /// <summary>Not touched: its inputs were broken, or there was no live set to publish.</summary>
+    Held = 2,
+    /// <summary>The rendered zone failed its check; the old file stays.</summary>
+    CheckFailed = 3,
+    /// <summary>Rendering or writing failed; the old file stays.</summary>
+    Failed = 4,
+    /// <summary>Dry run: would be written.</summary>
+    Planned = 5,
+}
+
+public sealed record ZoneOutcome(string Zone, ZoneAction Action, string Detail, uint? Serial, string? Diff);
+
+/// <summary>The result of one configured command (run_before, run_after, run_after_changes, a zone check).</summary>
+public sealed record CommandOutcome(string Hook, string CommandLine, int? ExitCode, bool TimedOut, string? StartError, string Stderr, TimeSpan Elapsed)
+{
+    public bool Succeeded => ExitCode == 0 && !TimedOut && StartError is null;
+}
+
+/// <summary>The content key of a zone as last published: a hash of its rendering with serial 0, and its serial.</summary>
+public sealed record PublishedZone(string Zone, string ContentHash, uint Serial);
+
+/// <summary>Persisted by a ZoneWriterActor after it wrote zones (and the live list).</summary>
+public sealed record ZonesWritten(long AtUnixMs, uint Serial, IReadOnlyList<PublishedZone> Zones, IReadOnlyList<string>? LiveList) : IEdgemanageMessage;
+
+/// <summary>A ZoneWriterActor's snapshot: the highest serial ever used and what each zone holds.</summary>
+public sealed record ZoneWriterSnapshot(uint LastSerial, IReadOnlyList<PublishedZone> Zones, IReadOnlyList<string>? LiveList) : IEdgemanageMessage;
