@@ -12,13 +12,15 @@ public static class EdgemanageCli
 
         commands:
           demo       start a loopback demo fleet and run rounds against it (try this first)
-          run        probe every edge of a network once and record it (the cron job)
+          run        probe every edge of a network once, decide and publish its zones (the cron job)
           query      list edges and their persisted state (edge_query)
+          why        explain why an edge is, or is not, live (from the last decision)
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
         'edgemanage <command> --help' shows a command's options.
-        exit codes: 0 ok, 1 error, 2 usage or configuration error, 3 degraded, 4 network locked
+        exit codes: 0 published or unchanged, 1 error, 2 usage or configuration error,
+                    3 degraded (fewer than edge_count edges published, or a zone not published), 4 network locked
         """;
 
     public static string Version =>
@@ -44,6 +46,7 @@ public static class EdgemanageCli
             {
                 "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
                 "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
+                "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
                 "version" or "--version" => PrintVersion(output),
@@ -72,6 +75,7 @@ public static class EdgemanageCli
     {
         "run" => RunCommand.Usage,
         "query" => QueryCommand.Usage,
+        "why" => WhyCommand.Usage,
         "validate" => ValidateCommand.Usage,
         "demo" => DemoCommand.Usage,
         _ => null,

@@ -46,3 +46,25 @@ public sealed record ZonesWritten(long AtUnixMs, uint Serial, IReadOnlyList<Publ
 
 /// <summary>A ZoneWriterActor's snapshot: the highest serial ever used and what each zone holds.</summary>
 public sealed record ZoneWriterSnapshot(uint LastSerial, IReadOnlyList<PublishedZone> Zones, IReadOnlyList<string>? LiveList) : IEdgemanageMessage;
+
+public static class ZoneCommands
+{
+    /// <summary>
+    /// Render, check and write the zones of one network, then the live list and the hooks (NetworkActor →
+    /// ZoneWriterActor). <see cref="LiveChanged"/> says whether the network's live set changed this round.
+    /// </summary>
+    public sealed record PublishZones(
+        string Network, long RoundId, IReadOnlyList<ZoneContent> Zones, IReadOnlyList<string> LiveList, bool LiveChanged,
+        bool DryRun, bool ForceUpdate);
+}
+
+public static class ZoneReplies
+{
+    /// <summary>What a publish step did: per zone, the live list, and the hooks it ran.</summary>
+    public sealed record ZonesPublished(
+        long RoundId, IReadOnlyList<ZoneOutcome> Zones, bool AnyChanged, bool LiveListWritten, IReadOnlyList<CommandOutcome> Hooks,
+        IReadOnlyList<string> Problems)
+    {
+        public bool AllPublished => Zones.All(z => z.Action is ZoneAction.Written or ZoneAction.Unchanged or ZoneAction.Planned);
+    }
+}

@@ -78,8 +78,8 @@ public static class DemoCommand
             }
             var context = NetworkContext.Load(configPath, Network, error);
             if (context is null) return ExitCodes.UsageOrConfig;
-            var code = await RunCommand.RunRoundAsync(context, dryRun: false, verbose: cl.Flag("verbose"), output, error, ct);
-            if (code != ExitCodes.Ok) return code;
+            var code = await RunCommand.RunRoundAsync(context, new RunCommand.RunOptions(DryRun: false, Verbose: true), output, error, ct);
+            if (code is not (ExitCodes.Ok or ExitCodes.Degraded)) return code;
         }
 
         output.WriteLine();

@@ -18,7 +18,9 @@ public static class DemoWorkspace
         File.WriteAllText(Path.Combine(dir, "edges", network),
             "# every edge here is an address of the loopback test fleet\n" + string.Join("\n", edges) + "\n");
         File.WriteAllText(Path.Combine(dir, "extra-edges", network), "");
-        File.WriteAllText(Path.Combine(dir, "zones", network, "example.test.zone"), "www 60 IN CNAME example.test.\n");
+        File.WriteAllText(Path.Combine(dir, "zones", network, "example.test.zone"), 
+            "; records that do not depend on the live edges; the template adds SOA, NS and the edges' A records\n" +
+            "ns1 60 IN A 127.0.0.1\nns2 60 IN A 127.0.0.1\nstatic 60 IN CNAME www.example.test.\n");
         var configPath = Path.Combine(dir, "edgemanage.yaml");
         File.WriteAllText(configPath, string.Format(CultureInfo.InvariantCulture, """
             # An original-style edgemanage.yaml: every key of edge_manage 2.2.0 is here, so this is also a

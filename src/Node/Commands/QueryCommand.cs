@@ -10,6 +10,9 @@ using Edgemanage.Node.Cli;
 using Edgemanage.Node.Hosting;
 using static Edgemanage.Contracts.Edges.EdgeCommands;
 using static Edgemanage.Contracts.Edges.EdgeReplies;
+using static Edgemanage.Contracts.Networks.NetworkCommands;
+using static Edgemanage.Contracts.Networks.NetworkReplies;
+using Edgemanage.Contracts.Networks;
 using Opt = Edgemanage.Node.Cli.CommandLine.Option;
 
 namespace Edgemanage.Node.Commands;
@@ -49,10 +52,11 @@ public static class QueryCommand
         var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
         if (context is null) return ExitCodes.UsageOrConfig;
 
-        var reports = await ReadReportsAsync(context, ct);
+        var (reports, decision) = await ReadStateAsync(context, ct);
+        var live = (decision?.Live ?? []).ToHashSet(StringComparer.Ordinal);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var rows = reports.Where(r => Matches(r, filters)).ToList();
-        Write(output, rows, format, cl.Flag("quiet"), cl.Flag("verbose"), cl.Flag("header"), now);
+        var rows = reports.Where(r => Matches(r, filters, live)).ToList();
+        Write(output, rows, live, format, cl.Flag("quiet"), cl.Flag("verbose"), cl.Flag("header"), now);
         return ExitCodes.Ok;
     }
 
@@ -78,8 +82,12 @@ public static class QueryCommand
         return new Filters(health, allPass, state, mode);
     }
 
-    /// <summary>Recovers the network's history groups from the journal, or returns defaults when there is none yet.</summary>
-    public static async Task<IReadOnlyList<EdgeReport>> ReadReportsAsync(NetworkContext context, CancellationToken ct)
+    /// <summary>
+    /// Recovers the network's history groups and its last decision from the journal, or returns defaults when
+    /// there is none yet.
+    /// </summary>
+    public static async Task<(IReadOnlyList<EdgeReport> Reports, DecisionRecord? Decision)> ReadStateAsync(
+        NetworkContext context, CancellationToken ct, bool withReports = true)
     {
         var settings = context.Settings;
         var network = context.Paths.Network;
@@ -87,31 +95,34 @@ public static class QueryCommand
             && !File.Exists(context.Paths.Journal))
         {
             // Like edge_query on untracked edges: defaults, without creating anything on disk.
-            return context.Edges.Select(e => new EdgeReport(network, e, settings.Vantage, EdgeMode.Available, "", -1,
-                new EdgeVerdict(EdgeHealth.Untested, null, null, null, 0), null)).ToArray();
+            return (context.Edges.Select(e => new EdgeReport(network, e, settings.Vantage, EdgeMode.Available, "", -1,
+                new EdgeVerdict(EdgeHealth.Untested, null, null, null, 0), null)).ToArray(), null);
         }
         var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
-        await using var node = await EdgemanageNode.StartAsync(settings, network, context.Edges, NoProbing.Instance, journal, cancellationToken: ct);
+        await using var node = await EdgemanageNode.StartAsync(settings, network, withReports ? context.Edges : [], NoProbing.Instance, journal,
+            cancellationToken: ct, publish: PublishPlan.ReadOnly(network));
+        var decision = await node.Network!.Ask<LastDecision>(new GetLastDecision(network), TimeSpan.FromSeconds(60), ct);
+        if (!withReports) return ([], decision.Decision);
         var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports(network), TimeSpan.FromSeconds(60), ct);
-        return reports.Edges;
+        return (reports.Edges, decision.Decision);
     }
 
-    // Until the decide-and-publish work stores live sets, no edge is "in".
-    private static string StateOf(EdgeReport _) => "out";
+    /// <summary>"in" when the edge is in the last published live set, as edge_query's state field.</summary>
+    private static string StateOf(EdgeReport r, IReadOnlySet<string> live) => live.Contains(r.Edge) ? "in" : "out";
 
-    private static bool Matches(EdgeReport r, Filters f) =>
+    private static bool Matches(EdgeReport r, Filters f, IReadOnlySet<string> live) =>
         (!f.AllPass || r.Verdict.Health != EdgeHealth.Fail)
         && (f.Health is null || r.Verdict.Health == f.Health)
-        && (f.State is null || StateOf(r) == f.State)
+        && (f.State is null || StateOf(r, live) == f.State)
         && (f.Mode is null || r.Mode == f.Mode);
 
     private static long Duration(EdgeReport r, long nowMs) => r.ModeChangedAtUnixMs < 0 ? -1 : (nowMs - r.ModeChangedAtUnixMs) / 1000;
 
-    private static void Write(TextWriter output, List<EdgeReport> rows, string format, bool quiet, bool verbose, bool header, long nowMs)
+    private static void Write(TextWriter output, List<EdgeReport> rows, IReadOnlySet<string> live, string format, bool quiet, bool verbose, bool header, long nowMs)
     {
         if (format == "json")
         {
-            foreach (var r in rows) output.WriteLine(JsonLine(r, quiet, verbose, nowMs));
+            foreach (var r in rows) output.WriteLine(JsonLine(r, live, quiet, verbose, nowMs));
             return;
         }
         var sep = format == "csv" ? "," : "\t";
@@ -124,7 +135,7 @@ public static class QueryCommand
             var values = fields.Select(f => f switch
             {
                 "mode" => r.Mode.Name(),
-                "state" => StateOf(r),
+                "state" => StateOf(r, live),
                 "health" => r.Verdict.Health.Name(),
                 "edgename" => r.Edge,
                 "duration" => Duration(r, nowMs).ToString(CultureInfo.InvariantCulture),
@@ -134,7 +145,7 @@ public static class QueryCommand
         }
     }
 
-    private static string JsonLine(EdgeReport r, bool quiet, bool verbose, long nowMs)
+    private static string JsonLine(EdgeReport r, IReadOnlySet<string> live, bool quiet, bool verbose, long nowMs)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -146,7 +157,7 @@ public static class QueryCommand
             if (verbose)
             {
                 w.WriteString("health", r.Verdict.Health.Name());
-                w.WriteString("state", StateOf(r));
+                w.WriteString("state", StateOf(r, live));
                 w.WriteString("mode", r.Mode.Name());
                 w.WriteString("comment", r.Comment);
             }
@@ -177,7 +188,7 @@ public static class QueryCommand
     }
 
     /// <summary>The prober of a read-only command: it must never be asked.</summary>
-    private sealed class NoProbing : IProber
+    internal sealed class NoProbing : IProber
     {
         public static readonly NoProbing Instance = new();
 

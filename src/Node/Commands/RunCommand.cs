@@ -5,15 +5,22 @@ using Edgemanage.Actors.Probing;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Hosting;
 using Edgemanage.Node.Output;
-using static Edgemanage.Contracts.Edges.EdgeCommands;
-using static Edgemanage.Contracts.Edges.EdgeReplies;
+using Edgemanage.Actors.Commands;
+using Edgemanage.Actors.Networks;
+using Edgemanage.Actors.Zones;
+using Edgemanage.Contracts.Config;
+using Edgemanage.Contracts.Zones;
+using static Edgemanage.Contracts.Networks.NetworkCommands;
+using static Edgemanage.Contracts.Networks.NetworkReplies;
 using Opt = Edgemanage.Node.Cli.CommandLine.Option;
 
 namespace Edgemanage.Node.Commands;
 
 /// <summary>
-/// <c>edgemanage run -A DNET [-c FILE] [-n] [-v]</c>: the cron replacement. For now one round: every edge is
-/// probed once, the samples are persisted (not with -n), and a table of the edges is printed.
+/// <c>edgemanage run -A DNET [-c FILE] [-n] [-v] [--force-update]</c>: the cron replacement. One round: every
+/// edge and canary is probed once and recorded, the live set is decided and the zones published; the exit code
+/// says whether all of it worked (0), or the round was degraded (3: fewer than edge_count edges, or a zone
+/// could not be published).
 /// </summary>
 public static class RunCommand
 {
@@ -40,14 +47,17 @@ public static class RunCommand
         var network = cl.Required("run", "dnet", "-A DNET");
         var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
         if (context is null) return ExitCodes.UsageOrConfig;
-        return await RunRoundAsync(context, dryRun: cl.Flag("dry-run"), verbose: cl.Flag("verbose"), output, error, ct);
+        return await RunRoundAsync(context, new RunOptions(cl.Flag("dry-run"), cl.Flag("verbose"), cl.Flag("force-update")), output, error, ct);
     }
 
-    public static async Task<int> RunRoundAsync(NetworkContext context, bool dryRun, bool verbose, TextWriter output, TextWriter error,
+    public sealed record RunOptions(bool DryRun, bool Verbose, bool ForceUpdate = false);
+
+    public static async Task<int> RunRoundAsync(NetworkContext context, RunOptions options, TextWriter output, TextWriter error,
         CancellationToken ct = default)
     {
         var settings = context.Settings;
-        using var log = NetworkContext.OpenLog(settings, verbose);
+        var network = context.Paths.Network;
+        using var log = NetworkContext.OpenLog(settings, options.Verbose);
         var previousLog = OperatorLog.Current;
         OperatorLog.Current = log;
         try
@@ -65,22 +75,38 @@ public static class RunCommand
             }
             log.Info($"Local test object {settings.TestObject.Local} has MD5 {Convert.ToHexStringLower(expectedMd5)}");
 
-            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage run -A {context.Paths.Network}", out var networkLock, out var holder))
+            var inputs = PublishInputs.Load(context, error);
+            if (inputs is null) return ExitCodes.UsageOrConfig;
+            foreach (var problem in inputs.Problems)
             {
-                error.WriteLine($"edgemanage: network {context.Paths.Network} is locked by {holder} ({context.Paths.NetworkLock}); not running");
+                error.WriteLine(problem);
+                if (problem.IsError) log.Error(problem.ToString()); else log.Warning(problem.ToString());
+            }
+
+            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage run -A {network}", out var networkLock, out var holder))
+            {
+                error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not running");
                 return ExitCodes.Locked;
             }
             using (networkLock)
             {
+                if (!options.DryRun)
+                    foreach (var line in settings.Commands.RunBefore)
+                        ReportHook(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct), log, error);
+
                 var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
                 using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5),
                     settings.Probe.Concurrency, settings.Probe.StartRate);
+                // Canaries are probed alongside the edges (their history lives in the same groups) but are never candidates.
+                var probed = context.Edges.Concat(inputs.Canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                await using var node = await EdgemanageNode.StartAsync(settings, context.Paths.Network, context.Edges, prober, journal, cancellationToken: ct);
+                await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
+                    cancellationToken: ct, publish: PlanFor(context, inputs));
                 var started = clock.Elapsed;
-                var timeout = EdgemanageNode.RoundDeadline(settings) + TimeSpan.FromSeconds(30);
-                var round = await node.NetworkEdges.Ask<RoundCompleted>(new RunRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Persist: !dryRun), timeout, ct);
-                log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery and round took {(clock.Elapsed - started).TotalSeconds:F3}s");
+                var timeout = EdgemanageNode.RoundDeadline(settings) + TimeSpan.FromSeconds(30) + 4 * CommandTimeout(settings);
+                var round = await node.Network!.Ask<RoundDecided>(
+                    new DecideRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.DryRun, options.ForceUpdate), timeout, ct);
+                log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery, round and publishing took {(clock.Elapsed - started).TotalSeconds:F3}s");
                 if (log.IsEnabled(OperatorLogLevel.Debug))
                 {
                     var gc = GC.GetGCMemoryInfo();
@@ -88,24 +114,84 @@ public static class RunCommand
                     log.Debug($"Memory: managed heap {gc.HeapSizeBytes >> 20} MB, committed {gc.TotalCommittedBytes >> 20} MB, " +
                               $"allocated so far {GC.GetTotalAllocatedBytes() >> 20} MB, peak RSS {me.PeakWorkingSet64 >> 20} MB, {me.Threads.Count} threads ({ThreadPool.ThreadCount} in the pool)");
                 }
-                foreach (var failure in round.Failures)
+                foreach (var failure in round.ProbeFailures)
                 {
                     log.Warning(failure);
                     error.WriteLine($"edgemanage: warning: {failure}");
                 }
-                EdgeReportFormat.WriteRoundTable(output, round.Edges);
-                var summary = dryRun
-                    ? $"dry run: {round.Edges.Count} edges probed, nothing persisted"
-                    : $"{round.Edges.Count} edges probed and recorded in {DescribeJournal(journal)}";
-                output.WriteLine(summary);
-                log.Info($"Round for {context.Paths.Network}: {summary}");
-                return ExitCodes.Ok;
+                return Report(round, context, journal, options, output, error, log);
             }
         }
         finally
         {
             OperatorLog.Current = previousLog;
         }
+    }
+
+    private static TimeSpan CommandTimeout(EdgemanageSettings settings) => TimeSpan.FromSeconds(settings.CommandTimeoutSeconds);
+
+    private static PublishPlan PlanFor(NetworkContext context, PublishInputs inputs)
+    {
+        var s = context.Settings;
+        var network = context.Paths.Network;
+        var required = s.EdgeCountFor(network);
+        var networkSettings = new NetworkActorSettings(network, required, Math.Min(s.MinEdges, required),
+            new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
+            context.Edges, inputs.Canaries, s.CanaryKiller, inputs.Zones, s.SnapshotEvery);
+        var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
+            s.Commands, CommandTimeout(s), s.SnapshotEvery);
+        return new PublishPlan(networkSettings, zoneSettings, new HostResolver());
+    }
+
+    private static void ReportHook(CommandOutcome outcome, OperatorLog log, TextWriter error)
+    {
+        if (outcome.Succeeded) return;
+        var why = outcome.StartError ?? (outcome.TimedOut ? "timed out and was killed" : $"exited {outcome.ExitCode}");
+        var message = $"{outcome.Hook} '{outcome.CommandLine}' {why}: {ZonePublisher.FirstLines(outcome.Stderr)}";
+        log.Error(message);
+        error.WriteLine($"edgemanage: warning: {message}");
+    }
+
+    /// <summary>
+    /// Prints what the round did and picks the exit code. Quiet when nothing changed and all is well, so a cron
+    /// line mails only when DNS changed or something needs a look; -v always prints the whole decision.
+    /// </summary>
+    private static int Report(RoundDecided round, NetworkContext context, JournalTarget journal, RunOptions options,
+        TextWriter output, TextWriter error, OperatorLog log)
+    {
+        var decision = round.Decision;
+        var zones = round.Zones;
+        foreach (var note in decision.Notes)
+        {
+            log.Warning(note);
+            error.WriteLine($"edgemanage: {note}");
+        }
+        foreach (var problem in zones.Problems) error.WriteLine($"edgemanage: warning: {problem}");
+        foreach (var z in zones.Zones.Where(z => z.Action is ZoneAction.Held or ZoneAction.CheckFailed or ZoneAction.Failed))
+        {
+            log.Error($"Zone {z.Zone} not published: {z.Detail}");
+            error.WriteLine($"edgemanage: zone {z.Zone} not published: {z.Detail}");
+        }
+        var hookFailed = false;
+        foreach (var hook in zones.Hooks.Where(h => !h.Succeeded))
+        {
+            ReportHook(hook, log, error);
+            hookFailed |= hook.Hook == "run_after_changes";
+        }
+
+        var changed = !decision.PreviousLive.SequenceEqual(decision.Live, StringComparer.Ordinal) || zones.AnyChanged;
+        if (options.Verbose) DecisionFormat.WriteDecision(output, decision, round.Reports, round.Canaries);
+        if (options.Verbose || options.DryRun || changed || decision.Degraded || hookFailed)
+            DecisionFormat.WriteSummary(output, decision, zones);
+        if (options.DryRun)
+        {
+            foreach (var z in zones.Zones.Where(z => z.Diff is not null)) output.Write(z.Diff);
+            output.WriteLine($"dry run: {round.Reports.Count} edges probed; nothing was persisted, written or run");
+        }
+        log.Info($"Round for {decision.Network}: live {string.Join(' ', decision.Live)}; " +
+                 (options.DryRun ? "dry run" : $"{round.Reports.Count} edges probed and recorded in {DescribeJournal(journal)}"));
+
+        return decision.Degraded || hookFailed ? ExitCodes.Degraded : ExitCodes.Ok;
     }
 
     public static string DescribeJournal(JournalTarget journal) =>

@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Hosting;
 using Edgemanage.Actors.Edges;
 using Edgemanage.Actors.Logging;
+using Edgemanage.Actors.Networks;
+using Edgemanage.Actors.Zones;
 using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts;
@@ -13,6 +15,17 @@ using Microsoft.Extensions.Hosting;
 namespace Edgemanage.Node.Hosting;
 
 /// <summary>
+/// What a node needs to decide and publish a network, beyond probing its edges. Without zone settings the
+/// NetworkActor only recovers its decisions (for <c>why</c> and <c>query</c>) and can publish nothing.
+/// </summary>
+public sealed record PublishPlan(NetworkActorSettings Network, ZoneWriterSettings? Zones, HostResolver? Resolver)
+{
+    public static PublishPlan ReadOnly(string network) => new(
+        new NetworkActorSettings(network, 1, 1, new RotationBudget(null, TimeSpan.FromMinutes(10)), [], new Dictionary<string, string>(), null, [], int.MaxValue),
+        null, null);
+}
+
+/// <summary>
 /// One Edgemanage process: an Akka.NET host with our serializer, persistence and logging, and the edges of
 /// one network from this vantage. Used by <c>run</c> (one round, then exit) and <c>query</c> (recover only).
 /// </summary>
@@ -20,19 +33,23 @@ public sealed class EdgemanageNode : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private EdgemanageNode(IHost host, ActorSystem system, IActorRef networkEdges)
+    private EdgemanageNode(IHost host, ActorSystem system, IActorRef networkEdges, IActorRef? network)
     {
         _host = host;
         System = system;
         NetworkEdges = networkEdges;
+        Network = network;
     }
 
     public ActorSystem System { get; }
     public IActorRef NetworkEdges { get; }
 
+    /// <summary>The NetworkActor (selection, canaries, zones), when the node was started with a publish plan.</summary>
+    public IActorRef? Network { get; }
+
     public static async Task<EdgemanageNode> StartAsync(
         EdgemanageSettings settings, string network, IReadOnlyList<string> edges, IProber prober, JournalTarget journal,
-        TimeProvider? time = null, CancellationToken cancellationToken = default)
+        TimeProvider? time = null, CancellationToken cancellationToken = default, PublishPlan? publish = null)
     {
         time ??= TimeProvider.System;
         var akkaLevel = OperatorLog.Current.Minimum switch
@@ -75,7 +92,15 @@ public sealed class EdgemanageNode : IAsyncDisposable
         var networkSettings = new NetworkEdgesSettings(network, settings.Vantage, edges, settings.HistoryLength,
             settings.SnapshotEvery, judge, RoundDeadline(settings));
         var networkEdges = system.ActorOf(NetworkEdgesActor.Props(networkSettings, prober, time), $"edges-{Uri.EscapeDataString(network)}");
-        return new EdgemanageNode(host, system, networkEdges);
+        IActorRef? networkActor = null;
+        if (publish is not null)
+        {
+            var escaped = Uri.EscapeDataString(network);
+            var zoneWriter = publish.Zones is null ? ActorRefs.Nobody
+                : system.ActorOf(ZoneWriterActor.Props(publish.Zones, publish.Resolver ?? new HostResolver(), time), $"zones-{escaped}");
+            networkActor = system.ActorOf(NetworkActor.Props(publish.Network, networkEdges, zoneWriter, time), $"network-{escaped}");
+        }
+        return new EdgemanageNode(host, system, networkEdges, networkActor);
     }
 
     /// <summary>A probe never outlives its timeout; the margin covers scheduling and persistence.</summary>

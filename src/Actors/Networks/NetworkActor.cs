@@ -1,0 +1,245 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Edgemanage.Actors.Canaries;
+using Edgemanage.Contracts.Canaries;
+using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Networks;
+using Edgemanage.Contracts.Zones;
+using static Edgemanage.Contracts.Canaries.CanaryCommands;
+using static Edgemanage.Contracts.Canaries.CanaryReplies;
+using static Edgemanage.Contracts.Edges.EdgeCommands;
+using static Edgemanage.Contracts.Edges.EdgeReplies;
+using static Edgemanage.Contracts.Networks.NetworkCommands;
+using static Edgemanage.Contracts.Networks.NetworkReplies;
+using static Edgemanage.Contracts.Zones.ZoneCommands;
+using static Edgemanage.Contracts.Zones.ZoneReplies;
+
+namespace Edgemanage.Actors.Networks;
+
+/// <summary>One zone of a network as read this round: its include, or why it must be left alone.</summary>
+public sealed record ZoneSource(string Zone, string IncludeFileName, string? IncludeText, string? HoldReason);
+
+/// <summary>Everything a NetworkActor needs that does not change while it runs (one round, or one config version).</summary>
+public sealed record NetworkActorSettings(
+    string Network,
+    int Required,
+    int MinEdges,
+    RotationBudget Budget,
+    IReadOnlyList<string> Edges,
+    IReadOnlyDictionary<string, string> Canaries,
+    int? CanaryKiller,
+    IReadOnlyList<ZoneSource> Zones,
+    int SnapshotEvery);
+
+/// <summary>
+/// Decides one network: asks its edges for a round of observations, chooses the live set (pure
+/// <see cref="Selector"/>, throttled by <see cref="RotationBudget"/>), lets each zone's CanaryActor overlay its
+/// canary, has the ZoneWriterActor publish, and persists a decision record with the reason for every edge.
+/// The live set it stores is always the one that was published; when nothing could be published it keeps the
+/// previous one (the original stored a set it never wrote, §4.5 T3).
+/// </summary>
+public sealed class NetworkActor : ReceivePersistentActor, IWithStash
+{
+    private sealed record Pending(DecideRound Command, IActorRef ReplyTo);
+
+    private sealed record Decided(
+        Pending Pending, RoundCompleted Round, SelectionResult Selection, IReadOnlyList<long> PrunedTimes,
+        IReadOnlyList<CanaryVerdict> Canaries, IReadOnlyList<ZoneContent> Zones) : INoSerializationVerificationNeeded;
+
+    private sealed record OverlayFailed(Pending Pending, Exception Cause) : INoSerializationVerificationNeeded;
+
+    private readonly NetworkActorSettings _settings;
+    private readonly IActorRef _edges;
+    private readonly IActorRef _zoneWriter;
+    private readonly TimeProvider _time;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _canaryActors = new(StringComparer.Ordinal);
+    private DecisionRecord? _last;
+    private IReadOnlyList<long> _substitutionTimes = [];
+    private int _eventsSinceSnapshot;
+
+    public NetworkActor(NetworkActorSettings settings, IActorRef edges, IActorRef zoneWriter, TimeProvider time)
+    {
+        _settings = settings;
+        _edges = edges;
+        _zoneWriter = zoneWriter;
+        _time = time;
+        PersistenceId = PersistenceIdFor(settings.Network);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is not NetworkSnapshot snap) return;
+            _last = snap.LastDecision;
+            _substitutionTimes = snap.SubstitutionTimesUnixMs;
+        });
+        Recover<DecisionRecorded>(evt =>
+        {
+            _last = evt.Decision;
+            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+        });
+        Idle();
+    }
+
+    public override string PersistenceId { get; }
+
+    public IStash Stash { get; set; } = null!;
+
+    public static string PersistenceIdFor(string network) => $"net-{network}";
+
+    public static Props Props(NetworkActorSettings settings, IActorRef edges, IActorRef zoneWriter, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zoneWriter, time));
+
+    private IReadOnlyList<string> PreviousLive => _last?.Live ?? [];
+
+    private void Idle()
+    {
+        Command<DecideRound>(cmd =>
+        {
+            var pending = new Pending(cmd, Sender);
+            _edges.Tell(new RunRound(cmd.RoundId, Persist: !cmd.DryRun));
+            Become(() => Probing(pending));
+        });
+        CommonCommands();
+    }
+
+    private void CommonCommands()
+    {
+        Command<GetLastDecision>(_ => Sender.Tell(new LastDecision(_settings.Network, _last)));
+        Command<SaveSnapshotSuccess>(ok => DeleteMessages(ok.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Network {0}: snapshot failed: {1}", _settings.Network, f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("Network {0}: deleting old decisions failed: {1}", _settings.Network, f.Cause.Message));
+    }
+
+    private void Probing(Pending pending)
+    {
+        Command<RoundCompleted>(round => Decide(pending, round));
+        Command<Status.Failure>(f => Fail(pending, f.Cause));
+        CommonCommands();
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Decide(Pending pending, RoundCompleted round)
+    {
+        var reports = round.Edges.ToDictionary(r => r.Edge, StringComparer.Ordinal);
+        var candidates = _settings.Edges.Select(edge => reports.TryGetValue(edge, out var r)
+                ? new SelectionCandidate(edge, r.Verdict.Health, r.Verdict.Average, r.Verdict.Last is { IsOk: true } last ? last.Seconds : null, r.Mode)
+                : new SelectionCandidate(edge, EdgeHealth.Untested, null, null, EdgeMode.Available))
+            .ToArray();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var pruned = _settings.Budget.Prune(_substitutionTimes, now);
+        var selection = Selector.Select(new SelectionInput(candidates, PreviousLive, _settings.Required, _settings.MinEdges,
+            _settings.Budget.Remaining(pruned, now)));
+
+        var healthByIp = round.Edges.ToDictionary(r => r.Edge, r => r.Verdict.Health, StringComparer.Ordinal);
+        var canaries = CanaryOverlay.Judge(_settings.Canaries, healthByIp, _settings.CanaryKiller);
+        var verdictByZone = canaries.ToDictionary(c => c.Zone, StringComparer.Ordinal);
+
+        var fixedZones = new List<ZoneContent>();
+        var overlays = new List<Task<ZoneAddresses>>();
+        foreach (var zone in _settings.Zones)
+        {
+            if (zone.HoldReason is not null || zone.IncludeText is null)
+                fixedZones.Add(new ZoneContent(zone.Zone, zone.IncludeFileName, zone.IncludeText, [], null, zone.HoldReason ?? "include could not be read"));
+            else if (!selection.Publish)
+                fixedZones.Add(new ZoneContent(zone.Zone, zone.IncludeFileName, zone.IncludeText, [], null,
+                    "no live set could be published this round (see the decision notes)"));
+            else if (verdictByZone.TryGetValue(zone.Zone, out var verdict))
+                overlays.Add(CanaryFor(zone.Zone).Ask<ZoneAddresses>(new OverlayLiveSet(pending.Command.RoundId, selection.Live, verdict), TimeSpan.FromSeconds(30)));
+            else
+                fixedZones.Add(new ZoneContent(zone.Zone, zone.IncludeFileName, zone.IncludeText, selection.Live, null, null));
+        }
+
+        var sources = _settings.Zones.ToDictionary(z => z.Zone, StringComparer.Ordinal);
+        Task.WhenAll(overlays).PipeTo(Self,
+            success: overlaid => new Decided(pending, round, selection, pruned, canaries,
+                fixedZones.Concat(overlaid.Select(o => new ZoneContent(o.Zone, sources[o.Zone].IncludeFileName, sources[o.Zone].IncludeText,
+                    o.Addresses, o.CanaryUsed, null))).ToArray()),
+            failure: e => new OverlayFailed(pending, e));
+        Become(() => Overlaying(pending));
+    }
+
+    private IActorRef CanaryFor(string zone)
+    {
+        if (!_canaryActors.TryGetValue(zone, out var actor))
+            _canaryActors[zone] = actor = Context.ActorOf(CanaryActor.Props(zone), "canary-" + Uri.EscapeDataString(zone));
+        return actor;
+    }
+
+    private void Overlaying(Pending pending)
+    {
+        Command<Decided>(d =>
+        {
+            _zoneWriter.Tell(new PublishZones(_settings.Network, d.Pending.Command.RoundId, d.Zones, d.Selection.Live, d.Selection.Changed,
+                d.Pending.Command.DryRun, d.Pending.Command.ForceUpdate));
+            Become(() => Publishing(d));
+        });
+        Command<OverlayFailed>(f => Fail(f.Pending, f.Cause));
+        CommonCommands();
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Publishing(Decided d)
+    {
+        Command<ZonesPublished>(zones => Finish(d, zones));
+        Command<Status.Failure>(f => Fail(d.Pending, f.Cause));
+        CommonCommands();
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Finish(Decided d, ZonesPublished zones)
+    {
+        var selection = d.Selection;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Published = the zones now carry the chosen set. When every zone failed (check, write), they still carry
+        // the previous set, so that is what stays recorded as live; they are retried next round.
+        var anyZonePublished = zones.Zones.Count == 0 || zones.Zones.Any(z => z.Action is ZoneAction.Written or ZoneAction.Unchanged or ZoneAction.Planned);
+        var published = selection.Publish && anyZonePublished;
+        var notes = selection.Notes.ToList();
+        if (selection.Publish && !anyZonePublished)
+            notes.Add("no zone could be written this round; the previous live set stays recorded and the zones are retried next round");
+        var record = new DecisionRecord(
+            _settings.Network, now, _settings.Required, PreviousLive,
+            published ? selection.Live : PreviousLive,
+            published,
+            Degraded: selection.Degraded || !published || !zones.AllPublished,
+            selection.Edges,
+            published ? selection.Substitutions : [],
+            notes);
+        var reply = new RoundDecided(record, d.Round.Edges, d.Round.Failures, d.Canaries, zones);
+        var replyTo = d.Pending.ReplyTo;
+        if (d.Pending.Command.DryRun)
+        {
+            Done(replyTo, reply);
+            return;
+        }
+        // Every substitution counts against dnschange_maxfreq, even the ones that were never deferrable.
+        var made = record.Substitutions.Count(s => s.Out is not null && s.In is not null);
+        var times = RotationBudget.Record(d.PrunedTimes, made, now);
+        Persist(new DecisionRecorded(record, times), evt =>
+        {
+            _last = evt.Decision;
+            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            if (++_eventsSinceSnapshot >= _settings.SnapshotEvery)
+            {
+                _eventsSinceSnapshot = 0;
+                SaveSnapshot(new NetworkSnapshot(_last, _substitutionTimes));
+            }
+            Done(replyTo, reply);
+        });
+    }
+
+    private void Fail(Pending pending, Exception cause)
+    {
+        _log.Error(cause, "Round {0} of {1} failed", pending.Command.RoundId, _settings.Network);
+        Done(pending.ReplyTo, new Status.Failure(cause));
+    }
+
+    private void Done(IActorRef replyTo, object reply)
+    {
+        replyTo.Tell(reply);
+        Stash.UnstashAll();
+        Become(Idle);
+    }
+}

@@ -1,0 +1,108 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Edgemanage.Contracts.Zones;
+using static Edgemanage.Contracts.Zones.ZoneCommands;
+
+namespace Edgemanage.Actors.Zones;
+
+/// <summary>
+/// Writes the zone files of one network: renders, checks and writes each zone only when its content changed,
+/// keeps the SOA serial strictly increasing across rounds and restarts (it is persisted, and never behind what
+/// a zone file on disk already carries), writes the live list and runs the hooks. One publish step at a time:
+/// later requests wait in the stash, so two rounds can never interleave their writes.
+/// </summary>
+public sealed class ZoneWriterActor : ReceivePersistentActor, IWithStash
+{
+    private sealed record PublishFinished(ZonePublisher.Result Result, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
+
+    private sealed record PublishCrashed(Exception Cause, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
+
+    private readonly ZoneWriterSettings _settings;
+    private readonly ZonePublisher _publisher;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private ZoneWriterState _state = ZoneWriterState.Empty;
+    private int _eventsSinceSnapshot;
+
+    public ZoneWriterActor(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time)
+    {
+        _settings = settings;
+        _publisher = new ZonePublisher(settings, resolver, time, _log);
+        PersistenceId = PersistenceIdFor(settings.Network);
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is ZoneWriterSnapshot snap)
+                _state = new ZoneWriterState(snap.LastSerial, snap.Zones.ToDictionary(z => z.Zone, StringComparer.Ordinal), snap.LiveList);
+        });
+        Recover<ZonesWritten>(evt => _state = _state.Apply(evt));
+        Idle();
+    }
+
+    public override string PersistenceId { get; }
+
+    public IStash Stash { get; set; } = null!;
+
+    public static string PersistenceIdFor(string network) => $"zones-{network}";
+
+    public static Props Props(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new ZoneWriterActor(settings, resolver, time));
+
+    private void Idle()
+    {
+        Command<PublishZones>(cmd =>
+        {
+            var replyTo = Sender;
+            var state = _state;
+            _publisher.PublishAsync(cmd, state, CancellationToken.None)
+                .PipeTo(Self, success: r => new PublishFinished(r, replyTo), failure: e => new PublishCrashed(e, replyTo));
+            Become(Publishing);
+        });
+        Housekeeping();
+    }
+
+    /// <summary>Snapshot bookkeeping can arrive in either state: a covered prefix of the journal is deleted.</summary>
+    private void Housekeeping()
+    {
+        Command<SaveSnapshotSuccess>(ok => DeleteMessages(ok.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning("Zone writer {0}: snapshot failed: {1}", PersistenceId, f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("Zone writer {0}: deleting old events failed: {1}", PersistenceId, f.Cause.Message));
+    }
+
+    private void Publishing()
+    {
+        Command<PublishFinished>(done =>
+        {
+            if (done.Result.Event is not { } evt)
+            {
+                Done(done.ReplyTo, done.Result.Reply);
+                return;
+            }
+            Persist(evt, e =>
+            {
+                _state = _state.Apply(e);
+                if (++_eventsSinceSnapshot >= _settings.SnapshotEvery)
+                {
+                    _eventsSinceSnapshot = 0;
+                    SaveSnapshot(new ZoneWriterSnapshot(_state.LastSerial, _state.Zones.Values.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), _state.LiveList));
+                }
+                Done(done.ReplyTo, done.Result.Reply);
+            });
+        });
+        Command<PublishCrashed>(c =>
+        {
+            _log.Error(c.Cause, "Publishing the zones of {0} failed", _settings.Network);
+            Done(c.ReplyTo, new Status.Failure(c.Cause));
+        });
+        Housekeeping();
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Done(IActorRef replyTo, object reply)
+    {
+        replyTo.Tell(reply);
+        Stash.UnstashAll();
+        Become(Idle);
+    }
+}

@@ -1,0 +1,30 @@
+using Edgemanage.Contracts.Canaries;
+using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Zones;
+
+namespace Edgemanage.Contracts.Networks;
+
+/// <summary>
+/// Commands to a NetworkActor. Local to one process for now (the cron round); they get codecs when the
+/// vantage cluster sends them between nodes.
+/// </summary>
+public static class NetworkCommands
+{
+    /// <summary>Probe every edge once, decide the live set, publish the zones; reply <see cref="NetworkReplies.RoundDecided"/>.</summary>
+    public sealed record DecideRound(long RoundId, bool DryRun, bool ForceUpdate);
+
+    /// <summary>Reply <see cref="NetworkReplies.LastDecision"/> with the last persisted decision (for <c>why</c>, <c>query</c>).</summary>
+    public sealed record GetLastDecision(string Network);
+}
+
+public static class NetworkReplies
+{
+    public sealed record RoundDecided(
+        DecisionRecord Decision,
+        IReadOnlyList<EdgeReport> Reports,
+        IReadOnlyList<string> ProbeFailures,
+        IReadOnlyList<CanaryVerdict> Canaries,
+        ZoneReplies.ZonesPublished Zones);
+
+    public sealed record LastDecision(string Network, DecisionRecord? Decision);
+}
