@@ -14,6 +14,7 @@ public static class EdgemanageCli
           demo       start a loopback demo fleet and run rounds against it (try this first)
           run        probe every edge of a network once and record it (the cron job)
           query      list edges and their persisted state (edge_query)
+          edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
@@ -44,6 +45,7 @@ public static class EdgemanageCli
             {
                 "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
                 "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
+                "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
                 "version" or "--version" => PrintVersion(output),
@@ -72,6 +74,7 @@ public static class EdgemanageCli
     {
         "run" => RunCommand.Usage,
         "query" => QueryCommand.Usage,
+        "edge" => EdgeModeCommand.Usage,
         "validate" => ValidateCommand.Usage,
         "demo" => DemoCommand.Usage,
         _ => null,
