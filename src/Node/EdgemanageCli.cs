@@ -15,6 +15,7 @@ public static class EdgemanageCli
           run        probe every edge of a network once, decide and publish its zones (the cron job)
           query      list edges and their persisted state (edge_query)
           why        explain why an edge is, or is not, live (from the last decision)
+          edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
@@ -47,6 +48,7 @@ public static class EdgemanageCli
                 "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
                 "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
                 "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
+                "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
                 "version" or "--version" => PrintVersion(output),
@@ -76,6 +78,7 @@ public static class EdgemanageCli
         "run" => RunCommand.Usage,
         "query" => QueryCommand.Usage,
         "why" => WhyCommand.Usage,
+        "edge" => EdgeModeCommand.Usage,
         "validate" => ValidateCommand.Usage,
         "demo" => DemoCommand.Usage,
         _ => null,

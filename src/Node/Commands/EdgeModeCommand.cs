@@ -1,0 +1,123 @@
+using Akka.Actor;
+using Edgemanage.Actors.Logging;
+using Edgemanage.Actors.Persistence;
+using Edgemanage.Actors.Probing;
+using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Probing;
+using Edgemanage.Node.Cli;
+using Edgemanage.Node.Hosting;
+using static Edgemanage.Contracts.Edges.EdgeCommands;
+using static Edgemanage.Contracts.Edges.EdgeReplies;
+using Opt = Edgemanage.Node.Cli.CommandLine.Option;
+
+namespace Edgemanage.Node.Commands;
+
+/// <summary>
+/// <c>edgemanage edge mode -A DNET [-c FILE] -m MODE [-C COMMENT] [--no-syslog] EDGE</c>: the original
+/// edge_conf (original-edgemanage.md §1.2). The mode is persisted through the edge's history group, under
+/// the network lock, so it never races a run writing the same journal.
+/// </summary>
+public static class EdgeModeCommand
+{
+    public const string Usage =
+        "usage: edgemanage edge mode -A DNET [-c FILE] -m available|force|blindforce|unavailable [-C COMMENT] [--no-syslog] EDGE";
+
+    public const string CommentRequired = "Comment required for mode to be changed to anything but available.";
+
+    private static readonly Opt[] Options =
+    [
+        new("dnet", "-A", "--dnet", true),
+        new("config", "-c", "--config", true),
+        new("mode", "-m", "--mode", true),
+        new("comment", "-C", "--comment", true),
+        // Accepted for drop-in compatibility with edge_conf: the change goes to the operator log, never to syslog.
+        new("no-syslog", null, "--no-syslog", false),
+    ];
+
+    /// <summary>Dispatches <c>edge &lt;sub-command&gt;</c>; <c>mode</c> is the only one so far.</summary>
+    public static Task<int> ExecuteEdgeAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
+        args.Count > 0 && args[0] == "mode"
+            ? ExecuteAsync(args.Skip(1).ToArray(), output, error, ct)
+            : throw new UsageException(args.Count == 0 ? "edge: a sub-command is required (mode)" : $"edge: unknown sub-command '{args[0]}' (try 'edge mode')");
+
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    {
+        var cl = CommandLine.Parse("edge mode", args, Options);
+        var network = cl.Required("edge mode", "dnet", "-A DNET");
+        var modeName = cl.Required("edge mode", "mode", "-m MODE");
+        if (!EdgeValueNames.TryParseMode(modeName, out var mode))
+            throw new UsageException($"edge mode: -m must be one of available, force, blindforce, unavailable; got '{modeName}'");
+        var text = cl.Value("comment");
+        // The original's rule and message; a missing required argument is a usage error here (exit 2, not 1).
+        if (mode != EdgeMode.Available && string.IsNullOrWhiteSpace(text)) throw new UsageException(CommentRequired);
+        var edge = cl.Positionals.Count switch
+        {
+            1 => cl.Positionals[0],
+            0 => throw new UsageException("edge mode: EDGE is required"),
+            _ => throw new UsageException($"edge mode: one EDGE at a time, got '{string.Join(' ', cl.Positionals)}'"),
+        };
+
+        var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
+        if (context is null) return ExitCodes.UsageOrConfig;
+        if (!context.Edges.Contains(edge, StringComparer.Ordinal))
+        {
+            var lists = context.Paths.ExtraEdgeList is { } extra ? $"{context.Paths.EdgeList} or {extra}" : context.Paths.EdgeList;
+            error.WriteLine($"edgemanage: edge {edge} is not listed in {lists}; no mode was set");
+            return ExitCodes.UsageOrConfig;
+        }
+        var comment = text is null ? "" : $"[{OperatorName()}] {text}";
+
+        using var log = NetworkContext.OpenLog(context.Settings, verbose: false);
+        var previousLog = OperatorLog.Current;
+        OperatorLog.Current = log;
+        try
+        {
+            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage edge mode -A {network}", out var networkLock, out var holder))
+            {
+                error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); no mode was set");
+                return ExitCodes.Locked;
+            }
+            using (networkLock)
+            {
+                var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
+                await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NeverProbes.Instance, journal,
+                    cancellationToken: ct);
+                // Recovery of the edge's history group comes first (the Ask waits behind it), so this bounds both.
+                var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment), TimeSpan.FromSeconds(60), ct);
+                switch (reply)
+                {
+                    case EdgeModeSet:
+                        log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}");
+                        output.WriteLine($"Set mode for {edge} to {mode.Name()}");
+                        return ExitCodes.Ok;
+                    case EdgeModeRejected rejected:
+                        error.WriteLine($"edgemanage: mode of {edge} not set: {rejected.Reason}");
+                        return ExitCodes.Error;
+                    case Status.Failure failure:
+                        error.WriteLine($"edgemanage: mode of {edge} not set: {failure.Cause.Message}");
+                        return ExitCodes.Error;
+                    default:
+                        error.WriteLine($"edgemanage: mode of {edge} not set: unexpected reply {reply.GetType().Name}");
+                        return ExitCodes.Error;
+                }
+            }
+        }
+        finally
+        {
+            OperatorLog.Current = previousLog;
+        }
+    }
+
+    /// <summary>Who made the change, as edge_conf records it: the sudo caller rather than root when there is one.</summary>
+    private static string OperatorName() =>
+        Environment.GetEnvironmentVariable("SUDO_USER") is { Length: > 0 } sudoUser ? sudoUser : Environment.UserName;
+
+    /// <summary>Setting a mode never probes; a call would be a bug, so it fails loudly.</summary>
+    private sealed class NeverProbes : IProber
+    {
+        public static readonly NeverProbes Instance = new();
+
+        public Task<ProbeResult> ProbeAsync(string edge, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("edge mode never probes");
+    }
+}

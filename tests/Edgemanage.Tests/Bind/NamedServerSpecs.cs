@@ -1,0 +1,88 @@
+using Edgemanage.Tests.Support;
+using Xunit;
+using static Edgemanage.Tests.Support.NamedServer;
+
+namespace Edgemanage.Tests.Bind;
+
+/// <summary>
+/// The real-BIND harness itself: named serves a hand-written zone, picks up a newer one on reload, and
+/// keeps serving the last good zone when the file turns out broken, which is what edgemanage relies on.
+/// </summary>
+public sealed class NamedServerSpecs : IDisposable
+{
+    private const string Zone = "example.test";
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string NamedDir => _dir.Dir("named");
+
+    // named refuses a zone whose in-zone NS name has no address ("NS 'ns1.example.test' has no address
+    // records"), so the glue record is required, as it is in the zones edgemanage writes.
+    private void WriteZone(long serial, params string[] wwwAddresses) =>
+        _dir.Write($"named/{Zone}.zone",
+            $"$TTL 60\n" +
+            $"@ IN SOA ns1.example.test. hostmaster.example.test. {serial} 3600 600 86400 60\n" +
+            "@ IN NS ns1.example.test.\n" +
+            "ns1 IN A 127.0.0.1\n" +
+            string.Concat(wwwAddresses.Select(a => $"www IN A {a}\n")));
+
+    [NamedFact]
+    public async Task Serves_a_zone_and_picks_up_a_newer_one_on_reload()
+    {
+        WriteZone(2026112701, "127.0.0.2", "127.0.0.3");
+        await using var named = await NamedServer.StartAsync(NamedDir, [Zone]);
+
+        Assert.Equal(["127.0.0.2", "127.0.0.3"], (await named.QueryAsync("www.example.test", "A")).Order());
+        Assert.Equal(2026112701, await named.SerialAsync(Zone));
+
+        WriteZone(2026112702, "127.0.0.2", "127.0.0.3", "127.0.0.4");
+        var reload = Assert.Single(await named.ReloadAsync());
+        Assert.True(reload.Outcome == ZoneReloadOutcome.Loaded, $"{reload}\n{named.Output}");
+
+        Assert.Equal(["127.0.0.2", "127.0.0.3", "127.0.0.4"], (await named.QueryAsync("www.example.test", "A")).Order());
+        Assert.Equal(2026112702, await named.SerialAsync(Zone));
+    }
+
+    [NamedFact]
+    public async Task Keeps_serving_the_last_good_zone_when_the_new_file_is_broken()
+    {
+        WriteZone(1, "127.0.0.2", "127.0.0.3");
+        await using var named = await NamedServer.StartAsync(NamedDir, [Zone]);
+
+        _dir.Write($"named/{Zone}.zone", File.ReadAllText(_dir.File($"named/{Zone}.zone")).Replace(" 1 3600", " 2 3600") + "www IN A 127.0.0.999\n");
+        var reload = Assert.Single(await named.ReloadAsync());
+
+        Assert.Equal(ZoneReloadOutcome.Failed, reload.Outcome);
+        // the detail names the broken line (the 7th: the 127.0.0.999 record)
+        Assert.Contains($"{Zone}.zone:7", reload.Detail);
+        Assert.Equal(["127.0.0.2", "127.0.0.3"], (await named.QueryAsync("www.example.test", "A")).Order());
+        Assert.Equal(1, await named.SerialAsync(Zone));
+    }
+
+    [NamedFact]
+    public async Task The_reload_command_line_is_what_a_config_can_run()
+    {
+        WriteZone(1, "127.0.0.2");
+        await using var named = await NamedServer.StartAsync(NamedDir, [Zone]);
+        WriteZone(2, "127.0.0.5");
+
+        // as the original runs a run_after_changes entry: split on single spaces, no shell, no quoting
+        var argv = named.ReloadCommandLine.Split(' ');
+        using var rndc = System.Diagnostics.Process.Start(argv[0], argv[1..]);
+        await rndc.WaitForExitAsync();
+        Assert.Equal(0, rndc.ExitCode);
+
+        await named.WaitForSerialAsync(Zone, 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(["127.0.0.5"], await named.QueryAsync("www.example.test", "A"));
+    }
+
+    [NamedFact]
+    public async Task A_zone_that_does_not_load_at_start_fails_with_named_output()
+    {
+        _dir.Write($"named/{Zone}.zone", "@ IN SOA ns1. host. 1 2 3 4 5\n");
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => NamedServer.StartAsync(NamedDir, [Zone]));
+        Assert.Contains($"did not load zone {Zone}", e.Message);
+        Assert.Contains("--- named output", e.Message);
+    }
+}
