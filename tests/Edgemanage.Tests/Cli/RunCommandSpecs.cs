@@ -54,13 +54,14 @@ public sealed class RunCommandSpecs : IAsyncLifetime
     public async Task Records_every_outcome_and_the_history_survives_a_process_restart()
     {
         var first = await EdgemanageProcess.RunAsync("run", "-A", "testnet", "-c", _config);
-        Assert.True(first.ExitCode == ExitCodes.Ok, first.ToString());
-        Assert.Contains("7 edges probed and recorded", first.Stdout);
+        // Only 2 of the 7 edges are usable and edge_count is 4: they are published, and the round says it is degraded.
+        Assert.True(first.ExitCode == ExitCodes.Degraded, first.ToString());
+        Assert.Contains("live 127.0.0.2 127.0.0.3 (2 of edge_count 4; +127.0.0.2 +127.0.0.3) [DEGRADED]", first.Stdout);
 
         // the slow edge becomes fast between the two processes
         _fleet.Set("127.0.0.3", EdgeBehaviour.Ok());
         var second = await EdgemanageProcess.RunAsync("run", "-A", "testnet", "-c", _config);
-        Assert.True(second.ExitCode == ExitCodes.Ok, second.ToString());
+        Assert.True(second.ExitCode == ExitCodes.Degraded, second.ToString());
 
         var query = await EdgemanageProcess.RunAsync("query", "-A", "testnet", "-c", _config, "-f", "json", "-v");
         Assert.True(query.ExitCode == ExitCodes.Ok, query.ToString());
@@ -86,7 +87,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime
     public async Task A_dry_run_probes_but_records_nothing()
     {
         var dry = await EdgemanageProcess.RunInProcessAsync("run", "-A", "testnet", "-c", _config, "-n");
-        Assert.True(dry.ExitCode == ExitCodes.Ok, dry.ToString());
+        Assert.True(dry.ExitCode == ExitCodes.Degraded, dry.ToString());
         Assert.Contains("dry run", dry.Stdout);
         Assert.True(_fleet.RequestCount("127.0.0.2") >= 1);
 
@@ -155,7 +156,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime
     [Fact]
     public async Task Query_speaks_the_edge_query_formats()
     {
-        Assert.Equal(0, (await EdgemanageProcess.RunInProcessAsync("run", "-A", "testnet", "-c", _config)).ExitCode);
+        Assert.Equal(ExitCodes.Degraded, (await EdgemanageProcess.RunInProcessAsync("run", "-A", "testnet", "-c", _config)).ExitCode);
 
         var flat = await EdgemanageProcess.RunInProcessAsync("query", "-A", "testnet", "-c", _config);
         Assert.Equal("127.0.0.2\t-1", flat.Stdout.Split('\n')[0]);
@@ -168,6 +169,10 @@ public sealed class RunCommandSpecs : IAsyncLifetime
         Assert.Equal("mode,state,health,edgename,duration,comment", csvLines[0]);
         Assert.Equal("available,out,fail,127.0.0.4,-1,", csvLines[1]);
         Assert.Equal(6, csvLines.Length);
+
+        // state "in" = in the last published live set, as edge_query's state field
+        var inState = await EdgemanageProcess.RunInProcessAsync("query", "-A", "testnet", "-c", _config, "-q", "-s", "in");
+        Assert.Equal(["127.0.0.2", "127.0.0.3"], inState.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         var none = await EdgemanageProcess.RunInProcessAsync("query", "-A", "testnet", "-c", _config, "--header", "-m", "force");
         Assert.Equal("", none.Stdout);

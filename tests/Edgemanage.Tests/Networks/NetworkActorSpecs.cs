@@ -1,0 +1,129 @@
+using Akka.Actor;
+using Edgemanage.Actors.Networks;
+using Edgemanage.Actors.Persistence;
+using Edgemanage.Actors.Zones;
+using Edgemanage.Contracts.Config;
+using Edgemanage.Contracts.Networks;
+using Edgemanage.Contracts.Probing;
+using Edgemanage.Contracts.Zones;
+using Edgemanage.Node.Hosting;
+using Edgemanage.Tests.Support;
+using Xunit;
+using static Edgemanage.Contracts.Networks.NetworkCommands;
+using static Edgemanage.Contracts.Networks.NetworkReplies;
+
+namespace Edgemanage.Tests.Networks;
+
+/// <summary>
+/// The NetworkActor and ZoneWriterActor over a real SQLite journal, with scripted probe results so every
+/// judgement is exact: throttling and the zone serial survive a restart of the process.
+/// </summary>
+public sealed class NetworkActorSpecs : IDisposable
+{
+    private const string Net = "actornet";
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private static readonly string[] Edges = ["a.example.test", "b.example.test", "c.example.test", "d.example.test"];
+    private readonly TempDir _dir = new();
+    private readonly Dictionary<string, (ProbeOutcome Outcome, double Seconds)> _answers = new()
+    {
+        ["a.example.test"] = (ProbeOutcome.Ok, 0.1),
+        ["b.example.test"] = (ProbeOutcome.Ok, 0.2),
+        ["c.example.test"] = (ProbeOutcome.Ok, 0.3),
+        ["d.example.test"] = (ProbeOutcome.Ok, 0.4),
+    };
+
+    public void Dispose() => _dir.Dispose();
+
+    private EdgemanageSettings Settings => TestSettings.Create(_dir.Path, goodEnough: 0.7);
+
+    private async Task<EdgemanageNode> Start(int? maxFreq, IReadOnlyList<ZoneSource>? zones = null)
+    {
+        var settings = Settings;
+        Directory.CreateDirectory(settings.NamedDir);
+        var prober = new ScriptedProber((edge, _) => _answers[edge]);
+        var plan = new PublishPlan(
+            new NetworkActorSettings(Net, Required: 2, MinEdges: 1, new RotationBudget(maxFreq, TimeSpan.FromMinutes(10)), Edges,
+                new Dictionary<string, string>(), null, zones ?? [], SnapshotEvery: 3),
+            new ZoneWriterSettings(Net, settings.NamedDir, null, settings.Dns, ZoneTemplate.Builtin(), null, new CommandSettings(),
+                TimeSpan.FromSeconds(10), SnapshotEvery: 3),
+            new StaticResolver());
+        return await EdgemanageNode.StartAsync(settings, Net, Edges, prober, JournalTarget.For(settings.Persistence, Path.Combine(_dir.Path, "journal.db")),
+            publish: plan);
+    }
+
+    private static async Task<RoundDecided> Decide(EdgemanageNode node, long round, bool dryRun = false, bool forceUpdate = false) =>
+        await node.Network!.Ask<RoundDecided>(new DecideRound(round, dryRun, forceUpdate), AskTimeout);
+
+    [Fact]
+    public async Task Dnschange_maxfreq_defers_discretionary_substitutions_and_the_budget_survives_a_restart()
+    {
+        await using (var node = await Start(maxFreq: 1))
+        {
+            var first = await Decide(node, 1);
+            Assert.Equal(["a.example.test", "b.example.test"], first.Decision.Live);
+
+            // Both live edges turn slow but stay usable (pass_average): replacing them is discretionary.
+            _answers["a.example.test"] = (ProbeOutcome.Ok, 0.9);
+            _answers["b.example.test"] = (ProbeOutcome.Ok, 0.95);
+            var second = await Decide(node, 2);
+            var sub = Assert.Single(second.Decision.Substitutions);
+            Assert.True(sub.Discretionary);
+            Assert.Equal(2, second.Decision.Live.Count);
+            Assert.Contains("c.example.test", second.Decision.Live);
+            var deferred = Assert.Single(second.Decision.Edges, e => e.Reason == DecisionReason.Deferred);
+            Assert.Contains(deferred.Edge, second.Decision.Live);
+        }
+
+        await using (var node = await Start(maxFreq: 1))
+        {
+            // The window still holds the substitution made before the restart: nothing discretionary is allowed.
+            var third = await Decide(node, 3);
+            Assert.Empty(third.Decision.Substitutions);
+            Assert.Single(third.Decision.Edges, e => e.Reason == DecisionReason.Deferred);
+
+            // A failing live edge is replaced even with the budget spent.
+            var deferredEdge = third.Decision.Edges.Single(e => e.Reason == DecisionReason.Deferred).Edge;
+            _answers[deferredEdge] = (ProbeOutcome.Refused, 10);
+            var fourth = await Decide(node, 4);
+            Assert.DoesNotContain(deferredEdge, fourth.Decision.Live);
+            Assert.False(Assert.Single(fourth.Decision.Substitutions).Discretionary);
+        }
+    }
+
+    [Fact]
+    public async Task The_zone_serial_only_increases_across_restarts_and_unchanged_zones_are_not_rewritten()
+    {
+        var zones = new[] { new ZoneSource("example.test", "example.test.zone", "ns1 60 IN A 127.0.0.1\n", null) };
+        var zonePath = Path.Combine(Settings.NamedDir, "example.test.zone");
+        uint firstSerial;
+        await using (var node = await Start(maxFreq: null, zones))
+        {
+            var first = await Decide(node, 1);
+            var written = Assert.Single(first.Zones.Zones);
+            Assert.Equal(ZoneAction.Written, written.Action);
+            firstSerial = written.Serial!.Value;
+
+            var second = await Decide(node, 2);
+            Assert.Equal(ZoneAction.Unchanged, Assert.Single(second.Zones.Zones).Action);
+        }
+
+        await using (var node = await Start(maxFreq: null, zones))
+        {
+            var forced = await Decide(node, 3, forceUpdate: true);
+            var rewritten = Assert.Single(forced.Zones.Zones);
+            Assert.Equal(ZoneAction.Written, rewritten.Action);
+            Assert.True(rewritten.Serial > firstSerial);
+            Assert.Contains($" {rewritten.Serial} ", File.ReadAllText(zonePath));
+
+            var last = await node.Network!.Ask<LastDecision>(new GetLastDecision(Net), AskTimeout);
+            Assert.Equal(["a.example.test", "b.example.test"], last.Decision!.Live);
+        }
+    }
+
+    /// <summary>Edges here are names, so tests never touch DNS: each resolves to a fixed loopback address.</summary>
+    private sealed class StaticResolver : HostResolver
+    {
+        public override Task<ResolvedAddress> ResolveAsync(string edge, CancellationToken ct = default) =>
+            Task.FromResult(new ResolvedAddress($"127.0.0.{edge[0] - 'a' + 2}", false, null));
+    }
+}
