@@ -148,12 +148,6 @@ public static class Selector
                 notes.Add($"warning: only {usableCount} usable edge(s) for edge_count {required}; keeping previously live edge(s) that are not usable: {string.Join(", ", lackOfBetter)}");
         }
 
-        // Previously live edges that vanished or were made unavailable: the original warned about them too.
-        foreach (var e in previous.Where(e => !listed.ContainsKey(e)))
-            notes.Add($"warning: {e} was live but is no longer in the edge list; dropped");
-        foreach (var e in previous.Where(e => listed.TryGetValue(e, out var c) && c.Mode == EdgeMode.Unavailable))
-            notes.Add($"warning: {e} was live but is now unavailable; dropped");
-
         // 6. min_edges. Fewer than that is not published at all, and Live stays the previous set, so what is
         //    stored is always what the zones hold (the original stored the unpublished set: T3).
         var selected = chosen.Keys.OrderBy(e => e, Ordinal).ToList();
@@ -163,6 +157,13 @@ public static class Selector
                       + $"nothing published, the zones keep the previous live set ({(previous.Count == 0 ? "none" : string.Join(", ", previous))})");
         else if (selected.Count < required)
             notes.Add($"warning: only {selected.Count} of edge_count {required} edges can be selected; publishing them (min_edges {minEdges}): {string.Join(", ", selected)}");
+
+        // Previously live edges that vanished or were made unavailable: the original warned about them too.
+        var fate = publish ? "dropped" : "still published until a set can be published";
+        foreach (var e in previous.Where(e => !listed.ContainsKey(e)))
+            notes.Add($"warning: {e} was live but is no longer in the edge list; {fate}");
+        foreach (var e in previous.Where(e => listed.TryGetValue(e, out var c) && c.Mode == EdgeMode.Unavailable))
+            notes.Add($"warning: {e} was live but is now unavailable; {fate}");
 
         var live = publish ? selected : previous;
         var liveSet = live.ToHashSet(Ordinal);

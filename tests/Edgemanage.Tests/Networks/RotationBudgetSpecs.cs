@@ -1,4 +1,6 @@
 using Edgemanage.Actors.Networks;
+using Edgemanage.Contracts.Edges;
+using Edgemanage.Contracts.Networks;
 using FsCheck;
 using FsCheck.Xunit;
 using Xunit;
@@ -49,6 +51,46 @@ public sealed class RotationBudgetSpecs
         Assert.Equal([Now - 5, Now, Now], RotationBudget.Record([Now - 5], 2, Now));
         Assert.Equal([Now - 5], RotationBudget.Record([Now - 5], 0, Now));
         Assert.Throws<ArgumentOutOfRangeException>(() => RotationBudget.Record([], -1, Now));
+    }
+
+    [Fact]
+    public void Maxfreq_spreads_discretionary_substitutions_over_windows()
+    {
+        // dnschange_maxfreq 1 per 600 s: two pass_average edges to replace by two pass_threshold edges take two
+        // windows, one substitution each, instead of rotating both at once.
+        var budget = new RotationBudget(1, TimeSpan.FromSeconds(600));
+        SelectionCandidate[] edges =
+        [
+            new("a", EdgeHealth.PassAverage, 0.5, 1.5, EdgeMode.Available),
+            new("b", EdgeHealth.PassAverage, 0.6, 1.5, EdgeMode.Available),
+            new("c", EdgeHealth.PassThreshold, 0.1, 0.1, EdgeMode.Available),
+            new("d", EdgeHealth.PassThreshold, 0.2, 0.2, EdgeMode.Available),
+        ];
+        IReadOnlyList<long> times = [];
+        IReadOnlyList<string> live = ["a", "b"];
+
+        SelectionResult Round(long now)
+        {
+            times = budget.Prune(times, now);
+            var r = Selector.Select(new SelectionInput(edges, live, 2, 1, budget.Remaining(times, now)));
+            times = RotationBudget.Record(times, r.DiscretionaryUsed, now);
+            live = r.Live;
+            return r;
+        }
+
+        var first = Round(Now);
+        Assert.Equal(["a", "c"], first.Live);
+        Assert.Equal(1, first.DiscretionaryUsed);
+
+        var second = Round(Now + 60_000);
+        Assert.Equal(["a", "c"], second.Live);
+        Assert.Equal(DecisionReason.Deferred, second.Edges.Single(e => e.Edge == "a").Reason);
+        Assert.Equal(0, second.DiscretionaryUsed);
+
+        var third = Round(Now + 600_000);
+        Assert.Equal(["c", "d"], third.Live);
+        Assert.Equal([new Substitution("a", "d", true)], third.Substitutions);
+        Assert.Equal([Now + 600_000], times);
     }
 
     [Property(MaxTest = 300)]

@@ -361,6 +361,8 @@ public sealed class SelectorSpecs
         Assert.Equal(DecisionReason.Unavailable, D(r, "x").Reason);
         Assert.True(D(r, "x").Live);
         Assert.False(D(r, "n").Live);
+        Assert.Contains("warning: y was live but is no longer in the edge list; still published until a set can be published", r.Notes);
+        Assert.Contains("warning: x was live but is now unavailable; still published until a set can be published", r.Notes);
     }
 
     [Fact]
