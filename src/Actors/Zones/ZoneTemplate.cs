@@ -32,7 +32,8 @@ public sealed class ZoneTemplate
 
     private const string ResourceName = "Edgemanage.Actors.Zones.zone.liquid";
 
-    private static readonly Lazy<string> BuiltinSource = new(ReadBuiltinSource);
+    // Parsed once: instances are safe to share (renders are serialised), and the built-in text never changes.
+    private static readonly Lazy<ZoneTemplate> BuiltinTemplate = new(() => Parse(BuiltinName, ReadBuiltinSource()));
 
     private readonly Template _template;
     // DotLiquid keeps per-template state between renders (instance assigns, errors), so renders are serialised.
@@ -47,7 +48,8 @@ public sealed class ZoneTemplate
     /// <summary>The file the template came from, or <see cref="BuiltinName"/>.</summary>
     public string Name { get; }
 
-    public static ZoneTemplate Builtin() => Parse(BuiltinName, BuiltinSource.Value);
+    /// <summary>The built-in template (embedded in this assembly, so it does not depend on the working directory).</summary>
+    public static ZoneTemplate Builtin() => BuiltinTemplate.Value;
 
     /// <summary>Reads and parses a template file; any failure is a <see cref="ZoneTemplateException"/> naming the file.</summary>
     public static ZoneTemplate Load(string path)

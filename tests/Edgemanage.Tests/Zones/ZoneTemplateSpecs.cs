@@ -212,4 +212,25 @@ public sealed class ZoneTemplateSpecs
 
         Assert.StartsWith("inline: cannot render zone z: ", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_failed_render_does_not_poison_the_next_one()
+    {
+        var template = ZoneTemplate.Parse("inline", "{% if serial_number > 5 %}{{ serial_number | divided_by: 0 }}{% else %}ok{% endif %}");
+        var dns = SpecDns;
+
+        Assert.Throws<ZoneTemplateException>(() => template.Render(new ZoneModel("z", "z.zone", "", [], 9, dns)));
+        Assert.Equal("ok", template.Render(new ZoneModel("z", "z.zone", "", [], 1, dns)));
+    }
+
+    [Fact]
+    public void Renders_from_several_threads_do_not_mix()
+    {
+        var template = ZoneTemplate.Builtin();
+        var results = Enumerable.Range(0, 64).AsParallel()
+            .Select(i => (i, text: template.Render(new ZoneModel($"z{i}", $"z{i}.zone", "", [V4($"10.0.0.{i}")], (uint)i, SpecDns))))
+            .ToList();
+
+        Assert.All(results, r => Assert.Contains($"cdn\t\tIN\tA\t10.0.0.{r.i}\n;;; contents of z{r.i}.zone\n", r.text, StringComparison.Ordinal));
+    }
 }
