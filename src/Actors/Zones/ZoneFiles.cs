@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Edgemanage.Actors.Zones;
+
+/// <summary>File-level helpers for published zones: atomic replacement, reading back a serial, content keys.</summary>
+public static class ZoneFiles
+{
+    /// <summary>Zone files are world-readable (named runs as another user) but only we write them.</summary>
+    public const UnixFileMode ZoneFileMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>
+    /// The zone an include file defines: its file name without the LAST ".zone" (so "test.zone.zone" is zone
+    /// "test.zone", as in the original).
+    /// </summary>
+    public static string ZoneNameOf(string includeFileName)
+    {
+        var name = Path.GetFileName(includeFileName);
+        return name.EndsWith(".zone", StringComparison.Ordinal) ? name[..^".zone".Length] : name;
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/> (UTF-8, no BOM) so that a reader (named)
+    /// sees either the old or the new file, never a partial one: write a temp file in the same folder (same file
+    /// system, so the rename is atomic), fsync it, rename it over the target. The mode is 0644 whatever the umask
+    /// (the original's daemon ran with umask 0 and produced 0666 files). On failure the temp file is removed and
+    /// the old file is untouched.
+    /// </summary>
+    public static void WriteAtomic(string path, string content)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no parent folder", nameof(path));
+        // A dot name so that a crash leftover is not picked up by globbing "*.zone" in named_dir.
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = ZoneFileMode;
+            using (var stream = new FileStream(temp, options))
+            {
+                var bytes = Utf8NoBom.GetBytes(content);
+                stream.Write(bytes);
+                // fsync before the rename: otherwise a power loss can leave the renamed name pointing at an empty file.
+                stream.Flush(flushToDisk: true);
+            }
+            // UnixCreateMode is filtered by the umask; set the mode explicitly so it does not depend on it.
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, ZoneFileMode);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The SOA serial of an existing zone file, or null when the file is missing, unreadable or has no parseable
+    /// SOA. Handles the single-line SOA we write and the usual parenthesised multi-line form with comments.
+    /// Used so that a new serial is never behind what named has already loaded (e.g. after the journal was lost).
+    /// </summary>
+    public static uint? ReadSerial(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+        return ParseSerial(text);
+    }
+
+    /// <summary>The SOA serial in zone text (see <see cref="ReadSerial"/>).</summary>
+    public static uint? ParseSerial(string zoneText)
+    {
+        var tokens = Tokens(zoneText).GetEnumerator();
+        while (tokens.MoveNext())
+        {
+            if (!tokens.Current.Equals("SOA", StringComparison.OrdinalIgnoreCase)) continue;
+            // SOA <mname> <rname> <serial> ...; parentheses were already turned into separators.
+            for (var skip = 0; skip < 2; skip++)
+                if (!tokens.MoveNext()) return null;
+            if (!tokens.MoveNext()) return null;
+            return uint.TryParse(tokens.Current, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var serial)
+                ? serial
+                : null;
+        }
+        return null;
+    }
+
+    /// <summary>Whitespace-separated tokens with ';' comments removed and '(' ')' treated as separators.</summary>
+    private static IEnumerable<string> Tokens(string text)
+    {
+        foreach (var rawLine in text.Split('\n'))
+        {
+            var line = rawLine;
+            var comment = line.IndexOf(';');
+            if (comment >= 0) line = line[..comment];
+            foreach (var token in line.Split([' ', '\t', '\r', '(', ')'], StringSplitOptions.RemoveEmptyEntries))
+                yield return token;
+        }
+    }
+
+    /// <summary>
+    /// The content key of a rendered zone: SHA-256 (lower-case hex) of its UTF-8 bytes. Render with serial 0 so
+    /// that the key changes only when what the zone publishes changes, not on every serial bump.
+    /// </summary>
+    public static string ContentHash(string renderedWithSerialZero) =>
+        Convert.ToHexStringLower(SHA256.HashData(Utf8NoBom.GetBytes(renderedWithSerialZero)));
+}
