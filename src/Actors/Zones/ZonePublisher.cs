@@ -62,7 +62,7 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
             foreach (var edge in zone.Addresses)
             {
                 var resolved = await resolver.ResolveAsync(edge, ct);
-                if (resolved.Ip is { } ip) addresses.Add(new ZoneAddress(ip, resolved.IsIPv6));
+                if (resolved.Address is { } address) addresses.Add(address);
                 else
                 {
                     var warning = $"zone {zone.Zone}: edge {edge} left out: {resolved.Error}";

@@ -2,6 +2,7 @@ using System.Globalization;
 using Edgemanage.Contracts.Canaries;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Networks;
+using Edgemanage.Contracts.Probing;
 using Edgemanage.Contracts.Zones;
 
 namespace Edgemanage.Node.Output;

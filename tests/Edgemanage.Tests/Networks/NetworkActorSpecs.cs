@@ -46,7 +46,8 @@ public sealed class NetworkActorSpecs : IDisposable
                 new Dictionary<string, string>(), null, zones ?? [], SnapshotEvery: 3),
             new ZoneWriterSettings(Net, settings.NamedDir, null, settings.Dns, ZoneTemplate.Builtin(), null, new CommandSettings(),
                 TimeSpan.FromSeconds(10), SnapshotEvery: 3),
-            new StaticResolver());
+            // Edges here are names, so the test never touches DNS: each resolves to a fixed loopback address.
+            new HostResolver((edge, _) => Task.FromResult(new[] { System.Net.IPAddress.Parse($"127.0.0.{edge[0] - 'a' + 2}") })));
         return await EdgemanageNode.StartAsync(settings, Net, Edges, prober, JournalTarget.For(settings.Persistence, Path.Combine(_dir.Path, "journal.db")),
             publish: plan);
     }
@@ -118,12 +119,5 @@ public sealed class NetworkActorSpecs : IDisposable
             var last = await node.Network!.Ask<LastDecision>(new GetLastDecision(Net), AskTimeout);
             Assert.Equal(["a.example.test", "b.example.test"], last.Decision!.Live);
         }
-    }
-
-    /// <summary>Edges here are names, so tests never touch DNS: each resolves to a fixed loopback address.</summary>
-    private sealed class StaticResolver : HostResolver
-    {
-        public override Task<ResolvedAddress> ResolveAsync(string edge, CancellationToken ct = default) =>
-            Task.FromResult(new ResolvedAddress($"127.0.0.{edge[0] - 'a' + 2}", false, null));
     }
 }
