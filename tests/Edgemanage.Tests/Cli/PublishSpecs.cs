@@ -31,9 +31,18 @@ public sealed class PublishSpecs : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private void WriteWorkspace(string extraYaml = "", int edgeCount = 3, IReadOnlyList<string>? edges = null) =>
+    /// <summary>The demo workspace, with <paramref name="extraYaml"/> replacing the demo's own keys of the same name.</summary>
+    private void WriteWorkspace(string extraYaml = "", int edgeCount = 3, IReadOnlyList<string>? edges = null)
+    {
+        if (!extraYaml.Contains("zone_check_command:")) extraYaml += "zone_check_command: false\n";
         _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, edges ?? FleetEdges,
-            extraYaml: "probe_timeout: 2\nzone_check_command: false\n" + extraYaml, goodEnough: 0.5, edgeCount: edgeCount);
+            extraYaml: "probe_timeout: 2\n" + extraYaml, goodEnough: 0.5, edgeCount: edgeCount);
+        var text = File.ReadAllText(_config);
+        if (extraYaml.Contains("commands:"))
+            text = text.Replace("commands:\n  run_before: []\n  run_after: []\n  run_after_changes: []\n", "");
+        if (extraYaml.Contains("canary_killer:")) text = text.Replace("canary_killer: false\n", "");
+        File.WriteAllText(_config, text);
+    }
 
     private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
     private string LiveListPath => Path.Combine(_dir.Path, "state", $"{Net}.live");
