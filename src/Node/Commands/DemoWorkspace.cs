@@ -8,9 +8,12 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class DemoWorkspace
 {
+    /// <summary>The original's commands section with nothing to run; tests replace it with their own.</summary>
+    public const string DefaultCommands = "commands:\n  run_before: []\n  run_after: []\n  run_after_changes: []";
+
     /// <summary>Writes config, edge list, test object and one zone include; returns the config path.</summary>
     public static string Write(string dir, string network, int port, byte[] testObject, IReadOnlyList<string> edges,
-        string extraYaml = "", double goodEnough = 0.7, int edgeCount = 4)
+        string extraYaml = "", double goodEnough = 0.7, int edgeCount = 4, string? commandsYaml = null)
     {
         foreach (var sub in new[] { "edges", "extra-edges", $"zones/{network}", "named", "health", "state" })
             Directory.CreateDirectory(Path.Combine(dir, sub));
@@ -55,15 +58,12 @@ public static class DemoWorkspace
             dnet_edge_count: {{}}
             named_dir: named
             live_list: state/{{dnet}}.live
-            commands:
-              run_before: []
-              run_after: []
-              run_after_changes: []
+            {3}
 
             # new keys
             state_dir: state
 
-            """, port, goodEnough, edgeCount) + extraYaml);
+            """, port, goodEnough, edgeCount, commandsYaml ?? DefaultCommands) + extraYaml);
         return configPath;
     }
 }

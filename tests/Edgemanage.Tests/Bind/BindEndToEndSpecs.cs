@@ -32,8 +32,8 @@ public sealed class BindEndToEndSpecs : IAsyncLifetime
     private string Workspace(string reloadCommand) =>
         // No zone_check_command: the automatic named-checkzone check is part of what this test exercises.
         DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: "probe_timeout: 2\n" + (reloadCommand.Length == 0 ? "" : $"commands:\n  run_after_changes: [\"{reloadCommand}\"]\n"),
-            goodEnough: 0.5, edgeCount: 3);
+            extraYaml: "probe_timeout: 2\n", goodEnough: 0.5, edgeCount: 3,
+            commandsYaml: reloadCommand.Length == 0 ? null : $"commands:\n  run_after_changes: [\"{reloadCommand}\"]");
 
     private static string[] ARecords(string zoneText) =>
         zoneText.Split('\n').Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).Order(StringComparer.Ordinal).ToArray();

@@ -32,14 +32,12 @@ public sealed class PublishSpecs : IAsyncLifetime
     }
 
     /// <summary>The demo workspace, with <paramref name="extraYaml"/> replacing the demo's own keys of the same name.</summary>
-    private void WriteWorkspace(string extraYaml = "", int edgeCount = 3, IReadOnlyList<string>? edges = null)
+    private void WriteWorkspace(string extraYaml = "", int edgeCount = 3, IReadOnlyList<string>? edges = null, string? commands = null)
     {
         if (!extraYaml.Contains("zone_check_command:")) extraYaml += "zone_check_command: false\n";
         _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, edges ?? FleetEdges,
-            extraYaml: "probe_timeout: 2\n" + extraYaml, goodEnough: 0.5, edgeCount: edgeCount);
+            extraYaml: "probe_timeout: 2\n" + extraYaml, goodEnough: 0.5, edgeCount: edgeCount, commandsYaml: commands);
         var text = File.ReadAllText(_config);
-        if (extraYaml.Contains("commands:"))
-            text = text.Replace("commands:\n  run_before: []\n  run_after: []\n  run_after_changes: []\n", "");
         if (extraYaml.Contains("canary_killer:")) text = text.Replace("canary_killer: false\n", "");
         File.WriteAllText(_config, text);
     }
@@ -113,7 +111,7 @@ public sealed class PublishSpecs : IAsyncLifetime
     public async Task A_dry_run_prints_the_diff_and_writes_and_runs_nothing()
     {
         var marker = _dir.File("hook-ran");
-        WriteWorkspace($"commands:\n  run_before: [\"/usr/bin/touch {marker}\"]\n  run_after: [\"/usr/bin/touch {marker}\"]\n  run_after_changes: [\"/usr/bin/touch {marker}\"]\n");
+        WriteWorkspace(commands: $"commands:\n  run_before: [\"/usr/bin/touch {marker}\"]\n  run_after: [\"/usr/bin/touch {marker}\"]\n  run_after_changes: [\"/usr/bin/touch {marker}\"]");
         var dry = await Run("-n");
         Assert.True(dry.ExitCode == ExitCodes.Ok, dry.ToString());
         Assert.Contains("+@\t\tIN\tA\t", dry.Stdout);
@@ -130,7 +128,7 @@ public sealed class PublishSpecs : IAsyncLifetime
     {
         var always = _dir.File("after");
         var changes = _dir.File("after-changes");
-        WriteWorkspace($"commands:\n  run_after: [\"/usr/bin/touch '{always}'\"]\n  run_after_changes: [\"/usr/bin/touch {changes}\", \"/bin/false\"]\n");
+        WriteWorkspace(commands: $"commands:\n  run_after: [\"/usr/bin/touch '{always}'\"]\n  run_after_changes: [\"/usr/bin/touch {changes}\", \"/bin/false\"]");
         var first = await Run();
         Assert.True(File.Exists(always) && File.Exists(changes), first.ToString());
         // a failing run_after_changes means named may not serve the new zones: degraded, and said so
