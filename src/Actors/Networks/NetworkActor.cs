@@ -39,7 +39,7 @@ public sealed record NetworkActorSettings(
 /// The live set it stores is always the one that was published; when nothing could be published it keeps the
 /// previous one (the original stored a set it never wrote, §4.5 T3).
 /// </summary>
-public sealed class NetworkActor : ReceivePersistentActor, IWithStash
+public sealed class NetworkActor : ReceivePersistentActor
 {
     private sealed record Pending(DecideRound Command, IActorRef ReplyTo);
 
@@ -82,8 +82,6 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithStash
     }
 
     public override string PersistenceId { get; }
-
-    public IStash Stash { get; set; } = null!;
 
     public static string PersistenceIdFor(string network) => $"net-{network}";
 

@@ -12,7 +12,7 @@ namespace Edgemanage.Actors.Zones;
 /// a zone file on disk already carries), writes the live list and runs the hooks. One publish step at a time:
 /// later requests wait in the stash, so two rounds can never interleave their writes.
 /// </summary>
-public sealed class ZoneWriterActor : ReceivePersistentActor, IWithStash
+public sealed class ZoneWriterActor : ReceivePersistentActor
 {
     private sealed record PublishFinished(ZonePublisher.Result Result, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
@@ -40,8 +40,6 @@ public sealed class ZoneWriterActor : ReceivePersistentActor, IWithStash
     }
 
     public override string PersistenceId { get; }
-
-    public IStash Stash { get; set; } = null!;
 
     public static string PersistenceIdFor(string network) => $"zones-{network}";
 

@@ -78,7 +78,7 @@ public static class DemoCommand
             }
             var context = NetworkContext.Load(configPath, Network, error);
             if (context is null) return ExitCodes.UsageOrConfig;
-            var code = await RunCommand.RunRoundAsync(context, new RunCommand.RunOptions(DryRun: false, Verbose: true), output, error, ct);
+            var code = await RunCommand.RunRoundAsync(context, new RunCommand.RunOptions(DryRun: false, Verbose: cl.Flag("verbose"), ShowDecision: true), output, error, ct);
             if (code is not (ExitCodes.Ok or ExitCodes.Degraded)) return code;
         }
 

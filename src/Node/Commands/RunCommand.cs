@@ -50,7 +50,8 @@ public static class RunCommand
         return await RunRoundAsync(context, new RunOptions(cl.Flag("dry-run"), cl.Flag("verbose"), cl.Flag("force-update")), output, error, ct);
     }
 
-    public sealed record RunOptions(bool DryRun, bool Verbose, bool ForceUpdate = false);
+    /// <param name="ShowDecision">Print the decision table even without -v (the demo does).</param>
+    public sealed record RunOptions(bool DryRun, bool Verbose, bool ForceUpdate = false, bool ShowDecision = false);
 
     public static async Task<int> RunRoundAsync(NetworkContext context, RunOptions options, TextWriter output, TextWriter error,
         CancellationToken ct = default)
@@ -180,8 +181,8 @@ public static class RunCommand
         }
 
         var changed = !decision.PreviousLive.SequenceEqual(decision.Live, StringComparer.Ordinal) || zones.AnyChanged;
-        if (options.Verbose) DecisionFormat.WriteDecision(output, decision, round.Reports, round.Canaries);
-        if (options.Verbose || options.DryRun || changed || decision.Degraded || hookFailed)
+        if (options.Verbose || options.ShowDecision) DecisionFormat.WriteDecision(output, decision, round.Reports, round.Canaries);
+        if (options.Verbose || options.ShowDecision || options.DryRun || changed || decision.Degraded || hookFailed)
             DecisionFormat.WriteSummary(output, decision, zones);
         if (options.DryRun)
         {

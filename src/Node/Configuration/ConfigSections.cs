@@ -74,7 +74,13 @@ internal static class ConfigSections
     {
         var c = top.Mapping("commands", required: false);
         if (c is null) return new CommandSettings();
-        List<string> Read(string key) => c.StringList(key, required: false)?.Select(n => n.Value!).ToList() ?? [];
+        List<string> Read(string key)
+        {
+            var lines = c.StringList(key, required: false) ?? [];
+            // Split now, so an unbalanced quote is a config error with its line, not a surprise after a round.
+            foreach (var line in lines) CheckCommandLine(top, line, $"commands.{key}");
+            return lines.Select(n => n.Value!).ToList();
+        }
         var result = new CommandSettings
         {
             RunBefore = Read("run_before"), RunAfter = Read("run_after"), RunAfterChanges = Read("run_after_changes"),
@@ -242,8 +248,23 @@ internal static class ConfigSections
             top.Sink.Error(node.Start, $"zone_check_command must be a command line or false, got {YamlValues.Describe(node)}");
             return null;
         }
+        CheckCommandLine(top, (YamlScalarNode)node, "zone_check_command");
         if (text.Length > 0 && !text.Contains("{file}", StringComparison.Ordinal))
             top.Sink.Warning(node.Start, "zone_check_command does not mention {file}, so it cannot see the zone it is meant to check");
         return text;
+    }
+
+    /// <summary>Commands run without a shell, split like sh splits words; a line that cannot be split is an error.</summary>
+    private static void CheckCommandLine(MappingReader top, YamlScalarNode line, string key)
+    {
+        try
+        {
+            if (line.Value is { Length: > 0 } text && Edgemanage.Actors.Commands.ShellWords.Split(text).Count == 0)
+                top.Sink.Error(line.Start, $"{key}: the command line is empty");
+        }
+        catch (FormatException e)
+        {
+            top.Sink.Error(line.Start, $"{key}: {e.Message}");
+        }
     }
 }

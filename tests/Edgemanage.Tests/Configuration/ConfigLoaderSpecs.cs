@@ -171,6 +171,36 @@ public class ConfigLoaderSpecs
     }
 
     [Fact]
+    public void Publishing_keys_have_defaults()
+    {
+        var s = Load(ConfigSamples.Minimal).Settings!;
+        Assert.Equal(1, s.MinEdges);
+        Assert.Equal(600, s.DnsChangeWindowSeconds);
+        Assert.Null(s.ZoneTemplate);
+        Assert.Null(s.ZoneCheckCommand);
+        Assert.Equal(30, s.CommandTimeoutSeconds);
+    }
+
+    [Theory]
+    [InlineData("zone_check_command: false", "")]
+    [InlineData("zone_check_command: \"/usr/bin/named-checkzone -q {zone} {file}\"", "/usr/bin/named-checkzone -q {zone} {file}")]
+    public void Zone_check_command_is_a_command_line_or_false(string line, string expected) =>
+        Assert.Equal(expected, Load(ConfigSamples.MinimalPlus(line)).Settings!.ZoneCheckCommand);
+
+    [Theory]
+    [InlineData("commands:\n  run_after_changes: [\"rndc 'reload\"]", "commands.run_after_changes")]
+    [InlineData("zone_check_command: \"check \\\"{file}\"", "zone_check_command")]
+    [InlineData("zone_check_command: true", "zone_check_command")]
+    [InlineData("min_edges: 9", "min_edges (9) must not exceed edge_count")]
+    public void Unusable_publishing_keys_are_errors_with_their_line(string extra, string message)
+    {
+        var r = Load(ConfigSamples.MinimalPlus(extra));
+        var error = Assert.Single(r.Errors);
+        Assert.Contains(message, error.Message);
+        Assert.True(error.Line > 1);
+    }
+
+    [Fact]
     public void Accepted_status_may_be_a_single_range()
     {
         var r = Load(ConfigSamples.MinimalPlus("accepted_status: 200-399"));
