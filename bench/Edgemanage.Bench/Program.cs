@@ -13,6 +13,10 @@ const string usage = """
       journal, runs `PATH run -A bench -c CONFIG` `runs` times on a fresh copy of the seeded state, then
       `PATH query -f json`, and prints one Markdown table row (per-run details go to stderr).
       PATH is the published apphost (edgemanage) or edgemanage.dll (run through `dotnet`).
+    usage: edgemanage-bench zones [--count 10000] [--check] [--compare] [--work DIR]
+      Renders and writes COUNT zones through the zone publisher: first publish, unchanged, live set changed.
+      --check runs named-checkzone on each new zone shape; --compare also times rendering alone and
+      one-fsync-per-file against one syncfs per batch.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -28,6 +32,8 @@ try
         case "round":
             var options = RoundOptions.Parse(args.AsSpan(1).ToArray());
             return await RoundBenchmark.RunAsync(options, Console.Out, Console.Error);
+        case "zones":
+            return await ZonesBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:
             Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
             Console.Error.WriteLine(usage);

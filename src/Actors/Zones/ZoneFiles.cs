@@ -113,4 +113,135 @@ public static class ZoneFiles
     /// </summary>
     public static string ContentHash(string renderedWithSerialZero) =>
         Convert.ToHexStringLower(SHA256.HashData(Utf8NoBom.GetBytes(renderedWithSerialZero)));
+
+    /// <summary>
+    /// The content key of a zone from its inputs, without rendering it: the template's identity and every value the
+    /// template can see except the serial. With the template fixed, equal keys mean equal zones (serial aside).
+    /// </summary>
+    public static string ModelHash(string templateIdentity, ZoneModel model)
+    {
+        var text = new StringBuilder();
+        void Field(string value) => text.Append(value.Length).Append(':').Append(value).Append('\n');
+        Field(templateIdentity);
+        Field(model.Zone);
+        Field(model.IncludeFileName);
+        Field(model.IncludeText);
+        foreach (var a in model.Addresses) Field(a.RecordType + " " + a.Ip);
+        Field("ns");
+        foreach (var ns in model.Dns.NsRecords) Field(ns);
+        Field(model.Dns.SoaNameserver);
+        Field(model.Dns.SoaMailbox);
+        Field("rotate");
+        foreach (var r in model.Dns.RotateZones) Field(r);
+        return ContentHash(text.ToString());
+    }
+
+    /// <summary>One file of a batch write and what happened to it (null = written).</summary>
+    public sealed record BatchItem(string Path, string Content)
+    {
+        public Exception? Error { get; internal set; }
+    }
+
+    /// <summary>
+    /// <see cref="WriteAtomic"/> for many files at once, with the same guarantee (a reader sees the old or the new
+    /// file, and the new one's data is on disk before its name is): every temp file is written first, then ONE
+    /// <c>syncfs</c> makes them all durable, then each is renamed over its target. An fsync per file costs about
+    /// 0.8 ms here, 8 s for 10 000 zones; one syncfs costs a few ms. Where syncfs is unavailable each file is
+    /// fsynced. A failing item keeps its old file and records its error; the others still go ahead.
+    /// </summary>
+    public static void WriteAtomicBatch(IReadOnlyList<BatchItem> items)
+    {
+        var temps = new string?[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            try
+            {
+                temps[i] = WriteTemp(items[i].Path, items[i].Content, flushToDisk: false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                items[i].Error = e;
+            }
+        }
+        var firstTemp = temps.FirstOrDefault(t => t is not null);
+        if (firstTemp is null) return;
+        if (!SyncFileSystem(firstTemp))
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (temps[i] is not { } temp) continue;
+                try
+                {
+                    using var handle = File.OpenHandle(temp, FileMode.Open, FileAccess.ReadWrite);
+                    RandomAccess.FlushToDisk(handle);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    items[i].Error = e;
+                    TryDelete(temp);
+                    temps[i] = null;
+                }
+            }
+        }
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (temps[i] is not { } temp) continue;
+            try
+            {
+                File.Move(temp, Path.GetFullPath(items[i].Path), overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                items[i].Error = e;
+                TryDelete(temp);
+            }
+        }
+    }
+
+    private static string WriteTemp(string path, string content, bool flushToDisk)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no parent folder", nameof(path));
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = ZoneFileMode;
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(Utf8NoBom.GetBytes(content));
+                stream.Flush(flushToDisk);
+            }
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, ZoneFileMode);
+            return temp;
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int syncfs(int fd);
+
+    /// <summary>Flushes the whole file system holding <paramref name="anyFile"/> (Linux syncfs); false when unavailable.</summary>
+    private static bool SyncFileSystem(string anyFile)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            using var handle = File.OpenHandle(anyFile, FileMode.Open, FileAccess.Read);
+            return syncfs((int)handle.DangerousGetHandle()) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

@@ -39,11 +39,18 @@ public sealed class ZoneTemplate
     // DotLiquid keeps per-template state between renders (instance assigns, errors), so renders are serialised.
     private readonly object _renderGate = new();
 
-    private ZoneTemplate(string name, Template template)
+    private ZoneTemplate(string name, Template template, string identity)
     {
         Name = name;
         _template = template;
+        Identity = identity;
     }
+
+    /// <summary>
+    /// A hash of the template's text. Together with a zone's inputs it determines the rendered zone, so a zone
+    /// whose inputs and template are unchanged need not be rendered at all to know it is unchanged.
+    /// </summary>
+    public string Identity { get; }
 
     /// <summary>The file the template came from, or <see cref="BuiltinName"/>.</summary>
     public string Name { get; }
@@ -75,7 +82,7 @@ public sealed class ZoneTemplate
         else if (source.EndsWith('\n')) source = source[..^1];
         try
         {
-            return new ZoneTemplate(name, Template.Parse(source));
+            return new ZoneTemplate(name, Template.Parse(source), ZoneFiles.ContentHash(source));
         }
         catch (Exception e) when (e is LiquidException or System.ArgumentException or InvalidOperationException or FormatException)
         {

@@ -127,9 +127,10 @@ internal static class BinaryFormat
         w.Write(z.Zone);
         w.Write(z.ContentHash);
         w.Write(z.Serial);
+        w.Write(z.CheckKey);
     }
 
-    public static PublishedZone ReadPublishedZone(this BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadUInt32());
+    public static PublishedZone ReadPublishedZone(this BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadUInt32(), r.ReadString());
 
     public static void WriteDecision(this BinaryWriter w, DecisionRecord d)
     {

@@ -38,8 +38,12 @@ public sealed record CommandOutcome(string Hook, string CommandLine, int? ExitCo
     public bool Succeeded => ExitCode == 0 && !TimedOut && StartError is null;
 }
 
-/// <summary>The content key of a zone as last published: a hash of its rendering with serial 0, and its serial.</summary>
-public sealed record PublishedZone(string Zone, string ContentHash, uint Serial);
+/// <summary>
+/// A zone as last published: a hash of everything its content depends on except the serial, the serial, and the
+/// key of the check it passed (a hash of its shape: template, include, record counts — not the addresses), so a
+/// zone whose only change is its addresses is not checked again.
+/// </summary>
+public sealed record PublishedZone(string Zone, string ContentHash, uint Serial, string CheckKey);
 
 /// <summary>Persisted by a ZoneWriterActor after it wrote zones (and the live list).</summary>
 public sealed record ZonesWritten(long AtUnixMs, uint Serial, IReadOnlyList<PublishedZone> Zones, IReadOnlyList<string>? LiveList) : IEdgemanageMessage;

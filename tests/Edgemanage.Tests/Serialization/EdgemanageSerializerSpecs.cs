@@ -46,8 +46,8 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new DecisionRecorded(Decision, [1_800_000_000_000, 1_800_000_060_000]),
         new NetworkSnapshot(Decision, [1]),
         new NetworkSnapshot(null, []),
-        new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001)], ["127.0.0.2"]),
-        new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7)], null),
+        new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001, "k1")], ["127.0.0.2"]),
+        new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7, "")], null),
     }.Select(o => new[] { o });
 
     [Theory]
