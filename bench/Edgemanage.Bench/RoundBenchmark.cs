@@ -34,6 +34,8 @@ public static class RoundBenchmark
 
         var config = Edgemanage.Node.Commands.DemoWorkspace.Write(work, Network, fleet.Port, fleet.Body, addresses,
             extraYaml: $"probe_timeout: 10\nprobe_concurrency: {o.Concurrency}\nprobe_start_rate: {o.StartRate}\nhistory_length: {Math.Max(2000, o.History)}\n", goodEnough: 0.2);
+        for (var z = 1; z < o.Zones; z++)
+            File.WriteAllText(Path.Combine(work, "zones", Network, $"zone{z}.example.zone"), "mail 60 IN A 127.0.0.1\n");
         var state = Path.Combine(work, "state");
         var seed = Path.Combine(work, "state-seed");
         Directory.CreateDirectory(seed);
@@ -48,6 +50,17 @@ public static class RoundBenchmark
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
 
+        // One unmeasured round first: it writes (and checks) every zone once, as a deployment's first round does,
+        // so the measured rounds are steady-state cron rounds over an existing live set and existing zones.
+        CopyFresh(seed, state);
+        var warmup = await RunChildAsync(o.Edgemanage, work, ["run", "-A", Network, "-c", config]);
+        error.WriteLine($"# warm-up round: exit {warmup.Code} in {warmup.WallS:F2} s ({o.Zones} zones written and checked)");
+        if (warmup.Code != 0)
+        {
+            error.WriteLine(warmup.Stdout + warmup.Stderr);
+            return 1;
+        }
+        CopyFresh(state, seed);
         var useTime = File.Exists(TimeBinary);
         if (!useTime) error.WriteLine($"# {TimeBinary} not found: CPU from getrusage(RUSAGE_CHILDREN), peak RSS is the max over all runs so far");
         var runs = new List<RunMeasurement>();
@@ -91,11 +104,11 @@ public static class RoundBenchmark
         var walls = runs.Select(r => r.WallS).Order().ToList();
         if (o.Header)
         {
-            output.WriteLine("| edges | history | hanging | runs | wall median (min–max) s | CPU user+sys s | peak RSS MB | startup / round / exit s | error p50 / p99 ms | journal MB | last outcomes |");
-            output.WriteLine("|---:|---:|---:|---:|---|---:|---:|---|---|---:|---|");
+            output.WriteLine("| edges | history | hanging | zones | runs | wall median (min–max) s | CPU user+sys s | peak RSS MB | startup / round / exit s | error p50 / p99 ms | journal MB | zones written per run | last outcomes |");
+            output.WriteLine("|---:|---:|---:|---:|---:|---|---:|---:|---|---|---:|---|---|");
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {o.Edges} | {o.History} | {o.HangingPercent}% | {runs.Count} | {Median(walls):F2} ({walls[0]:F2}–{walls[^1]:F2}) | {Median(runs.Select(r => r.CpuS)):F2} | {(runs.All(r => r.ExactRss) ? "" : "≤")}{Median(runs.Select(r => r.PeakRssMb)):F0} | {Fmt(MedianOrNull(runs.Select(r => r.StartupS)))} / {Fmt(MedianOrNull(runs.Select(r => r.RoundS)))} / {Fmt(MedianOrNull(runs.Select(r => r.ShutdownS)))} | {Pct(errors, 50):F2} / {Pct(errors, 99):F2} | {MiB(journalBytes):F1} | {outcomeText} |"));
+            $"| {o.Edges} | {o.History} | {o.HangingPercent}% | {o.Zones} | {runs.Count} | {Median(walls):F2} ({walls[0]:F2}–{walls[^1]:F2}) | {Median(runs.Select(r => r.CpuS)):F2} | {(runs.All(r => r.ExactRss) ? "" : "≤")}{Median(runs.Select(r => r.PeakRssMb)):F0} | {Fmt(MedianOrNull(runs.Select(r => r.StartupS)))} / {Fmt(MedianOrNull(runs.Select(r => r.RoundS)))} / {Fmt(MedianOrNull(runs.Select(r => r.ShutdownS)))} | {Pct(errors, 50):F2} / {Pct(errors, 99):F2} | {MiB(journalBytes):F1} | {string.Join(",", runs.Select(r => r.Summary))} | {outcomeText} |"));
         return 0;
     }
 
@@ -106,6 +119,7 @@ public static class RoundBenchmark
         var timeFile = Path.Combine(work, $"time-{run}.txt");
         string[] runArgs = ["run", "-A", Network, "-c", config];
         var before = useTime ? default : ChildUsage.Get();
+        var zonesBefore = ZoneStamps(work);
         var started = DateTime.Now;
         var (code, stdout, stderr, wall) = useTime
             ? await RunChildAsync(TimeBinary, work, ["-f", "%e %U %S %M", "-o", timeFile, .. Command(o.Edgemanage, runArgs)])
@@ -146,9 +160,14 @@ public static class RoundBenchmark
                 shutdown = (started.AddSeconds(wall) - r).TotalSeconds;
             }
         }
-        var summary = stdout.Split('\n').LastOrDefault(l => l.Contains(" edges: ", StringComparison.Ordinal))?.Trim() ?? "(no summary line)";
+        var zonesAfter = ZoneStamps(work);
+        var summary = zonesAfter.Count(z => zonesBefore.GetValueOrDefault(z.Key) != z.Value).ToString(CultureInfo.InvariantCulture);
         return new RunMeasurement(run, wall, cpu, rss, useTime, startup, round, shutdown, summary);
     }
+
+    /// <summary>Last-write times of the zone files, to count what a round rewrote.</summary>
+    private static Dictionary<string, DateTime> ZoneStamps(string work) =>
+        Directory.GetFiles(Path.Combine(work, "named"), "*.zone").ToDictionary(f => f, File.GetLastWriteTimeUtc);
 
     private static DateTime? LogTime(string line) =>
         line.Length >= 23 && DateTime.TryParseExact(line[..23], "yyyy-MM-dd HH:mm:ss,fff", CultureInfo.InvariantCulture,

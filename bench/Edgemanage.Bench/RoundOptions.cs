@@ -14,6 +14,8 @@ public sealed record RoundOptions
     public int StartRate { get; init; }
     public string? WorkDir { get; init; }
     public bool Header { get; init; } = true;
+    /// <summary>Zone includes in the network (each zone carries the live set).</summary>
+    public int Zones { get; init; } = 1;
 
     public static RoundOptions Parse(string[] args)
     {
@@ -23,6 +25,7 @@ public sealed record RoundOptions
         double hanging = 0;
         string? work = null;
         var header = true;
+        var zones = 1;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -48,6 +51,7 @@ public sealed record RoundOptions
                 case "--start-rate": startRate = NextInt(0, 1000000); break;
                 case "--work": work = Next(); break;
                 case "--no-header": header = false; break;
+                case "--zones": zones = NextInt(1, 100000); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
@@ -57,7 +61,7 @@ public sealed record RoundOptions
         return new RoundOptions
         {
             Edges = edges.Value, Edgemanage = Path.GetFullPath(edgemanage), DelayMs = delay, History = history,
-            HangingPercent = hanging, Runs = runs, Concurrency = concurrency, StartRate = startRate, WorkDir = work, Header = header,
+            HangingPercent = hanging, Runs = runs, Concurrency = concurrency, StartRate = startRate, WorkDir = work, Header = header, Zones = zones,
         };
     }
 }
