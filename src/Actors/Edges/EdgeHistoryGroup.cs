@@ -66,6 +66,8 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, RecoveredEdge> _recovered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> _edges = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _edgeNames = new();
+    /// <summary>Each edge's current mode, so that setting the same mode again keeps the time of the last real change.</summary>
+    private readonly Dictionary<string, EdgeModeState> _modes = new(StringComparer.Ordinal);
     private RoundInProgress? _round;
 
     public EdgeHistoryGroup(HistoryGroupSettings settings, IProber prober, TimeProvider time)
@@ -140,6 +142,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             var child = Context.ActorOf(EdgeActor.Props(id, state.History, state.Mode, _prober, _settings.Judge, _time), ActorName(edge));
             _edges[edge] = child;
             _edgeNames[child] = edge;
+            _modes[edge] = state.Mode;
         }
         // Edges no longer in the edge list keep their stored history until the next snapshot leaves them out.
         _recovered.Clear();
@@ -230,9 +233,14 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             return;
         }
         var replyTo = Sender;
-        var at = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        // As edge_conf's set_mode: the time of the last change moves only when the mode itself changes (a new
+        // comment on the same mode keeps it), so query's duration keeps counting from the real change.
+        var at = _modes.TryGetValue(cmd.Edge, out var current) && current.Mode == cmd.Mode && current.ChangedAtUnixMs >= 0
+            ? current.ChangedAtUnixMs
+            : _time.GetUtcNow().ToUnixTimeMilliseconds();
         Persist(new EdgeModeChanged(cmd.Edge, cmd.Mode, cmd.Comment, at), evt =>
         {
+            _modes[cmd.Edge] = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs);
             child.Tell(new EdgeActor.ApplyMode(new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs)));
             replyTo.Tell(new EdgeModeSet(cmd.Network, cmd.Edge, cmd.Mode, cmd.Comment));
         });
