@@ -17,9 +17,6 @@ using static Edgemanage.Contracts.Zones.ZoneReplies;
 
 namespace Edgemanage.Actors.Networks;
 
-/// <summary>One zone of a network as read this round: its include, or why it must be left alone.</summary>
-public sealed record ZoneSource(string Zone, string IncludeFileName, string? IncludeText, string? HoldReason);
-
 /// <summary>Everything a NetworkActor needs that does not change while it runs (one round, or one config version).</summary>
 public sealed record NetworkActorSettings(
     string Network,
@@ -29,7 +26,6 @@ public sealed record NetworkActorSettings(
     IReadOnlyList<string> Edges,
     IReadOnlyDictionary<string, string> Canaries,
     int? CanaryKiller,
-    IReadOnlyList<ZoneSource> Zones,
     int SnapshotEvery);
 
 /// <summary>
@@ -73,11 +69,16 @@ public sealed class NetworkActor : ReceivePersistentActor
             _last = snap.LastDecision;
             _substitutionTimes = snap.SubstitutionTimesUnixMs;
         });
+        var recovering = System.Diagnostics.Stopwatch.StartNew();
+        var replayed = 0;
         Recover<DecisionRecorded>(evt =>
         {
             _last = evt.Decision;
             _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            replayed++;
         });
+        Recover<RecoveryCompleted>(_ => _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
+            settings.Network, recovering.Elapsed.TotalSeconds, replayed));
         Idle();
     }
 
@@ -136,7 +137,9 @@ public sealed class NetworkActor : ReceivePersistentActor
 
         var fixedZones = new List<ZoneContent>();
         var overlays = new List<Task<ZoneAddresses>>();
-        foreach (var zone in _settings.Zones)
+        // The zones come with each round: includes are re-read every round, and a long-running node reloads them.
+        var zoneSources = pending.Command.Zones;
+        foreach (var zone in zoneSources)
         {
             if (zone.HoldReason is not null || zone.IncludeText is null)
                 fixedZones.Add(new ZoneContent(zone.Zone, zone.IncludeFileName, zone.IncludeText, [], null, zone.HoldReason ?? "include could not be read"));
@@ -149,7 +152,7 @@ public sealed class NetworkActor : ReceivePersistentActor
                 fixedZones.Add(new ZoneContent(zone.Zone, zone.IncludeFileName, zone.IncludeText, selection.Live, null, null));
         }
 
-        var sources = _settings.Zones.ToDictionary(z => z.Zone, StringComparer.Ordinal);
+        var sources = zoneSources.ToDictionary(z => z.Zone, StringComparer.Ordinal);
         Task.WhenAll(overlays).PipeTo(Self,
             success: overlaid => new Decided(pending, round, selection, pruned, canaries,
                 fixedZones.Concat(overlaid.Select(o => new ZoneContent(o.Zone, sources[o.Zone].IncludeFileName, sources[o.Zone].IncludeText,

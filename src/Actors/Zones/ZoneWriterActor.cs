@@ -35,7 +35,10 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
             if (offer.Snapshot is ZoneWriterSnapshot snap)
                 _state = new ZoneWriterState(snap.LastSerial, snap.Zones.ToDictionary(z => z.Zone, StringComparer.Ordinal), snap.LiveList);
         });
+        var recovering = System.Diagnostics.Stopwatch.StartNew();
         Recover<ZonesWritten>(evt => _state = _state.Apply(evt));
+        Recover<RecoveryCompleted>(_ => _log.Debug("Zone writer {0}: {1} zones recovered in {2:F3}s",
+            settings.Network, _state.Zones.Count, recovering.Elapsed.TotalSeconds));
         Idle();
     }
 

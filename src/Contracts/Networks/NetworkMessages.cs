@@ -11,7 +11,7 @@ namespace Edgemanage.Contracts.Networks;
 public static class NetworkCommands
 {
     /// <summary>Probe every edge once, decide the live set, publish the zones; reply <see cref="NetworkReplies.RoundDecided"/>.</summary>
-    public sealed record DecideRound(long RoundId, bool DryRun, bool ForceUpdate);
+    public sealed record DecideRound(long RoundId, bool DryRun, bool ForceUpdate, IReadOnlyList<ZoneSource> Zones);
 
     /// <summary>Reply <see cref="NetworkReplies.LastDecision"/> with the last persisted decision (for <c>why</c>, <c>query</c>).</summary>
     public sealed record GetLastDecision(string Network);

@@ -1,5 +1,8 @@
 namespace Edgemanage.Contracts.Zones;
 
+/// <summary>One zone of a network as read this round: its include, or why it must be left alone.</summary>
+public sealed record ZoneSource(string Zone, string IncludeFileName, string? IncludeText, string? HoldReason);
+
 /// <summary>What one zone should publish this round, after the canary overlay.</summary>
 /// <param name="Zone">The zone name (the include's file name without its last ".zone").</param>
 /// <param name="IncludeFileName">The include's file name, as shown in ";;; contents of X".</param>

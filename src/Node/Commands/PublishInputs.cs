@@ -1,4 +1,4 @@
-using Edgemanage.Actors.Networks;
+using Edgemanage.Contracts.Zones;
 using Edgemanage.Actors.Zones;
 using Edgemanage.Node.Configuration;
 
@@ -12,13 +12,19 @@ namespace Edgemanage.Node.Commands;
 /// and the problem is printed with its file and line.
 /// </summary>
 public sealed record PublishInputs(
-    IReadOnlyList<ZoneSource> Zones,
     IReadOnlyDictionary<string, string> Canaries,
+    string? CanaryHold,
     ZoneTemplate Template,
     ZoneChecker? Checker,
     IReadOnlyList<ConfigProblem> Problems)
 {
-    /// <summary>Returns null when the template cannot be used (printed to <paramref name="error"/>; exit 2).</summary>
+    /// <summary>The zones of one round and what was wrong with their includes.</summary>
+    public sealed record ZoneSet(IReadOnlyList<ZoneSource> Zones, IReadOnlyList<ConfigProblem> Problems);
+
+    /// <summary>
+    /// Template, check command and canary file: read before anything is probed (the canaries are probed too).
+    /// Returns null when the template cannot be used (printed to <paramref name="error"/>; exit 2).
+    /// </summary>
     public static PublishInputs? Load(NetworkContext context, TextWriter error)
     {
         var settings = context.Settings;
@@ -35,9 +41,6 @@ public sealed record PublishInputs(
         }
 
         var problems = new List<ConfigProblem>();
-        var scan = ZoneIncludeScanner.Scan(context.Paths.ZoneIncludeDir);
-        problems.AddRange(scan.Errors.Concat(scan.Warnings));
-
         var canaries = new Dictionary<string, string>(StringComparer.Ordinal);
         string? canaryHold = null;
         if (context.Paths.CanaryFile is { } canaryFile)
@@ -47,12 +50,21 @@ public sealed record PublishInputs(
             if (loaded.Ok) foreach (var (zone, ip) in loaded.Canaries) canaries[zone] = ip;
             else canaryHold = $"canary file {canaryFile} has {NetworkContext.Plural(loaded.Errors.Count, "error")} (first: {loaded.Errors[0]}); zones are left as they were until it is fixed";
         }
+        return new PublishInputs(canaries, canaryHold, template, ZoneChecker.Create(settings.ZoneCheckCommand), problems);
+    }
 
+    /// <summary>
+    /// Reads every zone include of the network. Slow with thousands of zones (a file each), and only needed
+    /// once the round is decided, so <c>run</c> reads them while the node starts and the edges are probed.
+    /// </summary>
+    public ZoneSet ReadZones(NetworkContext context)
+    {
+        var scan = ZoneIncludeScanner.Scan(context.Paths.ZoneIncludeDir);
         var zones = new List<ZoneSource>();
         foreach (var include in scan.Zones)
         {
             string? text = null;
-            string? hold = canaryHold;
+            var hold = CanaryHold;
             try
             {
                 text = File.ReadAllText(include.Path);
@@ -74,8 +86,6 @@ public sealed record PublishInputs(
             var first = scan.Errors.First(e => e.File == broken);
             zones.Add(new ZoneSource(zone, name, null, $"zone include is broken: {first}"));
         }
-
-        return new PublishInputs(zones.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), canaries, template,
-            ZoneChecker.Create(settings.ZoneCheckCommand), problems);
+        return new ZoneSet(zones.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), scan.Errors.Concat(scan.Warnings).ToArray());
     }
 }

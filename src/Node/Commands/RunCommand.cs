@@ -78,11 +78,7 @@ public static class RunCommand
 
             var inputs = PublishInputs.Load(context, error);
             if (inputs is null) return ExitCodes.UsageOrConfig;
-            foreach (var problem in inputs.Problems)
-            {
-                error.WriteLine(problem);
-                if (problem.IsError) log.Error(problem.ToString()); else log.Warning(problem.ToString());
-            }
+            ReportProblems(inputs.Problems, log, error);
 
             if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage run -A {network}", out var networkLock, out var holder))
             {
@@ -101,12 +97,15 @@ public static class RunCommand
                 // Canaries are probed alongside the edges (their history lives in the same groups) but are never candidates.
                 var probed = context.Edges.Concat(inputs.Canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
                 var clock = System.Diagnostics.Stopwatch.StartNew();
+                var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                     cancellationToken: ct, publish: PlanFor(context, inputs));
                 var started = clock.Elapsed;
+                var zones = await zoneSet;
+                ReportProblems(zones.Problems, log, error);
                 var timeout = EdgemanageNode.RoundDeadline(settings) + TimeSpan.FromSeconds(30) + 4 * CommandTimeout(settings);
                 var round = await node.Network!.Ask<RoundDecided>(
-                    new DecideRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.DryRun, options.ForceUpdate), timeout, ct);
+                    new DecideRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.DryRun, options.ForceUpdate, zones.Zones), timeout, ct);
                 log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery, round and publishing took {(clock.Elapsed - started).TotalSeconds:F3}s");
                 if (log.IsEnabled(OperatorLogLevel.Debug))
                 {
@@ -138,10 +137,19 @@ public static class RunCommand
         var required = s.EdgeCountFor(network);
         var networkSettings = new NetworkActorSettings(network, required, Math.Min(s.MinEdges, required),
             new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
-            context.Edges, inputs.Canaries, s.CanaryKiller, inputs.Zones, s.SnapshotEvery);
+            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery);
         var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
             s.Commands, CommandTimeout(s), s.SnapshotEvery);
         return new PublishPlan(networkSettings, zoneSettings, new HostResolver());
+    }
+
+    private static void ReportProblems(IEnumerable<Configuration.ConfigProblem> problems, OperatorLog log, TextWriter error)
+    {
+        foreach (var problem in problems)
+        {
+            error.WriteLine(problem);
+            if (problem.IsError) log.Error(problem.ToString()); else log.Warning(problem.ToString());
+        }
     }
 
     private static void ReportHook(CommandOutcome outcome, OperatorLog log, TextWriter error)

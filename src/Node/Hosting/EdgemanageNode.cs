@@ -21,7 +21,7 @@ namespace Edgemanage.Node.Hosting;
 public sealed record PublishPlan(NetworkActorSettings Network, ZoneWriterSettings? Zones, HostResolver? Resolver)
 {
     public static PublishPlan ReadOnly(string network) => new(
-        new NetworkActorSettings(network, 1, 1, new RotationBudget(null, TimeSpan.FromMinutes(10)), [], new Dictionary<string, string>(), null, [], int.MaxValue),
+        new NetworkActorSettings(network, 1, 1, new RotationBudget(null, TimeSpan.FromMinutes(10)), [], new Dictionary<string, string>(), null, int.MaxValue),
         null, null);
 }
 

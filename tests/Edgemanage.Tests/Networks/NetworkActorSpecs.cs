@@ -36,14 +36,14 @@ public sealed class NetworkActorSpecs : IDisposable
 
     private EdgemanageSettings Settings => TestSettings.Create(_dir.Path, goodEnough: 0.7);
 
-    private async Task<EdgemanageNode> Start(int? maxFreq, IReadOnlyList<ZoneSource>? zones = null)
+    private async Task<EdgemanageNode> Start(int? maxFreq)
     {
         var settings = Settings;
         Directory.CreateDirectory(settings.NamedDir);
         var prober = new ScriptedProber((edge, _) => _answers[edge]);
         var plan = new PublishPlan(
             new NetworkActorSettings(Net, Required: 2, MinEdges: 1, new RotationBudget(maxFreq, TimeSpan.FromMinutes(10)), Edges,
-                new Dictionary<string, string>(), null, zones ?? [], SnapshotEvery: 3),
+                new Dictionary<string, string>(), null, SnapshotEvery: 3),
             new ZoneWriterSettings(Net, settings.NamedDir, null, settings.Dns, ZoneTemplate.Builtin(), null, new CommandSettings(),
                 TimeSpan.FromSeconds(10), SnapshotEvery: 3),
             // Edges here are names, so the test never touches DNS: each resolves to a fixed loopback address.
@@ -52,8 +52,10 @@ public sealed class NetworkActorSpecs : IDisposable
             publish: plan);
     }
 
-    private static async Task<RoundDecided> Decide(EdgemanageNode node, long round, bool dryRun = false, bool forceUpdate = false) =>
-        await node.Network!.Ask<RoundDecided>(new DecideRound(round, dryRun, forceUpdate), AskTimeout);
+    private IReadOnlyList<ZoneSource> _zones = [];
+
+    private async Task<RoundDecided> Decide(EdgemanageNode node, long round, bool dryRun = false, bool forceUpdate = false) =>
+        await node.Network!.Ask<RoundDecided>(new DecideRound(round, dryRun, forceUpdate, _zones), AskTimeout);
 
     [Fact]
     public async Task Dnschange_maxfreq_defers_discretionary_substitutions_and_the_budget_survives_a_restart()
@@ -94,10 +96,10 @@ public sealed class NetworkActorSpecs : IDisposable
     [Fact]
     public async Task The_zone_serial_only_increases_across_restarts_and_unchanged_zones_are_not_rewritten()
     {
-        var zones = new[] { new ZoneSource("example.test", "example.test.zone", "ns1 60 IN A 127.0.0.1\n", null) };
+        _zones = [new ZoneSource("example.test", "example.test.zone", "ns1 60 IN A 127.0.0.1\n", null)];
         var zonePath = Path.Combine(Settings.NamedDir, "example.test.zone");
         uint firstSerial;
-        await using (var node = await Start(maxFreq: null, zones))
+        await using (var node = await Start(maxFreq: null))
         {
             var first = await Decide(node, 1);
             var written = Assert.Single(first.Zones.Zones);
@@ -108,7 +110,7 @@ public sealed class NetworkActorSpecs : IDisposable
             Assert.Equal(ZoneAction.Unchanged, Assert.Single(second.Zones.Zones).Action);
         }
 
-        await using (var node = await Start(maxFreq: null, zones))
+        await using (var node = await Start(maxFreq: null))
         {
             var forced = await Decide(node, 3, forceUpdate: true);
             var rewritten = Assert.Single(forced.Zones.Zones);
