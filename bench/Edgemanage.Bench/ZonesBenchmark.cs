@@ -80,6 +80,7 @@ public static class ZonesBenchmark
             var written = result.Reply.Zones.Count(z => z.Action == ZoneAction.Written);
             var unchanged = result.Reply.Zones.Count(z => z.Action == ZoneAction.Unchanged);
             var failed = result.Reply.Zones.Count(z => z.Action is not (ZoneAction.Written or ZoneAction.Unchanged));
+            error.WriteLine($"# {step}: {result.Timing}");
             if (failed > 0) error.WriteLine($"# {failed} zones failed, e.g. {result.Reply.Zones.First(z => z.Action is not (ZoneAction.Written or ZoneAction.Unchanged))}");
             output.WriteLine($"| {count} | {(check ? "named-checkzone" : "none")} | {step} | {sw.Elapsed.TotalSeconds:F2} s | {written} | {unchanged} |");
         }

@@ -24,6 +24,17 @@ public static class NetworkValidator
         }
 
         CheckLocalObject(settings, AtKey);
+        if (settings.ZoneTemplate is { } template)
+        {
+            try
+            {
+                Edgemanage.Actors.Zones.ZoneTemplate.Load(template);
+            }
+            catch (Edgemanage.Actors.Zones.ZoneTemplateException e)
+            {
+                AtKey("zone_template", $"zone_template: {e.Message}");
+            }
+        }
         foreach (var (key, dir) in new[] { ("healthdata_store", settings.HealthDataStore), ("named_dir", settings.NamedDir) })
             if (!Directory.Exists(dir))
                 AtKey(key, $"{key} directory '{dir}' does not exist", ProblemSeverity.Warning);

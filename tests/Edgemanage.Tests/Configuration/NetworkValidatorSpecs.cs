@@ -23,6 +23,16 @@ public class NetworkValidatorSpecs
     }
 
     [Fact]
+    public void A_broken_zone_template_is_an_error_naming_the_template()
+    {
+        using var dir = new TempDir();
+        var template = dir.Write("zone.liquid", "{% if serial_number %}\nno end\n");
+        var report = NetworkValidator.Validate(Install(dir, $"zone_template: {template}\n"), dnet: null);
+        var error = Assert.Single(report.Errors);
+        Assert.Contains(template, error.Message);
+    }
+
+    [Fact]
     public void A_good_installation_validates_clean_for_every_network()
     {
         using var dir = new TempDir();
