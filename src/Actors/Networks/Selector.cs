@@ -24,7 +24,7 @@ public sealed record SelectionInput(
 /// <param name="Live">Sorted ordinal; exactly what should be published. Equals PreviousLive (sorted) when !Publish.</param>
 /// <param name="Publish">False: too few usable edges (fewer than min_edges); the zones stay as they were.</param>
 /// <param name="Changed">Live differs from PreviousLive as a set.</param>
-/// <param name="Degraded">!Publish or Live.Count &lt; Required.</param>
+/// <param name="Degraded">!Publish, Live.Count &lt; Required, or a failing edge kept live for lack of a usable one.</param>
 /// <param name="Edges">One per input edge plus one per previous-live edge no longer listed; sorted by name.</param>
 /// <param name="Substitutions">Discretionary pairs first, then the mandatory ones, each in ordinal order.</param>
 /// <param name="DiscretionaryUsed">Discretionary substitutions made: what dnschange_maxfreq counts.</param>
@@ -176,7 +176,10 @@ public static class Selector
         var decisions = listed.Keys.Concat(previous).Distinct(Ordinal).OrderBy(e => e, Ordinal)
             .Select(e => Decide(e, ctx)).ToList();
 
-        return new SelectionResult(live, publish, changed, !publish || live.Count < required, decisions, substitutions,
+        // Failing edges kept only because nothing better exists keep DNS pointing somewhere, but the round is not
+        // healthy: say so (exit code 3) just as when fewer than edge_count edges could be published.
+        var degraded = !publish || live.Count < required || lackOfBetter.Count > 0;
+        return new SelectionResult(live, publish, changed, degraded, decisions, substitutions,
             discretionaryUsed, notes);
     }
 

@@ -168,7 +168,8 @@ public sealed class SelectorProperties
         return (outs.SequenceEqual(previous.Where(e => !live.Contains(e)).Order(StringComparer.Ordinal))
                 && ins.SequenceEqual(live.Where(e => !previous.Contains(e)).Order(StringComparer.Ordinal))
                 && r.Changed == !live.SetEquals(previous)
-                && r.Degraded == (!r.Publish || r.Live.Count < c.Input.Required)).ToProperty();
+                && r.Degraded == (!r.Publish || r.Live.Count < c.Input.Required
+                                  || r.Edges.Any(e => e.Live && e.Reason == DecisionReason.KeptForLackOfBetter))).ToProperty();
     }
 
     [Property]
