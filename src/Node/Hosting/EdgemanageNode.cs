@@ -108,6 +108,11 @@ public sealed class EdgemanageNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Once our logger is stopped during shutdown, Akka re-attaches its stdout logger at the current level, so a
+        // shutdown INFO line ("CoordinatedShutdown invoked…") could land on stdout, and cron would mail it. Nothing
+        // below warning is worth saying while stopping, unless the operator asked for debug output.
+        if (System.EventStream.LogLevel == Akka.Event.LogLevel.InfoLevel)
+            System.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _host.StopAsync(cts.Token);
         _host.Dispose();
