@@ -41,6 +41,15 @@ public sealed class EdgemanageNode : IAsyncDisposable
         Network = network;
     }
 
+    /// <summary>hocon/edgemanage.conf, embedded so the executable works from any directory.</summary>
+    private static readonly Lazy<string> EmbeddedHocon = new(() =>
+    {
+        using var stream = typeof(EdgemanageNode).Assembly.GetManifestResourceStream("edgemanage.conf")
+            ?? throw new InvalidOperationException("the embedded hocon/edgemanage.conf is missing from this build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
     public ActorSystem System { get; }
     public IActorRef NetworkEdges { get; }
 
@@ -68,12 +77,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
                     loggers.ClearLoggers();
                     loggers.AddLogger<OperatorLogAkkaLogger>();
                 });
-                builder.AddHocon("""
-                    akka.stdout-loglevel = OFF
-                    akka.log-dead-letters = off
-                    akka.log-dead-letters-during-shutdown = off
-                    akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-                    """, HoconAddMode.Prepend);
+                builder.AddHocon(EmbeddedHocon.Value, HoconAddMode.Prepend);
                 // Strict: anything persisted or sent remotely that is not ours fails loudly instead of falling back to JSON of CLR types.
                 builder.WithStrictSerialization();
                 builder.WithCustomSerializer("edgemanage", [typeof(IEdgemanageMessage)], system => new EdgemanageSerializer(system));
