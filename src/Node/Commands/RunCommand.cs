@@ -91,7 +91,12 @@ public static class RunCommand
                     foreach (var line in settings.Commands.RunBefore)
                         ReportHook(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct), log, error);
 
-                var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
+                // A dry run writes nothing: with no journal yet, it runs on a throwaway one instead of creating it.
+                using var scratchJournal = options.DryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite
+                    && settings.Persistence.ConnectionString is null && !File.Exists(context.Paths.Journal)
+                    ? new ScratchFile(Path.Combine(Path.GetTempPath(), $"edgemanage-dry-run-{Environment.ProcessId}-{Guid.NewGuid():N}.db"))
+                    : null;
+                var journal = JournalTarget.For(settings.Persistence, scratchJournal?.Path ?? context.Paths.Journal);
                 using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5),
                     settings.Probe.Concurrency, settings.Probe.StartRate);
                 // Canaries are probed alongside the edges (their history lives in the same groups) but are never candidates.
@@ -125,6 +130,18 @@ public static class RunCommand
         finally
         {
             OperatorLog.Current = previousLog;
+        }
+    }
+
+    /// <summary>A SQLite file (and its -wal / -shm companions) deleted when the run ends.</summary>
+    private sealed class ScratchFile(string path) : IDisposable
+    {
+        public string Path { get; } = path;
+
+        public void Dispose()
+        {
+            foreach (var f in new[] { Path, Path + "-wal", Path + "-shm" })
+                try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 

@@ -148,6 +148,7 @@ public sealed class PublishSpecs : IAsyncLifetime
         Assert.False(File.Exists(ZonePath));
         Assert.False(File.Exists(LiveListPath));
         Assert.False(File.Exists(marker));
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "state", $"edgemanage-{Net}.journal.db")));
         var why = await EdgemanageProcess.RunInProcessAsync("why", "-A", Net, "-c", _config, "127.0.0.2");
         Assert.Contains("no decision has been recorded", why.Stderr);
     }
