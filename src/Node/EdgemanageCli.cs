@@ -14,6 +14,7 @@ public static class EdgemanageCli
           demo       start a loopback demo fleet and run rounds against it (try this first)
           run        probe every edge of a network once, decide and publish its zones (the cron job)
           query      list edges and their persisted state (edge_query)
+          serve      keep probing and deciding a network, publishing zones on change (long-running node)
           why        explain why an edge is, or is not, live (from the last decision)
           edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
           validate   check config, edge lists, canary file and zone includes without probing
@@ -48,6 +49,7 @@ public static class EdgemanageCli
                 "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
                 "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
                 "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
+                "serve" => await ServeCommand.ExecuteAsync(rest, output, error, ct),
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
@@ -78,6 +80,7 @@ public static class EdgemanageCli
         "run" => RunCommand.Usage,
         "query" => QueryCommand.Usage,
         "why" => WhyCommand.Usage,
+        "serve" => ServeCommand.Usage,
         "edge" => EdgeModeCommand.Usage,
         "validate" => ValidateCommand.Usage,
         "demo" => DemoCommand.Usage,

@@ -13,4 +13,10 @@ using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =
     context.Cancel = true;
     interrupted.Cancel();
 });
+// SIGHUP asks a serving node to re-read its inputs (ignored by the one-shot commands).
+using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+{
+    context.Cancel = true;
+    Edgemanage.Node.Commands.ServeSignals.RequestReload();
+});
 return await Edgemanage.Node.EdgemanageCli.MainAsync(args, Console.Out, Console.Error, interrupted.Token);

@@ -20,8 +20,24 @@ public sealed record EdgeModeState(EdgeMode Mode, string Comment, long ChangedAt
 /// parent EdgeHistoryGroup, which persists the samples. A plain actor on purpose: one persistent actor per
 /// edge was measured at 1.2–9.8 s to recover 1000–5000 edges (persistence-recovery.md).
 /// </summary>
-public sealed class EdgeActor : ReceiveActor
+public sealed class EdgeActor : ReceiveActor, IWithTimers
 {
+    /// <summary>The RoundId of samples taken by continuous probing (serve), as opposed to a cron round's.</summary>
+    public const long ContinuousRound = -1;
+
+    /// <summary>serve: probe every <paramref name="Interval"/> (±10% jitter), first after a random share of it.</summary>
+    public sealed record StartProbing(TimeSpan Interval) : INoSerializationVerificationNeeded;
+
+    public sealed record StopProbing : INoSerializationVerificationNeeded
+    {
+        public static readonly StopProbing Instance = new();
+    }
+
+    private sealed record ProbeTick : INoSerializationVerificationNeeded
+    {
+        public static readonly ProbeTick Instance = new();
+    }
+
     /// <summary>Probe once; reply <see cref="Probed"/> to the sender. With IncludeHistory the reply carries a copy for a snapshot.</summary>
     public sealed record Probe(long RoundId, bool IncludeHistory) : INoSerializationVerificationNeeded;
 
@@ -49,6 +65,8 @@ public sealed class EdgeActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private EdgeModeState _mode;
     private string? _lastDetail;
+    private TimeSpan? _interval;
+    private bool _probing;
 
     public EdgeActor(EdgeIdentity id, EdgeHistory history, EdgeModeState mode, IProber prober, JudgeSettings judge, TimeProvider time)
     {
@@ -60,7 +78,33 @@ public sealed class EdgeActor : ReceiveActor
         _time = time;
 
         Receive<Probe>(StartProbe);
-        Receive<ProbeFinished>(Record);
+        Receive<ProbeFinished>(f =>
+        {
+            Record(f);
+            if (f.RoundId == ContinuousRound)
+            {
+                _probing = false;
+                ScheduleNext(fraction: 1);
+            }
+        });
+        Receive<StartProbing>(p =>
+        {
+            _interval = p.Interval;
+            // Spread the first probes over one interval so a node's edges do not all fire at once.
+            ScheduleNext(fraction: Random.Shared.NextDouble());
+        });
+        Receive<StopProbing>(_ =>
+        {
+            _interval = null;
+            Timers.Cancel("probe");
+        });
+        Receive<ProbeTick>(_ =>
+        {
+            // The next probe is scheduled when this one ends: a slow edge is probed less often, never twice at once.
+            if (_interval is null || _probing) return;
+            _probing = true;
+            StartProbe(new Probe(ContinuousRound, IncludeHistory: false), Context.Parent);
+        });
         Receive<ApplyMode>(m =>
         {
             _mode = m.Mode;
@@ -74,9 +118,19 @@ public sealed class EdgeActor : ReceiveActor
     public static Props Props(EdgeIdentity id, EdgeHistory history, EdgeModeState mode, IProber prober, JudgeSettings judge, TimeProvider time) =>
         Akka.Actor.Props.Create(typeof(EdgeActor), id, history, mode, prober, judge, time);
 
-    private void StartProbe(Probe msg)
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void ScheduleNext(double fraction)
     {
-        var replyTo = Sender;
+        if (_interval is not { } interval) return;
+        var jitter = 1 + (Random.Shared.NextDouble() - 0.5) * 0.2;
+        Timers.StartSingleTimer("probe", ProbeTick.Instance, interval * fraction * jitter);
+    }
+
+    private void StartProbe(Probe msg) => StartProbe(msg, Sender);
+
+    private void StartProbe(Probe msg, IActorRef replyTo)
+    {
         var edge = _id.Edge;
         var startedAt = _time.GetUtcNow();
         _prober.ProbeAsync(edge).ContinueWith(t => t.IsCompletedSuccessfully

@@ -70,6 +70,18 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, EdgeModeState> _modes = new(StringComparer.Ordinal);
     private RoundInProgress? _round;
 
+    // serve: continuous probing
+    private sealed record FlushBatch : INoSerializationVerificationNeeded
+    {
+        public static readonly FlushBatch Instance = new();
+    }
+
+    private sealed record HistoriesCaptured(EdgeHistorySnapshot[] Edges) : INoSerializationVerificationNeeded;
+
+    private IActorRef? _observer;
+    private readonly List<EdgeActor.Probed> _batch = [];
+    private bool _capturing;
+
     public EdgeHistoryGroup(HistoryGroupSettings settings, IProber prober, TimeProvider time)
     {
         _settings = settings;
@@ -91,7 +103,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         });
         Recover<HistoryRoundRecorded>(evt =>
         {
-            foreach (var s in evt.Samples) Recovered(s.Edge).History.Add(s.Sample);
+            foreach (var s in evt.Samples) Recovered(s.Edge).History.AddIfNewer(s.Sample);
         });
         Recover<EdgeModeChanged>(evt => Recovered(evt.Edge).Mode = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs));
         Recover<RecoveryCompleted>(_ => StartEdges());
@@ -101,6 +113,28 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Command<EdgeActor.Probed>(Collect);
         Command<RoundTimedOut>(t => { if (_round is { Finishing: false } r && r.Command.RoundId == t.RoundId) FinishRound(timedOut: true); });
         Command<SetEdgeMode>(SetMode);
+        Command<StartContinuous>(StartContinuous);
+        Command<FlushBatch>(_ => Flush(replyTo: null));
+        Command<StopContinuous>(_ =>
+        {
+            // Wait for an in-flight snapshot capture, so the final batch is persisted after it, never lost.
+            if (_capturing)
+            {
+                Stash.Stash();
+                return;
+            }
+            foreach (var child in _edges.Values) child.Tell(EdgeActor.StopProbing.Instance);
+            Timers.Cancel("batch");
+            _observer = null;
+            Flush(replyTo: Sender);
+        });
+        Command<HistoriesCaptured>(captured =>
+        {
+            if (captured.Edges.Length == _edges.Count) SaveSnapshot(new HistoryGroupSnapshot(captured.Edges));
+            else _log.Warning("History group {0}: capturing the edges' histories failed; the snapshot waits for the next due batch", PersistenceId);
+            _capturing = false;
+            Stash.UnstashAll();
+        });
         Command<GetEdgeReports>(_ => ReportAll(Sender));
         Command<SaveSnapshotSuccess>(ok =>
         {
@@ -170,8 +204,51 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Timers.StartSingleTimer("round-deadline", new RoundTimedOut(cmd.RoundId), _settings.RoundDeadline);
     }
 
+    private void StartContinuous(StartContinuous cmd)
+    {
+        _observer = cmd.Observer;
+        foreach (var child in _edges.Values) child.Tell(new EdgeActor.StartProbing(cmd.ProbeInterval));
+        Timers.StartPeriodicTimer("batch", FlushBatch.Instance, cmd.BatchWindow);
+    }
+
+    /// <summary>
+    /// serve: persists the batch window's samples as one event, then tells the observer. Every SnapshotEvery
+    /// events (staggered by group, as in rounds) the edges' histories are captured and snapshotted; no batch is
+    /// persisted while that capture is in flight, so the snapshot never claims a sequence number whose samples it
+    /// does not hold.
+    /// </summary>
+    private void Flush(IActorRef? replyTo)
+    {
+        if (_batch.Count == 0 || _capturing)
+        {
+            replyTo?.Tell(new ContinuousStopped(1));
+            return;
+        }
+        var probed = _batch.ToArray();
+        _batch.Clear();
+        var samples = probed.Select(p => new EdgeSample(p.Report.Edge, p.Sample)).ToArray();
+        Persist(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), _ =>
+        {
+            var newest = probed.GroupBy(p => p.Report.Edge).Select(g => g.Last().Report).ToArray();
+            _observer?.Tell(new Observed(newest));
+            replyTo?.Tell(new ContinuousStopped(1));
+            if (replyTo is null && (LastSequenceNr + _settings.Group) % _settings.SnapshotEvery == 0)
+            {
+                _capturing = true;
+                var asks = _edges.Values.Select(e => e.Ask<EdgeHistorySnapshot>(EdgeActor.CaptureHistory.Instance, TimeSpan.FromSeconds(30)));
+                Task.WhenAll(asks).PipeTo(Self, success: all => new HistoriesCaptured(all),
+                    failure: e => new HistoriesCaptured([])); // an empty capture is not saved (see below)
+            }
+        });
+    }
+
     private void Collect(EdgeActor.Probed p)
     {
+        if (p.RoundId == EdgeActor.ContinuousRound)
+        {
+            _batch.Add(p);
+            return;
+        }
         if (_round is null || _round.Finishing || p.RoundId != _round.Command.RoundId) return; // a straggler from a timed-out round
         _round.Results[p.Report.Edge] = p;
         if (_round.Results.Count == _edges.Count) FinishRound(timedOut: false);

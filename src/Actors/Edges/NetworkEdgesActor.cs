@@ -69,6 +69,15 @@ public sealed class NetworkEdgesActor : ReceiveActor
             else
                 Sender.Tell(new EdgeModeRejected(cmd.Network, cmd.Edge, $"{cmd.Edge} is not in the edge list of {cmd.Network}"));
         });
+        Receive<StartContinuous>(cmd =>
+        {
+            foreach (var g in _groups.Values) g.Tell(cmd);
+        });
+        Receive<StopContinuous>(cmd =>
+        {
+            var asks = _groups.Values.Select(g => g.Ask<ContinuousStopped>(cmd, TimeSpan.FromSeconds(30))).ToArray();
+            Task.WhenAll(asks).PipeTo(Sender, success: all => new ContinuousStopped(all.Length));
+        });
         Receive<GetEdgeReports>(q =>
         {
             if (_brokenGroup is not null)

@@ -35,8 +35,13 @@ public sealed record NetworkActorSettings(
 /// The live set it stores is always the one that was published; when nothing could be published it keeps the
 /// previous one (the original stored a set it never wrote, §4.5 T3).
 /// </summary>
-public sealed class NetworkActor : ReceivePersistentActor
+public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 {
+    private sealed record DecideTick : INoSerializationVerificationNeeded
+    {
+        public static readonly DecideTick Instance = new();
+    }
+
     private sealed record Pending(DecideRound Command, IActorRef ReplyTo);
 
     private sealed record Decided(
@@ -54,6 +59,11 @@ public sealed class NetworkActor : ReceivePersistentActor
     private DecisionRecord? _last;
     private IReadOnlyList<long> _substitutionTimes = [];
     private int _eventsSinceSnapshot;
+
+    // serve: the newest report per edge, and the zones to publish
+    private readonly Dictionary<string, EdgeReport> _observations = new(StringComparer.Ordinal);
+    private IReadOnlyList<ZoneSource> _zones = [];
+    private long _decisions;
 
     public NetworkActor(NetworkActorSettings settings, IActorRef edges, IActorRef zoneWriter, TimeProvider time)
     {
@@ -86,6 +96,8 @@ public sealed class NetworkActor : ReceivePersistentActor
 
     public static string PersistenceIdFor(string network) => $"net-{network}";
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public static Props Props(NetworkActorSettings settings, IActorRef edges, IActorRef zoneWriter, TimeProvider time) =>
         Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zoneWriter, time));
 
@@ -98,6 +110,32 @@ public sealed class NetworkActor : ReceivePersistentActor
             var pending = new Pending(cmd, Sender);
             _edges.Tell(new RunRound(cmd.RoundId, Persist: !cmd.DryRun));
             Become(() => Probing(pending));
+        });
+        Command<StartServing>(cmd =>
+        {
+            _zones = cmd.Zones;
+            Timers.StartPeriodicTimer("decide", DecideTick.Instance, cmd.DecisionInterval);
+        });
+        Command<UpdateZones>(cmd => _zones = cmd.Zones);
+        Command<Observed>(batch =>
+        {
+            var liveEdgeFailed = false;
+            foreach (var report in batch.Reports)
+            {
+                _observations[report.Edge] = report;
+                liveEdgeFailed |= report.Verdict.Health == EdgeHealth.Fail && PreviousLive.Contains(report.Edge, StringComparer.Ordinal);
+            }
+            // A live edge that fails is not left in DNS until the next tick.
+            if (liveEdgeFailed) Self.Tell(DecideTick.Instance);
+        });
+        Command<DecideTick>(_ =>
+        {
+            if (_observations.Count == 0) return;
+            var roundId = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + (++_decisions % 1000);
+            var reports = _settings.Edges.Concat(_settings.Canaries.Values).Distinct(StringComparer.Ordinal)
+                .Where(_observations.ContainsKey).Select(e => _observations[e]).ToArray();
+            Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
+                new RoundCompleted(roundId, reports, []));
         });
         CommonCommands();
     }
@@ -209,6 +247,8 @@ public sealed class NetworkActor : ReceivePersistentActor
             published ? selection.Substitutions : [],
             notes);
         var reply = new RoundDecided(record, d.Round.Edges, d.Round.Failures, d.Canaries, zones);
+        // Observers (serve's log, tests, later ctl) learn of every decision without asking for it.
+        Context.System.EventStream.Publish(reply);
         var replyTo = d.Pending.ReplyTo;
         if (d.Pending.Command.DryRun)
         {

@@ -60,6 +60,12 @@ public sealed record EdgemanageSettings
     /// null = "named-checkzone {zone} {file}" when named-checkzone is on PATH; empty = no check.
     /// </summary>
     public string? ZoneCheckCommand { get; init; }
+    /// <summary>probe_interval: serve probes each edge this often (seconds, at least 1); defaults to run_frequency, else 60.</summary>
+    public double ProbeIntervalSeconds { get; init; } = 60;
+    /// <summary>decision_interval: serve decides the live set this often (seconds), and at once when a live edge fails.</summary>
+    public double DecisionIntervalSeconds { get; init; } = 10;
+    /// <summary>history_batch_window: serve persists each history group's samples of this many seconds as one event.</summary>
+    public double HistoryBatchWindowSeconds { get; init; } = 5;
     /// <summary>command_timeout: seconds a run_before / run_after / run_after_changes / check command may take.</summary>
     public double CommandTimeoutSeconds { get; init; } = 30;
 

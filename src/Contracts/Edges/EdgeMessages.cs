@@ -11,6 +11,19 @@ public static class EdgeCommands
 
     /// <summary>Ask for every edge's current report, without probing.</summary>
     public sealed record GetEdgeReports(string Network) : IEdgemanageMessage;
+
+    /// <summary>
+    /// serve: every edge probes on its own, every <paramref name="ProbeInterval"/> with jitter; each history group
+    /// persists what arrived in each <paramref name="BatchWindow"/> as one event and sends the reports to
+    /// <paramref name="Observer"/> as <see cref="EdgeReplies.Observed"/>. Local to the node for now.
+    /// </summary>
+    public sealed record StartContinuous(TimeSpan ProbeInterval, TimeSpan BatchWindow, Akka.Actor.IActorRef Observer);
+
+    /// <summary>serve is stopping: stop probing, persist what is buffered, reply <see cref="EdgeReplies.ContinuousStopped"/>.</summary>
+    public sealed record StopContinuous
+    {
+        public static readonly StopContinuous Instance = new();
+    }
 }
 
 public static class EdgeReplies
@@ -22,4 +35,9 @@ public static class EdgeReplies
     public sealed record EdgeModeRejected(string Network, string Edge, string Reason) : IEdgemanageMessage;
 
     public sealed record EdgeReports(string Network, IReadOnlyList<EdgeReport> Edges) : IEdgemanageMessage;
+
+    /// <summary>A batch of fresh reports from one history group, after their samples were persisted (serve).</summary>
+    public sealed record Observed(IReadOnlyList<EdgeReport> Reports);
+
+    public sealed record ContinuousStopped(int Groups);
 }

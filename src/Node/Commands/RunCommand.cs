@@ -147,7 +147,7 @@ public static class RunCommand
 
     private static TimeSpan CommandTimeout(EdgemanageSettings settings) => TimeSpan.FromSeconds(settings.CommandTimeoutSeconds);
 
-    private static PublishPlan PlanFor(NetworkContext context, PublishInputs inputs)
+    internal static PublishPlan PlanFor(NetworkContext context, PublishInputs inputs)
     {
         var s = context.Settings;
         var network = context.Paths.Network;

@@ -14,7 +14,7 @@ internal static class ConfigKeys
         "probe_timeout", "probe_retries", "accepted_status", "body_max_bytes", "probe_concurrency", "probe_start_rate",
         "probe_source_address", "state_dir", "persistence", "vantage", "history_length",
         "pass_window_seconds", "snapshot_every", "min_edges", "dnschange_window", "zone_template",
-        "zone_check_command", "command_timeout",
+        "zone_check_command", "command_timeout", "probe_interval", "decision_interval", "history_batch_window",
     ];
 
     public static readonly string[] TestObject = ["host", "port", "proto", "uri", "local", "verify"];

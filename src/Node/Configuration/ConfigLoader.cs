@@ -96,6 +96,11 @@ public static class ConfigLoader
         var zoneTemplate = top.Path("zone_template", required: false, baseDir);
         var zoneCheck = ConfigSections.ReadZoneCheckCommand(top);
         var commandTimeout = top.Number("command_timeout", required: false);
+        var probeInterval = top.Number("probe_interval", required: false);
+        if (probeInterval is < 1)
+            top.Sink.Error(top.Node("probe_interval", false, "")!.Start, $"probe_interval must be at least 1 second, got {probeInterval}");
+        var decisionInterval = top.Number("decision_interval", required: false);
+        var batchWindow = top.Number("history_batch_window", required: false);
 
         top.WarnUnknownKeys(ConfigKeys.TopLevel);
 
@@ -136,6 +141,9 @@ public static class ConfigLoader
             ZoneTemplate = zoneTemplate,
             ZoneCheckCommand = zoneCheck,
             CommandTimeoutSeconds = commandTimeout ?? 30,
+            ProbeIntervalSeconds = probeInterval ?? runFrequency ?? 60,
+            DecisionIntervalSeconds = decisionInterval ?? 10,
+            HistoryBatchWindowSeconds = batchWindow ?? 5,
         };
     }
 }

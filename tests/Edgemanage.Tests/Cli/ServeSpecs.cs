@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Edgemanage.Fleet;
+using Edgemanage.Node;
+using Edgemanage.Node.Cli;
+using Edgemanage.Node.Commands;
+using Edgemanage.Tests.Support;
+using Xunit;
+
+namespace Edgemanage.Tests.Cli;
+
+/// <summary>
+/// <c>edgemanage serve</c> in-process against the loopback fleet: it publishes, replaces a live edge that starts
+/// failing without waiting for a cron round, refuses a concurrent <c>run</c>, re-reads includes on reload, and
+/// persists its last samples when stopped.
+/// </summary>
+public sealed class ServeSpecs : IAsyncLifetime
+{
+    private const string Net = "servenet";
+    private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"];
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    private readonly TempDir _dir = new();
+    private TestFleet _fleet = null!;
+    private string _config = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
+        _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
+            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n",
+            goodEnough: 0.5, edgeCount: 3);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _fleet.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
+
+    private string[] ZoneA() => File.Exists(ZonePath)
+        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
+        : [];
+
+    [Fact]
+    public async Task Serves_replaces_a_failing_live_edge_and_persists_its_history_when_stopped()
+    {
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config], TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+        try
+        {
+            await Eventually.True(() => ZoneA().Length == 3 || serve.IsCompleted, Within, "the first zone");
+            Assert.False(serve.IsCompleted, $"serve ended early: {error}");
+
+            // A cron round of the same network is refused while the node serves it.
+            var cron = await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", _config);
+            Assert.Equal(ExitCodes.Locked, cron.ExitCode);
+            Assert.Contains("edgemanage serve -A servenet", cron.Stderr);
+
+            var victim = ZoneA()[0];
+            _fleet.Set(victim, EdgeBehaviour.Refuse());
+            await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(victim), Within, $"{victim} leaving the zone");
+
+            // Reload: an edited include is published without a restart.
+            File.AppendAllText(Path.Combine(_dir.Path, "zones", Net, "example.test.zone"), "reloaded 60 IN A 127.0.0.1\n");
+            ServeSignals.RequestReload();
+            await Eventually.True(() => File.ReadAllText(ZonePath).Contains("reloaded 60 IN A"), Within, "the reloaded include");
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        var code = await serve;
+        Assert.True(code == ExitCodes.Ok, $"exit {code}\n{output}\n{error}");
+        Assert.Contains("stopped: the last samples", output.ToString());
+
+        // What the node probed is in the journal: several samples per edge, the refusing edge judged fail.
+        var query = await EdgemanageProcess.RunInProcessAsync("query", "-A", Net, "-c", _config, "-f", "json", "-v");
+        var rows = query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.All(rows, r => Assert.True(r.GetProperty("samples").GetInt32() >= 2, r.ToString()));
+        Assert.Contains(rows, r => r.GetProperty("health").GetString() == "fail");
+    }
+}
