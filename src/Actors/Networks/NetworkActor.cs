@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using Edgemanage.Actors.Canaries;
+using Edgemanage.Actors.Zones;
 using Edgemanage.Contracts.Canaries;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Networks;
@@ -16,6 +17,13 @@ using static Edgemanage.Contracts.Zones.ZoneCommands;
 using static Edgemanage.Contracts.Zones.ZoneReplies;
 
 namespace Edgemanage.Actors.Networks;
+
+/// <summary>
+/// serve: decide every <paramref name="DecisionInterval"/> on the newest observations (and at once when a live edge
+/// turns fail), publishing <paramref name="Zones"/> until <see cref="NetworkCommands.UpdateZones"/> replaces them.
+/// Given at creation so that a cluster singleton starts serving wherever it is (re)started.
+/// </summary>
+public sealed record ServeOptions(TimeSpan DecisionInterval, IReadOnlyList<ZoneSource> Zones);
 
 /// <summary>Everything a NetworkActor needs that does not change while it runs (one round, or one config version).</summary>
 public sealed record NetworkActorSettings(
@@ -65,11 +73,15 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private IReadOnlyList<ZoneSource> _zones = [];
     private long _decisions;
 
-    public NetworkActor(NetworkActorSettings settings, IActorRef edges, IActorRef zoneWriter, TimeProvider time)
+    /// <param name="edges">The local edges, asked for cron rounds; Nobody where the edges report on their own (serve).</param>
+    /// <param name="zones">Where and how to write zones; null for a read-only actor (why, query). The zone writer is this
+    /// actor's child, so in a cluster it moves with its network's singleton and a write never crosses the network.</param>
+    public NetworkActor(NetworkActorSettings settings, IActorRef edges, ZoneWriterSettings? zones, HostResolver resolver, TimeProvider time,
+        ServeOptions? serve)
     {
         _settings = settings;
         _edges = edges;
-        _zoneWriter = zoneWriter;
+        _zoneWriter = zones is null ? ActorRefs.Nobody : Context.ActorOf(ZoneWriterActor.Props(zones, resolver, time), "zones");
         _time = time;
         PersistenceId = PersistenceIdFor(settings.Network);
 
@@ -87,8 +99,14 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _substitutionTimes = evt.SubstitutionTimesUnixMs;
             replayed++;
         });
-        Recover<RecoveryCompleted>(_ => _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
-            settings.Network, recovering.Elapsed.TotalSeconds, replayed));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
+                settings.Network, recovering.Elapsed.TotalSeconds, replayed);
+            if (serve is null) return;
+            _zones = serve.Zones;
+            Timers.StartPeriodicTimer("decide", DecideTick.Instance, serve.DecisionInterval);
+        });
         Idle();
     }
 
@@ -98,8 +116,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NetworkActorSettings settings, IActorRef edges, IActorRef zoneWriter, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zoneWriter, time));
+    public static Props Props(NetworkActorSettings settings, IActorRef edges, ZoneWriterSettings? zones, HostResolver resolver,
+        TimeProvider time, ServeOptions? serve = null) =>
+        Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zones, resolver, time, serve));
 
     private IReadOnlyList<string> PreviousLive => _last?.Live ?? [];
 
@@ -110,11 +129,6 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             var pending = new Pending(cmd, Sender);
             _edges.Tell(new RunRound(cmd.RoundId, Persist: !cmd.DryRun));
             Become(() => Probing(pending));
-        });
-        Command<StartServing>(cmd =>
-        {
-            _zones = cmd.Zones;
-            Timers.StartPeriodicTimer("decide", DecideTick.Instance, cmd.DecisionInterval);
         });
         Command<UpdateZones>(cmd => _zones = cmd.Zones);
         Command<Observed>(batch =>

@@ -16,13 +16,6 @@ public static class NetworkCommands
     /// <summary>Reply <see cref="NetworkReplies.LastDecision"/> with the last persisted decision (for <c>why</c>, <c>query</c>).</summary>
     public sealed record GetLastDecision(string Network);
 
-    /// <summary>
-    /// serve: decide every <paramref name="DecisionInterval"/> on the newest observations (and at once when a live
-    /// edge turns fail), publishing <paramref name="Zones"/>. Each decision is also published on the event stream
-    /// as <see cref="NetworkReplies.RoundDecided"/>.
-    /// </summary>
-    public sealed record StartServing(TimeSpan DecisionInterval, IReadOnlyList<ZoneSource> Zones);
-
     /// <summary>serve: the zone includes were re-read (SIGHUP); use these from the next decision on.</summary>
     public sealed record UpdateZones(IReadOnlyList<ZoneSource> Zones);
 }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Edgemanage.Actors.Logging;
+using Edgemanage.Actors.Networks;
 using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Config;
@@ -79,14 +80,17 @@ public static class ServeCommand
                 using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5),
                     settings.Probe.Concurrency, settings.Probe.StartRate);
                 var probed = context.Edges.Concat(inputs.Canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
-                await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
-                    cancellationToken: ct, publish: RunCommand.PlanFor(context, inputs));
                 var zones = inputs.ReadZones(context);
                 foreach (var p in zones.Problems) error.WriteLine(p);
+                var plan = RunCommand.PlanFor(context, inputs) with
+                {
+                    Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones),
+                };
+                await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
+                    cancellationToken: ct, publish: plan);
 
                 var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
                 node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
-                node.Network!.Tell(new StartServing(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones));
                 node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
                     TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network));
                 output.WriteLine($"serving {network}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +

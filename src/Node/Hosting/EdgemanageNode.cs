@@ -18,7 +18,7 @@ namespace Edgemanage.Node.Hosting;
 /// What a node needs to decide and publish a network, beyond probing its edges. Without zone settings the
 /// NetworkActor only recovers its decisions (for <c>why</c> and <c>query</c>) and can publish nothing.
 /// </summary>
-public sealed record PublishPlan(NetworkActorSettings Network, ZoneWriterSettings? Zones, HostResolver? Resolver)
+public sealed record PublishPlan(NetworkActorSettings Network, ZoneWriterSettings? Zones, HostResolver? Resolver, ServeOptions? Serve = null)
 {
     public static PublishPlan ReadOnly(string network) => new(
         new NetworkActorSettings(network, 1, 1, new RotationBudget(null, TimeSpan.FromMinutes(10)), [], new Dictionary<string, string>(), null, int.MaxValue),
@@ -100,9 +100,8 @@ public sealed class EdgemanageNode : IAsyncDisposable
         if (publish is not null)
         {
             var escaped = Uri.EscapeDataString(network);
-            var zoneWriter = publish.Zones is null ? ActorRefs.Nobody
-                : system.ActorOf(ZoneWriterActor.Props(publish.Zones, publish.Resolver ?? new HostResolver(), time), $"zones-{escaped}");
-            networkActor = system.ActorOf(NetworkActor.Props(publish.Network, networkEdges, zoneWriter, time), $"network-{escaped}");
+            networkActor = system.ActorOf(NetworkActor.Props(publish.Network, publish.Serve is null ? networkEdges : ActorRefs.Nobody,
+                publish.Zones, publish.Resolver ?? new HostResolver(), time, publish.Serve), $"network-{escaped}");
         }
         return new EdgemanageNode(host, system, networkEdges, networkActor);
     }
