@@ -66,6 +66,14 @@ public sealed record EdgemanageSettings
     public double DecisionIntervalSeconds { get; init; } = 10;
     /// <summary>history_batch_window: serve persists each history group's samples of this many seconds as one event.</summary>
     public double HistoryBatchWindowSeconds { get; init; } = 5;
+    /// <summary>cluster: the vantage cluster of <c>serve</c>; null = a node of its own without remoting.</summary>
+    public ClusterSettings? Cluster { get; init; }
+    /// <summary>quorum: how many voting vantages must see an edge fail: "majority", a count, or a fraction.</summary>
+    public string Quorum { get; init; } = "majority";
+    /// <summary>vote_stale_after: observations older than this many seconds do not vote (default 3 × probe_interval).</summary>
+    public double? VoteStaleAfterSeconds { get; init; }
+    /// <summary>min_vantages: with fewer vantages voting, DNS is frozen.</summary>
+    public int MinVantages { get; init; } = 1;
     /// <summary>command_timeout: seconds a run_before / run_after / run_after_changes / check command may take.</summary>
     public double CommandTimeoutSeconds { get; init; } = 30;
 
@@ -148,6 +156,26 @@ public readonly record struct StatusRange(int From, int To)
 }
 
 public enum PersistenceProvider { Sqlite, PostgreSql }
+
+/// <summary>The <c>cluster:</c> section (and <c>serve</c>'s overrides).</summary>
+public sealed record ClusterSettings
+{
+    public const string VantageRole = "vantage";
+    public const string DeciderRole = "decider";
+
+    /// <summary>system_name: every node of one cluster must use the same.</summary>
+    public string SystemName { get; init; } = "edgemanage";
+    /// <summary>host: the address remoting binds to and advertises; loopback unless configured.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>port: 0 picks a free port (a node nobody else joins).</summary>
+    public int Port { get; init; } = 4053;
+    /// <summary>seed_nodes: host:port of the nodes to join; empty = this node starts the cluster.</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+    /// <summary>roles: vantage (probes), decider (may host the NetworkActors and zone writers).</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [VantageRole, DeciderRole];
+
+    public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
+}
 
 public sealed record PersistenceSettings
 {

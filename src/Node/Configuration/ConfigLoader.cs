@@ -101,6 +101,12 @@ public static class ConfigLoader
             top.Sink.Error(top.Node("probe_interval", false, "")!.Start, $"probe_interval must be at least 1 second, got {probeInterval}");
         var decisionInterval = top.Number("decision_interval", required: false);
         var batchWindow = top.Number("history_batch_window", required: false);
+        var cluster = ConfigSections.ReadCluster(top);
+        var quorum = top.String("quorum", required: false);
+        if (quorum is not null && !Edgemanage.Contracts.Networks.QuorumSpec.TryParse(quorum, out _, out var quorumError))
+            top.Sink.Error(top.Node("quorum", false, "")!.Start, $"quorum: {quorumError}");
+        var staleAfter = top.Number("vote_stale_after", required: false);
+        var minVantages = top.Integer("min_vantages", required: false, min: 1, max: 1000);
 
         top.WarnUnknownKeys(ConfigKeys.TopLevel);
 
@@ -144,6 +150,10 @@ public static class ConfigLoader
             ProbeIntervalSeconds = probeInterval ?? runFrequency ?? 60,
             DecisionIntervalSeconds = decisionInterval ?? 10,
             HistoryBatchWindowSeconds = batchWindow ?? 5,
+            Cluster = cluster,
+            Quorum = quorum ?? "majority",
+            VoteStaleAfterSeconds = staleAfter,
+            MinVantages = (int)(minVantages ?? 1),
         };
     }
 }

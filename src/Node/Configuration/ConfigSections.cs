@@ -267,4 +267,41 @@ internal static class ConfigSections
             top.Sink.Error(line.Start, $"{key}: {e.Message}");
         }
     }
+
+    /// <summary>cluster: absent = serve runs a node of its own; every field has a default.</summary>
+    public static ClusterSettings? ReadCluster(MappingReader top)
+    {
+        if (!top.Has("cluster")) return null;
+        var c = top.Mapping("cluster", required: false);
+        if (c is null) return new ClusterSettings();
+        var result = new ClusterSettings();
+        if (c.String("system_name", required: false) is { } name)
+        {
+            if (name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_')) result = result with { SystemName = name };
+            else top.Sink.Error(c.Node("system_name", false, "")!.Start, $"cluster.system_name must be letters, digits, '-' or '_', got '{name}'");
+        }
+        if (c.String("host", required: false) is { } host) result = result with { Host = host };
+        if (c.Integer("port", required: false, min: 0, max: 65535) is { } port) result = result with { Port = (int)port };
+        if (c.StringList("seed_nodes", required: false) is { } seeds)
+        {
+            foreach (var seed in seeds.Where(s => !IsHostPort(s.Value!)))
+                top.Sink.Error(seed.Start, $"cluster.seed_nodes entry '{seed.Value}' must be host:port");
+            result = result with { SeedNodes = seeds.Select(s => s.Value!).ToList() };
+        }
+        if (c.StringList("roles", required: false) is { } roles)
+        {
+            foreach (var role in roles.Where(r => r.Value is not (ClusterSettings.VantageRole or ClusterSettings.DeciderRole)))
+                top.Sink.Error(role.Start, $"cluster.roles entry '{role.Value}' must be vantage or decider");
+            if (roles.Count == 0) top.Sink.Error(c.Start, "cluster.roles must name at least one of vantage, decider");
+            result = result with { Roles = roles.Select(r => r.Value!).Distinct().ToList() };
+        }
+        c.WarnUnknownKeys(ConfigKeys.Cluster);
+        return result;
+    }
+
+    public static bool IsHostPort(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text[(colon + 1)..], out var port) && port is > 0 and <= 65535;
+    }
 }
