@@ -10,7 +10,17 @@ namespace Edgemanage.Actors.Networks;
 /// <param name="MinVantages">min_vantages: fewer voting vantages than this freeze DNS. At least 1.</param>
 /// <param name="BrokenVantageShare">The share of its observed edges a vantage must see failing before it can be
 /// judged broken; in (0, 1].</param>
-public sealed record QuorumSettings(QuorumSpec Quorum, TimeSpan StaleAfter, int MinVantages, double BrokenVantageShare = 0.5);
+/// <param name="BrokenVantageMinFailing">The number of edges a vantage must see failing before it can be judged
+/// broken; at least 1. Why: with only one or two failing edges, a vantage that cannot reach them is
+/// indistinguishable from edges really unreachable from its region, and calling it broken would override the
+/// operator's quorum (with quorum 1 and a one-edge network, the failing edge could never fail). Few failing edges
+/// are left to the quorum.</param>
+public sealed record QuorumSettings(
+    QuorumSpec Quorum,
+    TimeSpan StaleAfter,
+    int MinVantages,
+    double BrokenVantageShare = 0.5,
+    int BrokenVantageMinFailing = 3);
 
 /// <summary>
 /// One edge as the vantages see it together. <see cref="Votes"/> is the edge's row of the edge × vantage matrix,
@@ -52,10 +62,14 @@ public sealed record QuorumResult(
 /// <item>Stale: an observation older than <see cref="QuorumSettings.StaleAfter"/> does not vote — a vantage that
 /// stopped reporting must not keep voting with what it saw long ago. A vantage whose every observation of a
 /// listed edge is stale is <see cref="VantageStatus.Stale"/>.</item>
-/// <item>Broken: see <see cref="IsBroken"/>. A vantage whose own network is down sees every edge failing; counted,
-/// it would churn DNS for everybody, so it abstains.</item>
-/// <item>Votes: an edge's voters are the voting vantages with a fresh, judged observation of it (untested does
-/// not vote). It fails when its fail votes reach <see cref="QuorumSpec.Required"/>(voters).</item>
+/// <item>Broken: a vantage that sees at least <see cref="QuorumSettings.BrokenVantageMinFailing"/> edges failing
+/// and passes <see cref="IsBroken"/> abstains on the edges it sees failing. A vantage whose own network is down
+/// sees every edge failing; counted, it would churn DNS for everybody. Its successful fetches still vote: an edge
+/// that served the test object to a broken vantage did serve it, and dropping those votes would let a healthy
+/// newcomer (which can tip other vantages into broken) turn a passing edge into a failing one — with them kept,
+/// more healthy evidence can never make an edge fail.</item>
+/// <item>Votes: an edge's voters are the fresh, judged observations of it (untested does not vote) from voting
+/// vantages, plus the non-fail ones from broken vantages. It fails when its fail votes reach <see cref="QuorumSpec.Required"/>(voters).</item>
 /// <item>Otherwise its tier is the median of the non-failing voters' tiers, the worse one on a tie; its
 /// figures are the medians over all its voters.</item>
 /// <item>Freeze: with fewer voting vantages than <see cref="QuorumSettings.MinVantages"/>, the result is
@@ -115,6 +129,7 @@ public static class Quorum
         if (settings.StaleAfter <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(settings), "StaleAfter must be positive");
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.MinVantages, 1, nameof(settings.MinVantages));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.BrokenVantageMinFailing, 1, nameof(settings.BrokenVantageMinFailing));
         if (!(settings.BrokenVantageShare > 0 && settings.BrokenVantageShare <= 1))
             throw new ArgumentOutOfRangeException(nameof(settings), "BrokenVantageShare must be in (0, 1]");
 
@@ -177,7 +192,7 @@ public static class Quorum
         {
             if (observed[v] > 0)
             {
-                if (candidates.Count >= 2 && IsBroken(shares[v], medianShare, settings.BrokenVantageShare))
+                if (candidates.Count >= 2 && failing[v] >= settings.BrokenVantageMinFailing && IsBroken(shares[v], medianShare, settings.BrokenVantageShare))
                 {
                     status[v] = VantageStatus.Broken;
                     details[v] = $"sees {failing[v]} of {observed[v]} edges failing ({Percent(shares[v])}) while the median vantage sees {Percent(medianShare)}; it abstains";
@@ -220,8 +235,8 @@ public static class Quorum
             {
                 var v = vantageIndex[o.Vantage];
                 var use = IsStale(o) ? VoteUse.Stale
-                    : status[v] == VantageStatus.Broken ? VoteUse.Abstained
                     : o.Health == EdgeHealth.Untested ? VoteUse.NoJudgement
+                    : status[v] == VantageStatus.Broken && o.Health == EdgeHealth.Fail ? VoteUse.Abstained
                     : VoteUse.Counted;
                 cells.Add(new VoteCell(v, o.Health, use));
                 if (use == VoteUse.Counted) counted.Add(o);

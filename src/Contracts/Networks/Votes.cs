@@ -190,7 +190,10 @@ public enum VantageStatus : byte
     Voting = 0,
     /// <summary>Has observations of listed edges, but every one is older than vote_stale_after.</summary>
     Stale = 1,
-    /// <summary>Sees far more edges failing than the other vantages do: its own network is suspect, so it abstains.</summary>
+    /// <summary>
+    /// Sees far more edges failing than the other vantages do: its own network is suspect, so its fail votes do
+    /// not count (its successful fetches still do) and it does not count towards min_vantages.
+    /// </summary>
     Broken = 2,
     /// <summary>Fresh, but has judged none of the listed edges yet (all untested, or only unlisted edges).</summary>
     Silent = 3,
@@ -205,11 +208,11 @@ public sealed record VantageState(string Vantage, VantageStatus Status, int Obse
 /// <summary>Whether one cell of the edge × vantage matrix counted. Stored as a byte: append only, never renumber.</summary>
 public enum VoteUse : byte
 {
-    /// <summary>A vote: fresh, judged, from a voting vantage.</summary>
+    /// <summary>A vote: fresh and judged, from a voting vantage (or a non-fail one from a broken vantage).</summary>
     Counted = 0,
     /// <summary>Older than vote_stale_after.</summary>
     Stale = 1,
-    /// <summary>Fresh, but its vantage is broken and abstains.</summary>
+    /// <summary>A fresh fail from a broken vantage: abstains.</summary>
     Abstained = 2,
     /// <summary>Fresh, but untested: nothing to vote with.</summary>
     NoJudgement = 3,
