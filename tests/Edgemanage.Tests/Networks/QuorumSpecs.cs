@@ -100,6 +100,25 @@ public sealed class QuorumSpecs
     }
 
     [Fact]
+    public void A_newcomer_that_tips_others_into_broken_cannot_make_an_edge_fail()
+    {
+        // a and b see 8 of 10 failing, c only e10: nobody is broken (the lower median is 0.8), and e10 passes
+        // (1 fail vote of 3, quorum 1/2 needs 2). d then reports e10 healthy: the lower median drops to 0.1 and a
+        // and b become broken. Had their successful fetches of e10 been dropped too, e10 would be left with c's
+        // fail and d's pass, 1 of 2, and fail: more healthy evidence would have failed an edge.
+        var eight = Ten.Take(8).ToArray();
+        var before = View("a", Ten, eight).Concat(View("b", Ten, eight)).Concat(View("c", Ten, "e10")).ToList();
+        var settings = Settings(QuorumSpec.Share(1, 2));
+        var r0 = Combine(before, settings: settings);
+        Assert.All(r0.Vantages, v => Assert.Equal(VantageStatus.Voting, v.Status));
+        Assert.Equal(EdgeHealth.PassThreshold, V(r0, "e10").Health);
+
+        var r1 = Combine(before.Append(O("e10", "d", EdgeHealth.PassThreshold)), settings: settings);
+        Assert.Equal([VantageStatus.Broken, VantageStatus.Broken], r1.Vantages.Take(2).Select(v => v.Status));
+        Assert.Equal((EdgeHealth.PassThreshold, 4, 1), (V(r1, "e10").Health, V(r1, "e10").Voters, V(r1, "e10").FailVotes));
+    }
+
+    [Fact]
     public void A_broken_vantage_does_not_churn_dns()
     {
         var r = Combine(View("a", Ten, Ten).Concat(View("b", Ten)).Concat(View("c", Ten)));
