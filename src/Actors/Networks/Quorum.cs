@@ -84,8 +84,8 @@ public static class Quorum
 
     /// <summary>
     /// Whether <paramref name="candidate"/> should replace <paramref name="current"/> as the newest observation of
-    /// its (edge, vantage): it is newer, or equally new and worse by a fixed order (health, then larger average,
-    /// then larger latest time). The tie-break is arbitrary but total, so the outcome never depends on arrival order.
+    /// its (edge, vantage): it is newer, or equally new and first by a fixed order (higher health byte, so fail
+    /// before the pass tiers; then larger average; then larger latest time). The tie-break is arbitrary but total, so the outcome never depends on arrival order.
     /// </summary>
     public static bool Supersedes(VantageObservation candidate, VantageObservation current)
     {
@@ -101,9 +101,10 @@ public static class Quorum
     /// <paramref name="medianShare"/>, the lower median of every candidate vantage's share (itself included): it is
     /// when share >= <paramref name="threshold"/>, medianShare &lt; threshold, and medianShare &lt;= share / 2.
     /// <para>Why the lower median of all vantages rather than of "the others": the lower median is itself some
-    /// vantage's share, and that vantage (and every one at or below it) fails the first test, so at least
-    /// ceil(n/2) vantages are never broken — nobody can be broken when all (or most) vantages see most edges
-    /// failing, because then the edges really are failing. On an even split the lower median sides with the
+    /// vantage's share. If it is below the threshold, that vantage and every one at or below it are not broken; if
+    /// it is not, nobody is. So at least ceil(n/2) vantages are never broken, and nobody is broken when all (or
+    /// most) vantages see most edges failing — then the edges really are failing. (A median of "the others" with
+    /// an even count would let 3 vantages of 5 that see most edges failing call each other broken.) On an even split the lower median sides with the
     /// healthy half, which keeps DNS still. "At most half the typical share" keeps a vantage that merely sees a
     /// little more of a real, uneven outage (5 of 10 failing where the others see 4) voting.</para>
     /// </summary>
@@ -195,7 +196,7 @@ public static class Quorum
                 if (candidates.Count >= 2 && failing[v] >= settings.BrokenVantageMinFailing && IsBroken(shares[v], medianShare, settings.BrokenVantageShare))
                 {
                     status[v] = VantageStatus.Broken;
-                    details[v] = $"sees {failing[v]} of {observed[v]} edges failing ({Percent(shares[v])}) while the median vantage sees {Percent(medianShare)}; it abstains";
+                    details[v] = $"sees {failing[v]} of {observed[v]} edges failing ({Percent(shares[v])}) while the median vantage sees {Percent(medianShare)}; its fail votes do not count";
                 }
                 else
                 {
