@@ -23,7 +23,7 @@ namespace Edgemanage.Actors.Networks;
 /// turns fail), publishing <paramref name="Zones"/> until <see cref="NetworkCommands.UpdateZones"/> replaces them.
 /// Given at creation so that a cluster singleton starts serving wherever it is (re)started.
 /// </summary>
-public sealed record ServeOptions(TimeSpan DecisionInterval, IReadOnlyList<ZoneSource> Zones);
+public sealed record ServeOptions(TimeSpan DecisionInterval, IReadOnlyList<ZoneSource> Zones, QuorumSettings Quorum);
 
 /// <summary>Everything a NetworkActor needs that does not change while it runs (one round, or one config version).</summary>
 public sealed record NetworkActorSettings(
@@ -53,7 +53,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private sealed record Pending(DecideRound Command, IActorRef ReplyTo);
 
     private sealed record Decided(
-        Pending Pending, RoundCompleted Round, SelectionResult Selection, IReadOnlyList<long> PrunedTimes,
+        Pending Pending, RoundCompleted Round, VoteMatrix? Votes, SelectionResult Selection, IReadOnlyList<long> PrunedTimes,
         IReadOnlyList<CanaryVerdict> Canaries, IReadOnlyList<ZoneContent> Zones) : INoSerializationVerificationNeeded;
 
     private sealed record OverlayFailed(Pending Pending, Exception Cause) : INoSerializationVerificationNeeded;
@@ -69,7 +69,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private int _eventsSinceSnapshot;
 
     // serve: the newest report per edge, and the zones to publish
-    private readonly Dictionary<string, EdgeReport> _observations = new(StringComparer.Ordinal);
+    // serve: the newest report per (edge, vantage); every vantage of the cluster reports here
+    private readonly Dictionary<(string Edge, string Vantage), EdgeReport> _observations = new();
+    private readonly ServeOptions? _serve;
     private IReadOnlyList<ZoneSource> _zones = [];
     private long _decisions;
 
@@ -82,6 +84,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         _settings = settings;
         _edges = edges;
         _zoneWriter = zones is null ? ActorRefs.Nobody : Context.ActorOf(ZoneWriterActor.Props(zones, resolver, time), "zones");
+        _serve = serve;
         _time = time;
         PersistenceId = PersistenceIdFor(settings.Network);
 
@@ -136,21 +139,16 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             var liveEdgeFailed = false;
             foreach (var report in batch.Reports)
             {
-                _observations[report.Edge] = report;
+                var key = (report.Edge, report.Vantage);
+                if (_observations.TryGetValue(key, out var known) && (known.Verdict.Last?.AtUnixMs ?? 0) > (report.Verdict.Last?.AtUnixMs ?? 0))
+                    continue; // a late batch must not undo a newer observation
+                _observations[key] = report;
                 liveEdgeFailed |= report.Verdict.Health == EdgeHealth.Fail && PreviousLive.Contains(report.Edge, StringComparer.Ordinal);
             }
-            // A live edge that fails is not left in DNS until the next tick.
+            // A live edge that fails (from any vantage) is voted on at once, not left in DNS until the next tick.
             if (liveEdgeFailed) Self.Tell(DecideTick.Instance);
         });
-        Command<DecideTick>(_ =>
-        {
-            if (_observations.Count == 0) return;
-            var roundId = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 + (++_decisions % 1000);
-            var reports = _settings.Edges.Concat(_settings.Canaries.Values).Distinct(StringComparer.Ordinal)
-                .Where(_observations.ContainsKey).Select(e => _observations[e]).ToArray();
-            Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
-                new RoundCompleted(roundId, reports, []));
-        });
+        Command<DecideTick>(_ => DecideOnObservations());
         CommonCommands();
     }
 
@@ -163,27 +161,69 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesFailure>(f => _log.Warning("Network {0}: deleting old decisions failed: {1}", _settings.Network, f.Cause.Message));
     }
 
-    private void Probing(Pending pending)
+    /// <summary>
+    /// serve: combine every vantage's newest view (<see cref="Quorum"/>), then decide as a cron round does. With
+    /// fewer than min_vantages voting, DNS is frozen: nothing is decided or written, and the log says why.
+    /// </summary>
+    private void DecideOnObservations()
     {
-        Command<RoundCompleted>(round => Decide(pending, round));
-        Command<Status.Failure>(f => Fail(pending, f.Cause));
-        CommonCommands();
-        CommandAny(_ => Stash.Stash());
+        if (_observations.Count == 0 || _serve is null) return;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var listed = _settings.Edges.Concat(_settings.Canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
+        var observations = _observations.Values.Select(r => new VantageObservation(r.Edge, r.Vantage, r.Verdict.Health, r.Verdict.Average,
+            r.Verdict.Last is { IsOk: true } last ? last.Seconds : null, r.Verdict.Last?.AtUnixMs ?? 0)).ToArray();
+        var vote = Quorum.Combine(observations, listed, _serve.Quorum, now);
+        if (vote.Frozen)
+        {
+            _log.Error("Network {0}: DNS FROZEN: {1}", _settings.Network, vote.FrozenReason);
+            Context.System.EventStream.Publish(new Frozen(_settings.Network, vote.FrozenReason ?? "too few vantages vote", now));
+            return;
+        }
+        foreach (var note in vote.Notes) _log.Warning("Network {0}: {1}", _settings.Network, note);
+
+        // The operator's mode is the most recent one set on any vantage (each vantage's journal holds its own copy).
+        var newestPerEdge = _observations.Values.GroupBy(r => r.Edge, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.ModeChangedAtUnixMs).ThenBy(r => r.Vantage, StringComparer.Ordinal).First(),
+                StringComparer.Ordinal);
+        var combined = vote.Edges.ToDictionary(e => e.Edge, StringComparer.Ordinal);
+        var candidates = _settings.Edges.Select(e => combined[e].ToCandidate(newestPerEdge.TryGetValue(e, out var r) ? r.Mode : EdgeMode.Available)).ToArray();
+        var healthByIp = vote.Edges.ToDictionary(e => e.Edge, e => e.Health, StringComparer.Ordinal);
+        var matrix = new VoteMatrix(vote.Vantages, vote.Edges.Select(e => new EdgeVotes(e.Edge, e.Votes)).ToArray());
+
+        var roundId = now * 1000 + (++_decisions % 1000);
+        var reports = listed.Where(newestPerEdge.ContainsKey).Select(e => newestPerEdge[e]).ToArray();
+        Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
+            new RoundCompleted(roundId, reports, []), candidates, healthByIp, matrix);
     }
 
-    private void Decide(Pending pending, RoundCompleted round)
+    /// <summary>A cron round: this node's single vantage, judged as it is.</summary>
+    private void DecideOnRound(Pending pending, RoundCompleted round)
     {
         var reports = round.Edges.ToDictionary(r => r.Edge, StringComparer.Ordinal);
         var candidates = _settings.Edges.Select(edge => reports.TryGetValue(edge, out var r)
                 ? new SelectionCandidate(edge, r.Verdict.Health, r.Verdict.Average, r.Verdict.Last is { IsOk: true } last ? last.Seconds : null, r.Mode)
                 : new SelectionCandidate(edge, EdgeHealth.Untested, null, null, EdgeMode.Available))
             .ToArray();
+        var healthByIp = round.Edges.ToDictionary(r => r.Edge, r => r.Verdict.Health, StringComparer.Ordinal);
+        Decide(pending, round, candidates, healthByIp, votes: null);
+    }
+
+    private void Probing(Pending pending)
+    {
+        Command<RoundCompleted>(round => DecideOnRound(pending, round));
+        Command<Status.Failure>(f => Fail(pending, f.Cause));
+        CommonCommands();
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Decide(Pending pending, RoundCompleted round, IReadOnlyList<SelectionCandidate> candidates,
+        IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes)
+    {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var pruned = _settings.Budget.Prune(_substitutionTimes, now);
         var selection = Selector.Select(new SelectionInput(candidates, PreviousLive, _settings.Required, _settings.MinEdges,
             _settings.Budget.Remaining(pruned, now)));
 
-        var healthByIp = round.Edges.ToDictionary(r => r.Edge, r => r.Verdict.Health, StringComparer.Ordinal);
         var canaries = CanaryOverlay.Judge(_settings.Canaries, healthByIp, _settings.CanaryKiller);
         var verdictByZone = canaries.ToDictionary(c => c.Zone, StringComparer.Ordinal);
 
@@ -206,7 +246,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
         var sources = zoneSources.ToDictionary(z => z.Zone, StringComparer.Ordinal);
         Task.WhenAll(overlays).PipeTo(Self,
-            success: overlaid => new Decided(pending, round, selection, pruned, canaries,
+            success: overlaid => new Decided(pending, round, votes, selection, pruned, canaries,
                 fixedZones.Concat(overlaid.Select(o => new ZoneContent(o.Zone, sources[o.Zone].IncludeFileName, sources[o.Zone].IncludeText,
                     o.Addresses, o.CanaryUsed, null))).ToArray()),
             failure: e => new OverlayFailed(pending, e));
@@ -259,7 +299,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             Degraded: selection.Degraded || !published || !zones.AllPublished,
             selection.Edges,
             published ? selection.Substitutions : [],
-            notes);
+            notes,
+            d.Votes);
         var reply = new RoundDecided(record, d.Round.Edges, d.Round.Failures, d.Canaries, zones);
         // Observers (serve's log, tests, later ctl) learn of every decision without asking for it.
         Context.System.EventStream.Publish(reply);

@@ -72,7 +72,17 @@ public sealed record DecisionRecord(
     bool Degraded,
     IReadOnlyList<EdgeDecision> Edges,
     IReadOnlyList<Substitution> Substitutions,
-    IReadOnlyList<string> Notes) : IEdgemanageMessage;
+    IReadOnlyList<string> Notes,
+    VoteMatrix? Votes = null) : IEdgemanageMessage;
+
+/// <summary>
+/// The edge × vantage view behind a decision made from several vantages: which vantage said what about which edge,
+/// and whether its vote counted — so "unreachable from region Y only" can be read back with <c>why</c>.
+/// </summary>
+public sealed record VoteMatrix(IReadOnlyList<VantageState> Vantages, IReadOnlyList<EdgeVotes> Edges);
+
+/// <summary>One edge's row of the matrix; each cell's Vantage indexes <see cref="VoteMatrix.Vantages"/>.</summary>
+public sealed record EdgeVotes(string Edge, IReadOnlyList<VoteCell> Cells);
 
 /// <summary>Persisted by a NetworkActor once per round (or decision in serve).</summary>
 public sealed record DecisionRecorded(DecisionRecord Decision, IReadOnlyList<long> SubstitutionTimesUnixMs) : IEdgemanageMessage;

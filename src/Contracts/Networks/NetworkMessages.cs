@@ -30,4 +30,7 @@ public static class NetworkReplies
         ZoneReplies.ZonesPublished Zones);
 
     public sealed record LastDecision(string Network, DecisionRecord? Decision);
+
+    /// <summary>serve: fewer than min_vantages vote, so DNS was left alone (published on the event stream).</summary>
+    public sealed record Frozen(string Network, string Reason, long AtUnixMs);
 }

@@ -154,7 +154,25 @@ internal static class BinaryFormat
         });
         w.WriteList(d.Substitutions, (bw, s) => { bw.WriteOptional(s.Out); bw.WriteOptional(s.In); bw.Write(s.Discretionary); });
         w.WriteList(d.Notes, (bw, s) => bw.Write(s));
+        w.Write(d.Votes is not null);
+        if (d.Votes is { } votes)
+        {
+            w.WriteList(votes.Vantages, (bw, v) => { bw.Write(v.Vantage); bw.Write((byte)v.Status); bw.Write(v.Observed); bw.Write(v.Failing); bw.Write(v.Detail); });
+            w.WriteList(votes.Edges, (bw, e) =>
+            {
+                bw.Write(e.Edge);
+                bw.WriteList(e.Cells, (cw, c) => { cw.Write(c.Vantage); cw.Write((byte)c.Health); cw.Write((byte)c.Use); });
+            });
+        }
     }
+
+    private static VoteMatrix ReadVotes(BinaryReader r) => new(
+        r.ReadArray(br => new VantageState(br.ReadString(), ReadEnum<VantageStatus>(br.ReadByte()), br.ReadInt32(), br.ReadInt32(), br.ReadString())),
+        r.ReadArray(br => new EdgeVotes(br.ReadString(),
+            br.ReadArray(cr => new VoteCell(cr.ReadInt32(), cr.ReadHealth(), ReadEnum<VoteUse>(cr.ReadByte()))))));
+
+    private static T ReadEnum<T>(byte b) where T : struct, Enum =>
+        Enum.IsDefined(typeof(T), b) ? (T)Enum.ToObject(typeof(T), b) : throw new InvalidDataException($"unknown {typeof(T).Name} code {b}");
 
     public static DecisionRecord ReadDecision(this BinaryReader r) => new(
         r.ReadString(), r.ReadInt64(), r.ReadInt32(),
@@ -163,7 +181,8 @@ internal static class BinaryFormat
         r.ReadArray(br => new EdgeDecision(br.ReadString(), br.ReadHealth(), br.ReadOptionalDouble(), br.ReadOptionalDouble(),
             br.ReadMode(), br.ReadBoolean(), br.ReadReason(), br.ReadString())),
         r.ReadArray(br => new Substitution(br.ReadOptionalString(), br.ReadOptionalString(), br.ReadBoolean())),
-        r.ReadArray(br => br.ReadString()));
+        r.ReadArray(br => br.ReadString()),
+        r.ReadBoolean() ? ReadVotes(r) : null);
 
     private static DecisionReason ReadReason(this BinaryReader r)
     {

@@ -84,13 +84,14 @@ public static class ServeCommand
                 foreach (var p in zones.Problems) error.WriteLine(p);
                 var plan = RunCommand.PlanFor(context, inputs) with
                 {
-                    Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones),
+                    Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings)),
                 };
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                     cancellationToken: ct, publish: plan);
 
                 var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
                 node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
+                node.System.EventStream.Subscribe(printer, typeof(Frozen));
                 node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
                     TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network));
                 output.WriteLine($"serving {network}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
@@ -131,11 +132,28 @@ public static class ServeCommand
         }
     }
 
+    /// <summary>
+    /// The vote's settings. An observation is stale after three probe intervals plus a probe timeout by default:
+    /// one missed probe is normal, three in a row means the vantage lost touch.
+    /// </summary>
+    public static QuorumSettings QuorumFor(EdgemanageSettings settings)
+    {
+        if (!Contracts.Networks.QuorumSpec.TryParse(settings.Quorum, out var spec, out var error))
+            throw new UsageException($"quorum: {error}"); // the config loader already rejects this; kept for callers that build settings in code
+        var stale = settings.VoteStaleAfterSeconds ?? 3 * settings.ProbeIntervalSeconds + settings.Probe.TimeoutSeconds;
+        return new QuorumSettings(spec, TimeSpan.FromSeconds(stale), settings.MinVantages);
+    }
+
     /// <summary>Prints each decision that changed something or is degraded (the node's stdout is its journal for humans).</summary>
     private sealed class DecisionPrinter : ReceiveActor
     {
         public DecisionPrinter(TextWriter output)
         {
+            Receive<Frozen>(f =>
+            {
+                output.WriteLine($"[{DecisionFormat.Time(f.AtUnixMs)}] {f.Network}: DNS FROZEN: {f.Reason}");
+                output.Flush();
+            });
             Receive<RoundDecided>(d =>
             {
                 var changed = !d.Decision.PreviousLive.SequenceEqual(d.Decision.Live, StringComparer.Ordinal) || d.Zones.AnyChanged;

@@ -45,6 +45,11 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Decision,
         new DecisionRecorded(Decision, [1_800_000_000_000, 1_800_000_060_000]),
         new NetworkSnapshot(Decision, [1]),
+        Decision with
+        {
+            Votes = new VoteMatrix([new VantageState("eu", VantageStatus.Voting, 2, 1, "ok"), new VantageState("us", VantageStatus.Broken, 2, 2, "sees all failing")],
+                [new EdgeVotes("127.0.0.2", [new VoteCell(0, EdgeHealth.PassThreshold, VoteUse.Counted), new VoteCell(1, EdgeHealth.Fail, VoteUse.Abstained)])]),
+        },
         new NetworkSnapshot(null, []),
         new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001, "k1")], ["127.0.0.2"]),
         new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7, "")], null),
