@@ -34,7 +34,8 @@ public sealed record NetworkActorSettings(
     IReadOnlyList<string> Edges,
     IReadOnlyDictionary<string, string> Canaries,
     int? CanaryKiller,
-    int SnapshotEvery);
+    int SnapshotEvery,
+    string? LiveListPath = null);
 
 /// <summary>
 /// Decides one network: asks its edges for a round of observations, chooses the live set (pure
@@ -74,6 +75,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private readonly ServeOptions? _serve;
     private IReadOnlyList<ZoneSource> _zones = [];
     private long _decisions;
+    private bool _immediateDecisionQueued;
+    private string? _frozenReason;
 
     /// <param name="edges">The local edges, asked for cron rounds; Nobody where the edges report on their own (serve).</param>
     /// <param name="zones">Where and how to write zones; null for a read-only actor (why, query). The zone writer is this
@@ -106,6 +109,12 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         {
             _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
                 settings.Network, recovering.Elapsed.TotalSeconds, replayed);
+            if (_last is null && ReadLiveList(settings.LiveListPath) is { } inherited)
+            {
+                _inheritedLive = inherited;
+                _log.Info("Network {0}: no decision recorded yet; starting from the live list {1}: {2}",
+                    settings.Network, settings.LiveListPath, string.Join(" ", inherited));
+            }
             if (serve is null) return;
             _zones = serve.Zones;
             Timers.StartPeriodicTimer("decide", DecideTick.Instance, serve.DecisionInterval);
@@ -123,7 +132,29 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         TimeProvider time, ServeOptions? serve = null) =>
         Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zones, resolver, time, serve));
 
-    private IReadOnlyList<string> PreviousLive => _last?.Live ?? [];
+    private IReadOnlyList<string> PreviousLive => _last?.Live ?? _inheritedLive ?? [];
+
+    /// <summary>
+    /// With no decision in the journal (a first start, the original's installation, or a singleton taking over on
+    /// a node with its own journal), the live list on disk says what DNS serves now; starting from it keeps the
+    /// keep rule working instead of choosing a fresh set and churning every zone.
+    /// </summary>
+    private IReadOnlyList<string>? _inheritedLive;
+
+    private static IReadOnlyList<string>? ReadLiveList(string? path)
+    {
+        if (path is null || !File.Exists(path)) return null;
+        try
+        {
+            var edges = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal)
+                .OrderBy(e => e, StringComparer.Ordinal).ToArray();
+            return edges.Length == 0 ? null : edges;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private void Idle()
     {
@@ -146,9 +177,18 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                 liveEdgeFailed |= report.Verdict.Health == EdgeHealth.Fail && PreviousLive.Contains(report.Edge, StringComparer.Ordinal);
             }
             // A live edge that fails (from any vantage) is voted on at once, not left in DNS until the next tick.
-            if (liveEdgeFailed) Self.Tell(DecideTick.Instance);
+            // One queued decision is enough, however many batches report the failure.
+            if (liveEdgeFailed && !_immediateDecisionQueued)
+            {
+                _immediateDecisionQueued = true;
+                Self.Tell(DecideTick.Instance);
+            }
         });
-        Command<DecideTick>(_ => DecideOnObservations());
+        Command<DecideTick>(_ =>
+        {
+            _immediateDecisionQueued = false;
+            DecideOnObservations();
+        });
         CommonCommands();
     }
 
@@ -175,9 +215,20 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var vote = Quorum.Combine(observations, listed, _serve.Quorum, now);
         if (vote.Frozen)
         {
-            _log.Error("Network {0}: DNS FROZEN: {1}", _settings.Network, vote.FrozenReason);
-            Context.System.EventStream.Publish(new Frozen(_settings.Network, vote.FrozenReason ?? "too few vantages vote", now));
+            // Loud, but once per change of reason: a frozen network is checked every tick.
+            var reason = vote.FrozenReason ?? "too few vantages vote";
+            if (reason != _frozenReason)
+            {
+                _log.Error("Network {0}: DNS FROZEN: {1}", _settings.Network, reason);
+                Context.System.EventStream.Publish(new Frozen(_settings.Network, reason, now));
+                _frozenReason = reason;
+            }
             return;
+        }
+        if (_frozenReason is not null)
+        {
+            _log.Warning("Network {0}: enough vantages vote again; DNS is no longer frozen", _settings.Network);
+            _frozenReason = null;
         }
         foreach (var note in vote.Notes) _log.Warning("Network {0}: {1}", _settings.Network, note);
 

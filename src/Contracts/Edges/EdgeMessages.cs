@@ -37,7 +37,7 @@ public static class EdgeReplies
     public sealed record EdgeReports(string Network, IReadOnlyList<EdgeReport> Edges) : IEdgemanageMessage;
 
     /// <summary>A batch of fresh reports from one history group, after their samples were persisted (serve).</summary>
-    public sealed record Observed(IReadOnlyList<EdgeReport> Reports);
+    public sealed record Observed(IReadOnlyList<EdgeReport> Reports) : IEdgemanageMessage;
 
     public sealed record ContinuousStopped(int Groups);
 }

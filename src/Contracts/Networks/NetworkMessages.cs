@@ -17,7 +17,7 @@ public static class NetworkCommands
     public sealed record GetLastDecision(string Network);
 
     /// <summary>serve: the zone includes were re-read (SIGHUP); use these from the next decision on.</summary>
-    public sealed record UpdateZones(IReadOnlyList<ZoneSource> Zones);
+    public sealed record UpdateZones(IReadOnlyList<ZoneSource> Zones) : IEdgemanageMessage;
 }
 
 public static class NetworkReplies

@@ -53,6 +53,16 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new EdgeModeSet(r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString())),
         Of<EdgeModeRejected>("e.modenak", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write(m.Reason); },
             r => new EdgeModeRejected(r.ReadString(), r.ReadString(), r.ReadString())),
+        Of<Observed>("e.observed", (w, m) => w.WriteList(m.Reports, (bw, e) => bw.WriteReport(e)),
+            r => new Observed(r.ReadArray(br => br.ReadReport()))),
+        Of<NetworkCommands.UpdateZones>("n.zones", (w, m) => w.WriteList(m.Zones, (bw, z) =>
+            {
+                bw.Write(z.Zone);
+                bw.Write(z.IncludeFileName);
+                bw.WriteOptional(z.IncludeText);
+                bw.WriteOptional(z.HoldReason);
+            }),
+            r => new NetworkCommands.UpdateZones(r.ReadArray(br => new ZoneSource(br.ReadString(), br.ReadString(), br.ReadOptionalString(), br.ReadOptionalString())))),
         Of<EdgeReports>("e.reports", (w, m) => { w.Write(m.Network); w.WriteList(m.Edges, (bw, e) => bw.WriteReport(e)); },
             r => new EdgeReports(r.ReadString(), r.ReadArray(br => br.ReadReport()))),
     ];

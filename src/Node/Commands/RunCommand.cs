@@ -154,7 +154,7 @@ public static class RunCommand
         var required = s.EdgeCountFor(network);
         var networkSettings = new NetworkActorSettings(network, required, Math.Min(s.MinEdges, required),
             new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
-            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery);
+            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList);
         var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
             s.Commands, CommandTimeout(s), s.SnapshotEvery);
         return new PublishPlan(networkSettings, zoneSettings, new HostResolver());

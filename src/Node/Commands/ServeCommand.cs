@@ -33,14 +33,62 @@ public static class ServeSignals
 /// </summary>
 public static class ServeCommand
 {
-    public const string Usage = "usage: edgemanage serve -A DNET [-c FILE] [-v]";
+    public const string Usage = """
+        usage: edgemanage serve -A DNET [-c FILE] [-v]
+                                [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
+                                [--vantage NAME] [--source-address IP]
+          The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
+        """;
 
     private static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
         new("verbose", "-v", "--verbose", false),
+        new("cluster", null, "--cluster", false),
+        new("host", null, "--host", true),
+        new("port", null, "--port", true),
+        new("seed", null, "--seed", true, Repeatable: true),
+        new("roles", null, "--roles", true),
+        new("vantage", null, "--vantage", true),
+        new("source-address", null, "--source-address", true),
     ];
+
+    /// <summary>The config's cluster section with the command line's overrides; null = a node of its own.</summary>
+    private static (EdgemanageSettings Settings, ClusterSettings? Cluster) ApplyOverrides(EdgemanageSettings settings, CommandLine cl)
+    {
+        if (cl.Value("vantage") is { } vantage)
+        {
+            if (!vantage.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
+                throw new UsageException($"serve: --vantage must be letters, digits, '_', '.' or '-', got '{vantage}'");
+            settings = settings with { Vantage = vantage };
+        }
+        if (cl.Value("source-address") is { } source)
+        {
+            if (!System.Net.IPAddress.TryParse(source, out _)) throw new UsageException($"serve: --source-address must be an IP address, got '{source}'");
+            settings = settings with { Probe = settings.Probe with { SourceAddress = source } };
+        }
+        var cluster = settings.Cluster;
+        var wanted = cl.Flag("cluster") || cl.Value("host") is not null || cl.Value("port") is not null || cl.Values("seed").Count > 0 || cl.Value("roles") is not null;
+        if (wanted) cluster ??= new ClusterSettings();
+        if (cluster is null) return (settings, null);
+        if (cl.Value("host") is { } host) cluster = cluster with { Host = host };
+        if (cl.Value("port") is not null) cluster = cluster with { Port = cl.Int("serve", "port", "--port", 0, 0, 65535) };
+        if (cl.Values("seed") is { Count: > 0 } seeds)
+        {
+            foreach (var seed in seeds.Where(s => !Configuration.ConfigSections.IsHostPort(s)))
+                throw new UsageException($"serve: --seed must be host:port, got '{seed}'");
+            cluster = cluster with { SeedNodes = seeds.ToList() };
+        }
+        if (cl.Value("roles") is { } roleList)
+        {
+            var roles = roleList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+            if (roles.Count == 0 || roles.Any(r => r is not (ClusterSettings.VantageRole or ClusterSettings.DeciderRole)))
+                throw new UsageException($"serve: --roles must list vantage and/or decider, got '{roleList}'");
+            cluster = cluster with { Roles = roles };
+        }
+        return (settings, cluster);
+    }
 
     public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
@@ -49,7 +97,8 @@ public static class ServeCommand
         var network = cl.Required("serve", "dnet", "-A DNET");
         var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
         if (context is null) return ExitCodes.UsageOrConfig;
-        var settings = context.Settings;
+        var (settings, cluster) = ApplyOverrides(context.Settings, cl);
+        context = context with { Settings = settings };
         using var log = NetworkContext.OpenLog(settings, cl.Flag("verbose"));
         var previousLog = OperatorLog.Current;
         OperatorLog.Current = log;
@@ -87,15 +136,18 @@ public static class ServeCommand
                     Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings)),
                 };
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
-                    cancellationToken: ct, publish: plan);
+                    cancellationToken: ct, publish: plan, cluster: cluster);
 
                 var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
                 node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
                 node.System.EventStream.Subscribe(printer, typeof(Frozen));
                 node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
                     TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network));
-                output.WriteLine($"serving {network}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
+                var where = cluster is null ? "a node of its own"
+                    : $"cluster node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} ({string.Join(",", cluster.Roles)}), vantage {settings.Vantage}";
+                output.WriteLine($"serving {network} as {where}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
                                  $"decisions every {settings.DecisionIntervalSeconds:0.###}s; SIGHUP re-reads zone includes, SIGTERM stops");
+                output.Flush();
                 log.Info($"Serving {network}: {probed.Length} edges, probe_interval {settings.ProbeIntervalSeconds}s, decision_interval {settings.DecisionIntervalSeconds}s");
 
                 void Reload()
@@ -144,6 +196,14 @@ public static class ServeCommand
         return new QuorumSettings(spec, TimeSpan.FromSeconds(stale), settings.MinVantages);
     }
 
+    private static string VantageLine(Contracts.Networks.VoteMatrix votes)
+    {
+        var voting = votes.Vantages.Where(v => v.Status == Contracts.Networks.VantageStatus.Voting).Select(v => v.Vantage);
+        var others = votes.Vantages.Where(v => v.Status != Contracts.Networks.VantageStatus.Voting)
+            .Select(v => $"{v.Vantage} {v.Status.ToString().ToLowerInvariant()}");
+        return $"vantages voting: {string.Join(" ", voting)}" + (others.Any() ? $" ({string.Join(", ", others)})" : "");
+    }
+
     /// <summary>Prints each decision that changed something or is degraded (the node's stdout is its journal for humans).</summary>
     private sealed class DecisionPrinter : ReceiveActor
     {
@@ -154,8 +214,19 @@ public static class ServeCommand
                 output.WriteLine($"[{DecisionFormat.Time(f.AtUnixMs)}] {f.Network}: DNS FROZEN: {f.Reason}");
                 output.Flush();
             });
+            string? vantages = null;
             Receive<RoundDecided>(d =>
             {
+                // Which vantages vote is news when it changes: a region lost, broken or back.
+                if (d.Decision.Votes is { } votes)
+                {
+                    var now = VantageLine(votes);
+                    if (now != vantages)
+                    {
+                        output.WriteLine($"[{DecisionFormat.Time(d.Decision.AtUnixMs)}] {d.Decision.Network}: {now}");
+                        vantages = now;
+                    }
+                }
                 var changed = !d.Decision.PreviousLive.SequenceEqual(d.Decision.Live, StringComparer.Ordinal) || d.Zones.AnyChanged;
                 if (!changed && !d.Decision.Degraded) return;
                 output.Write($"[{DecisionFormat.Time(d.Decision.AtUnixMs)}] ");

@@ -58,9 +58,11 @@ public sealed class EdgemanageNode : IAsyncDisposable
 
     public static async Task<EdgemanageNode> StartAsync(
         EdgemanageSettings settings, string network, IReadOnlyList<string> edges, IProber prober, JournalTarget journal,
-        TimeProvider? time = null, CancellationToken cancellationToken = default, PublishPlan? publish = null)
+        TimeProvider? time = null, CancellationToken cancellationToken = default, PublishPlan? publish = null,
+        ClusterSettings? cluster = null)
     {
         time ??= TimeProvider.System;
+        var clock = time;
         var akkaLevel = OperatorLog.Current.Minimum switch
         {
             OperatorLogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
@@ -69,7 +71,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
             _ => Akka.Event.LogLevel.ErrorLevel,
         };
         var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka("edgemanage", builder =>
+            .ConfigureServices(services => services.AddAkka(cluster?.SystemName ?? "edgemanage", builder =>
             {
                 builder.ConfigureLoggers(loggers =>
                 {
@@ -82,6 +84,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
                 builder.WithStrictSerialization();
                 builder.WithCustomSerializer("edgemanage", [typeof(IEdgemanageMessage)], system => new EdgemanageSerializer(system));
                 builder.WithEdgemanagePersistence(journal);
+                if (cluster is not null) ClusterSetup.Configure(builder, cluster, network, publish, clock);
             }))
             .Build();
         await host.StartAsync(cancellationToken);
@@ -95,9 +98,16 @@ public sealed class EdgemanageNode : IAsyncDisposable
         var judge = new JudgeSettings(settings.GoodEnough, settings.Probe.TimeoutSeconds, settings.PassWindowSeconds);
         var networkSettings = new NetworkEdgesSettings(network, settings.Vantage, edges, settings.HistoryLength,
             settings.SnapshotEvery, judge, RoundDeadline(settings));
-        var networkEdges = system.ActorOf(NetworkEdgesActor.Props(networkSettings, prober, time), $"edges-{Uri.EscapeDataString(network)}");
+        // In a cluster only vantages probe; a decider-only node keeps an empty set of edges.
+        var probes = cluster is null || cluster.Has(ClusterSettings.VantageRole);
+        var networkEdges = system.ActorOf(NetworkEdgesActor.Props(probes ? networkSettings : networkSettings with { Edges = [] }, prober, time),
+            $"edges-{Uri.EscapeDataString(network)}");
         IActorRef? networkActor = null;
-        if (publish is not null)
+        if (cluster is not null)
+        {
+            networkActor = await ClusterSetup.NetworkProxyAsync(host.Services, cancellationToken);
+        }
+        else if (publish is not null)
         {
             var escaped = Uri.EscapeDataString(network);
             networkActor = system.ActorOf(NetworkActor.Props(publish.Network, publish.Serve is null ? networkEdges : ActorRefs.Nobody,

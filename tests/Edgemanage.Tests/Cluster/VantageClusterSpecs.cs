@@ -1,0 +1,137 @@
+using Edgemanage.Fleet;
+using Edgemanage.Node.Commands;
+using Edgemanage.Tests.Support;
+using Xunit;
+
+namespace Edgemanage.Tests.Cluster;
+
+/// <summary>
+/// Three <c>edgemanage serve</c> processes on loopback ports form a vantage cluster. Each probes from its own
+/// source address (127.0.0.101–103), so the fleet can refuse one vantage and not the others: an edge unreachable
+/// from one vantage stays live; unreachable from two of three, it is replaced.
+/// </summary>
+[Collection("cluster")]
+public sealed class VantageClusterSpecs : IAsyncLifetime
+{
+    private const string Net = "clusternet";
+    private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"];
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    private readonly TempDir _dir = new();
+    private readonly List<ServeProcess> _nodes = [];
+    private TestFleet _fleet = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
+        var config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
+            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n" +
+                       "quorum: majority\nmin_vantages: 2\n",
+            goodEnough: 0.5, edgeCount: 3);
+        // One config per node: each keeps its own journal and lock (state_dir) and log; zones go to one named_dir.
+        foreach (var node in new[] { "a", "b", "c" })
+            File.WriteAllText(NodeConfig(node), File.ReadAllText(config)
+                .Replace("state_dir: state\n", $"state_dir: state-{node}\n")
+                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes) await n.DisposeAsync();
+        await _fleet.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private string NodeConfig(string node) => Path.Combine(_dir.Path, $"edgemanage-{node}.yaml");
+
+    private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
+
+    private string[] ZoneA() => File.Exists(ZonePath)
+        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
+        : [];
+
+    private string Diagnostics() => string.Join("\n", _nodes.Select(n => n.Output));
+
+    private ServeProcess StartNode(string node, int port, int? seedPort, int sourceOctet)
+    {
+        List<string> args = ["-A", Net, "-c", NodeConfig(node), "--port", port.ToString(), "--vantage", node,
+            "--source-address", $"127.0.0.{sourceOctet}", "--roles", "vantage,decider"];
+        if (seedPort is { } seed) args.AddRange(["--seed", $"127.0.0.1:{seed}"]);
+        var process = ServeProcess.Start(node, args.ToArray());
+        _nodes.Add(process);
+        return process;
+    }
+
+    [Fact]
+    public async Task One_vantage_alone_cannot_remove_an_edge_but_two_of_three_can()
+    {
+        var portA = ServeProcess.FreePort();
+        var a = StartNode("a", portA, null, 101);
+        await a.WaitForOutputAsync("serving clusternet", Within);
+        var b = StartNode("b", ServeProcess.FreePort(), portA, 102);
+        var c = StartNode("c", ServeProcess.FreePort(), portA, 103);
+        await b.WaitForOutputAsync("serving clusternet", Within);
+        await c.WaitForOutputAsync("serving clusternet", Within);
+
+        await Eventually.True(() => ZoneA().Length == 3, Within, "the first zone from the cluster");
+        var edge = ZoneA()[0];
+
+        // Vantage a (127.0.0.101) alone loses the edge: a minority of the votes, the edge stays.
+        _fleet.SetForPeer(edge, "127.0.0.101", EdgeBehaviour.Refuse());
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+        while (DateTime.UtcNow < until)
+        {
+            Assert.True(ZoneA().Contains(edge), $"{edge} left the zone on one vantage's word\n{Diagnostics()}");
+            await Task.Delay(100);
+        }
+
+        // b agrees with a: two of three is a majority, the edge is replaced.
+        _fleet.SetForPeer(edge, "127.0.0.102", EdgeBehaviour.Refuse());
+        await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(edge), Within, $"{edge} leaving the zone")
+            .ContinueWith(t => { if (t.IsFaulted) throw new InvalidOperationException(Diagnostics(), t.Exception); });
+
+        foreach (var node in _nodes) Assert.Equal(0, await node.StopAsync());
+    }
+
+    private static uint Serial(string zoneText) => uint.Parse(zoneText.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[6]);
+
+    [Fact]
+    public async Task A_broken_vantage_abstains_the_singleton_survives_its_node_and_too_few_vantages_freeze_dns()
+    {
+        var portA = ServeProcess.FreePort();
+        var a = StartNode("a", portA, null, 101);
+        await a.WaitForOutputAsync("serving clusternet", Within);
+        var b = StartNode("b", ServeProcess.FreePort(), portA, 102);
+        await b.WaitForOutputAsync("serving clusternet", Within);
+        var c = StartNode("c", ServeProcess.FreePort(), portA, 103);
+        await c.WaitForOutputAsync("serving clusternet", Within);
+        await Eventually.True(() => ZoneA().Length == 3, Within, "the first zone from the cluster");
+        // Every vantage is heard before one is broken (two vote as soon as they can, the third a moment later).
+        await a.WaitForOutputAsync("vantages voting: a b c", Within);
+        var zone = File.ReadAllText(ZonePath);
+
+        // Vantage a loses every edge (its uplink, say): it abstains, and DNS does not churn.
+        foreach (var e in FleetEdges) _fleet.SetForPeer(e, "127.0.0.101", EdgeBehaviour.Refuse());
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+        while (DateTime.UtcNow < until)
+        {
+            Assert.True(File.ReadAllText(ZonePath) == zone, $"the zone churned while one vantage was broken\n{Diagnostics()}");
+            await Task.Delay(100);
+        }
+
+        // The node hosting the singleton (the oldest, a) crashes. Once the cluster downs it (split-brain resolver,
+        // 20 s), the singleton restarts on b; a real outage seen by b and c is then still acted on, with a higher serial.
+        await a.KillAsync();
+        var edge = ZoneA()[0];
+        _fleet.SetForPeer(edge, "127.0.0.102", EdgeBehaviour.Refuse());
+        _fleet.SetForPeer(edge, "127.0.0.103", EdgeBehaviour.Refuse());
+        await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(edge), TimeSpan.FromSeconds(90), $"{edge} leaving the zone after failover")
+            .ContinueWith(t => { if (t.IsFaulted) throw new InvalidOperationException(Diagnostics(), t.Exception); });
+        Assert.True(Serial(File.ReadAllText(ZonePath)) > Serial(zone));
+
+        // c leaves: one vantage is below min_vantages 2, and the node says DNS is frozen.
+        Assert.Equal(0, await c.StopAsync());
+        await b.WaitForOutputAsync("DNS FROZEN: only 1 of 2 vantages vote (min_vantages is 2); c stale", Within);
+        Assert.Equal(0, await b.StopAsync());
+    }
+}

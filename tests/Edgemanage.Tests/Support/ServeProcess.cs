@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Edgemanage.Tests.Support;
+
+/// <summary>
+/// A long-running <c>edgemanage serve</c> child process: its output is collected as it comes, it can be waited
+/// on for a line, stopped with SIGTERM (the graceful way) or killed outright (a crash).
+/// </summary>
+public sealed class ServeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly string _name;
+
+    private ServeProcess(string name, Process process)
+    {
+        _name = name;
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append("out", e.Data);
+        process.ErrorDataReceived += (_, e) => Append("err", e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static ServeProcess Start(string name, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edgemanage.dll"));
+        psi.ArgumentList.Add("serve");
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return new ServeProcess(name, Process.Start(psi)!);
+    }
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    private void Append(string stream, string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.Append('[').Append(_name).Append(' ').Append(stream).Append("] ").AppendLine(line);
+    }
+
+    public Task WaitForOutputAsync(string text, TimeSpan within) =>
+        Eventually.True(() => Output.Contains(text, StringComparison.Ordinal) || HasExited, within, $"'{text}' from {_name}")
+            .ContinueWith(t =>
+            {
+                if (t.IsFaulted || !Output.Contains(text, StringComparison.Ordinal))
+                    throw new InvalidOperationException($"{_name} did not print '{text}'{(HasExited ? $" (exited {_process.ExitCode})" : "")}:\n{Output}");
+            });
+
+    /// <summary>SIGTERM, then the exit code; a node that does not stop within 30 s is killed and that is an error.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{_name} did not stop within 30 s of SIGTERM:\n{Output}");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>A crash: SIGKILL, no chance to leave the cluster.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    /// <summary>A TCP port free on 127.0.0.1 right now (the OS picks; the listener is closed at once).</summary>
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
