@@ -103,6 +103,17 @@ public static class DecisionFormat
         output.WriteLine($"  live set: {(decision.Live.Count == 0 ? "(none)" : string.Join(' ', decision.Live))} ({decision.Live.Count} of edge_count {decision.Required})");
         foreach (var s in decision.Substitutions.Where(s => s.Out == edge || s.In == edge))
             output.WriteLine($"  substitution: {s.Out ?? "(none)"} -> {s.In ?? "(none)"}{(s.Discretionary ? " (discretionary)" : "")}");
+        if (decision.Votes is { } votes && votes.Edges.FirstOrDefault(e => e.Edge == edge) is { } row)
+        {
+            // The edge × vantage view: "unreachable from region Y only" reads straight off this line.
+            var cells = row.Cells.Select(c =>
+            {
+                var vantage = c.Vantage < votes.Vantages.Count ? votes.Vantages[c.Vantage] : null;
+                var use = c.Use == VoteUse.Counted ? "" : $" ({c.Use.ToString().ToLowerInvariant()}{(vantage is { Status: not VantageStatus.Voting } v ? $": {v.Status.ToString().ToLowerInvariant()}" : "")})";
+                return $"{vantage?.Vantage ?? "?"} {c.Health.Name()}{use}";
+            });
+            output.WriteLine($"  votes: {string.Join(", ", cells)}");
+        }
         foreach (var note in decision.Notes) output.WriteLine($"  note: {note}");
     }
 }
