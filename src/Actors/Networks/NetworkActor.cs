@@ -59,7 +59,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private sealed record OverlayFailed(Pending Pending, Exception Cause) : INoSerializationVerificationNeeded;
 
-    private readonly NetworkActorSettings _settings;
+    private NetworkActorSettings _settings;
     private readonly IActorRef _edges;
     private readonly IActorRef _zoneWriter;
     private readonly TimeProvider _time;
@@ -165,6 +165,15 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             Become(() => Probing(pending));
         });
         Command<UpdateZones>(cmd => _zones = cmd.Zones);
+        Command<UpdateNetwork>(cmd =>
+        {
+            _settings = _settings with { Edges = cmd.Edges, Canaries = cmd.Canaries };
+            _zones = cmd.Zones;
+            // Observations of edges no longer listed must not vote or linger in reports.
+            var keep = cmd.Edges.Concat(cmd.Canaries.Values).ToHashSet(StringComparer.Ordinal);
+            foreach (var key in _observations.Keys.Where(k => !keep.Contains(k.Edge)).ToArray()) _observations.Remove(key);
+            _log.Info("Network {0}: now {1} edges and {2} canaries", _settings.Network, cmd.Edges.Count, cmd.Canaries.Count);
+        });
         Command<Observed>(batch =>
         {
             var liveEdgeFailed = false;

@@ -18,6 +18,10 @@ public static class NetworkCommands
 
     /// <summary>serve: the zone includes were re-read (SIGHUP); use these from the next decision on.</summary>
     public sealed record UpdateZones(IReadOnlyList<ZoneSource> Zones) : IEdgemanageMessage;
+
+    /// <summary>serve: the edge lists or the canary file changed (SIGHUP); decide over these from now on.</summary>
+    public sealed record UpdateNetwork(IReadOnlyList<string> Edges, IReadOnlyDictionary<string, string> Canaries, IReadOnlyList<ZoneSource> Zones)
+        : IEdgemanageMessage;
 }
 
 public static class NetworkReplies

@@ -114,6 +114,16 @@ internal static class BinaryFormat
     public static EdgeHistorySnapshot ReadEdgeSnapshot(this BinaryReader r) =>
         new(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadSample()));
 
+    public static void WriteZoneSource(this BinaryWriter w, ZoneSource z)
+    {
+        w.Write(z.Zone);
+        w.Write(z.IncludeFileName);
+        w.WriteOptional(z.IncludeText);
+        w.WriteOptional(z.HoldReason);
+    }
+
+    public static ZoneSource ReadZoneSource(this BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadOptionalString(), r.ReadOptionalString());
+
     public static void WriteOptionalList(this BinaryWriter w, IReadOnlyList<string>? items)
     {
         w.Write(items is not null);

@@ -55,14 +55,17 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new EdgeModeRejected(r.ReadString(), r.ReadString(), r.ReadString())),
         Of<Observed>("e.observed", (w, m) => w.WriteList(m.Reports, (bw, e) => bw.WriteReport(e)),
             r => new Observed(r.ReadArray(br => br.ReadReport()))),
-        Of<NetworkCommands.UpdateZones>("n.zones", (w, m) => w.WriteList(m.Zones, (bw, z) =>
+        Of<NetworkCommands.UpdateZones>("n.zones", (w, m) => w.WriteList(m.Zones, (bw, z) => bw.WriteZoneSource(z)),
+            r => new NetworkCommands.UpdateZones(r.ReadArray(br => br.ReadZoneSource()))),
+        Of<NetworkCommands.UpdateNetwork>("n.network", (w, m) =>
             {
-                bw.Write(z.Zone);
-                bw.Write(z.IncludeFileName);
-                bw.WriteOptional(z.IncludeText);
-                bw.WriteOptional(z.HoldReason);
-            }),
-            r => new NetworkCommands.UpdateZones(r.ReadArray(br => new ZoneSource(br.ReadString(), br.ReadString(), br.ReadOptionalString(), br.ReadOptionalString())))),
+                w.WriteList(m.Edges, (bw, e) => bw.Write(e));
+                w.WriteList(m.Canaries.OrderBy(c => c.Key, StringComparer.Ordinal).ToArray(), (bw, c) => { bw.Write(c.Key); bw.Write(c.Value); });
+                w.WriteList(m.Zones, (bw, z) => bw.WriteZoneSource(z));
+            },
+            r => new NetworkCommands.UpdateNetwork(r.ReadArray(br => br.ReadString()),
+                r.ReadArray(br => (Zone: br.ReadString(), Ip: br.ReadString())).ToDictionary(c => c.Zone, c => c.Ip, StringComparer.Ordinal),
+                r.ReadArray(br => br.ReadZoneSource()))),
         Of<EdgeReports>("e.reports", (w, m) => { w.Write(m.Network); w.WriteList(m.Edges, (bw, e) => bw.WriteReport(e)); },
             r => new EdgeReports(r.ReadString(), r.ReadArray(br => br.ReadReport()))),
     ];

@@ -5,6 +5,7 @@ using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Config;
 using Edgemanage.Node.Cli;
+using Edgemanage.Node.Configuration;
 using Edgemanage.Node.Hosting;
 using Edgemanage.Node.Output;
 using static Edgemanage.Contracts.Edges.EdgeCommands;
@@ -29,7 +30,8 @@ public static class ServeSignals
 /// group persists its batch window's samples as one event; the NetworkActor decides every
 /// <c>decision_interval</c>, and at once when a live edge fails; zones are written only when they change. The
 /// network lock is held for the node's life, so a cron <c>run</c> of the same network is refused. SIGHUP
-/// re-reads the zone includes; SIGTERM or Ctrl-C stops probing, persists what is buffered and exits 0.
+/// re-reads the edge lists, the canary file and the zone includes (a broken one is reported and the last good
+/// version kept); SIGTERM or Ctrl-C stops probing, persists what is buffered and exits 0.
 /// </summary>
 public static class ServeCommand
 {
@@ -146,18 +148,72 @@ public static class ServeCommand
                 var where = cluster is null ? "a node of its own"
                     : $"cluster node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} ({string.Join(",", cluster.Roles)}), vantage {settings.Vantage}";
                 output.WriteLine($"serving {network} as {where}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
-                                 $"decisions every {settings.DecisionIntervalSeconds:0.###}s; SIGHUP re-reads zone includes, SIGTERM stops");
+                                 $"decisions every {settings.DecisionIntervalSeconds:0.###}s; SIGHUP re-reads edge lists, canaries and zone includes, SIGTERM stops");
                 output.Flush();
                 log.Info($"Serving {network}: {probed.Length} edges, probe_interval {settings.ProbeIntervalSeconds}s, decision_interval {settings.DecisionIntervalSeconds}s");
 
-                void Reload()
+                // SIGHUP: re-read edge lists, canary file and zone includes. A broken file is reported and skipped; the
+                // node keeps running on the last good version of it.
+                var lastEdges = context.Edges;
+                var lastCanaries = inputs.Canaries;
+                var reloading = new SemaphoreSlim(1, 1);
+                async Task ReloadAsync()
                 {
-                    var fresh = inputs.ReadZones(context);
-                    foreach (var p in fresh.Problems) error.WriteLine(p);
-                    node.Network!.Tell(new UpdateZones(fresh.Zones));
-                    log.Info($"Reloaded the zone includes of {network}: {fresh.Zones.Count} zones");
-                    output.WriteLine($"reloaded zone includes: {fresh.Zones.Count} zones");
+                    await reloading.WaitAsync();
+                    try
+                    {
+                        var edges = lastEdges;
+                        var reread = NetworkEdges.Load(settings, network);
+                        foreach (var p in reread.Warnings) error.WriteLine(p);
+                        if (reread.Ok) edges = reread.Edges;
+                        else
+                        {
+                            foreach (var p in reread.Errors) error.WriteLine(p);
+                            Report($"the edge lists of {network} have errors; keeping the last good version ({lastEdges.Count} edges)");
+                        }
+                        var canaries = lastCanaries;
+                        if (context.Paths.CanaryFile is { } canaryFile)
+                        {
+                            var loaded = CanaryFileLoader.Load(canaryFile);
+                            foreach (var p in loaded.Errors.Concat(loaded.Warnings)) error.WriteLine(p);
+                            if (loaded.Ok) canaries = loaded.Canaries;
+                            else Report($"canary file {canaryFile} has errors; keeping the last good version ({lastCanaries.Count} canaries)");
+                        }
+                        var fresh = (inputs with { Canaries = canaries, CanaryHold = null }).ReadZones(context);
+                        foreach (var p in fresh.Problems) error.WriteLine(p);
+
+                        var changed = !edges.SequenceEqual(lastEdges, StringComparer.Ordinal) || !SameCanaries(canaries, lastCanaries);
+                        if (changed)
+                        {
+                            var probedNow = edges.Concat(canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
+                            await node.ReplaceEdgesAsync(probedNow, TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
+                                TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!);
+                            node.Network!.Tell(new UpdateNetwork(edges, canaries, fresh.Zones));
+                            lastEdges = edges;
+                            lastCanaries = canaries;
+                        }
+                        else
+                        {
+                            node.Network!.Tell(new UpdateZones(fresh.Zones));
+                        }
+                        Report($"reloaded: {edges.Count} edges, {canaries.Count} canaries, {fresh.Zones.Count} zones");
+                    }
+                    catch (Exception e)
+                    {
+                        Report($"reload failed, still running on the previous inputs: {e.GetType().Name}: {e.Message}");
+                    }
+                    finally
+                    {
+                        reloading.Release();
+                    }
                 }
+                void Report(string message)
+                {
+                    log.Info(message);
+                    output.WriteLine(message);
+                    output.Flush();
+                }
+                void Reload() => _ = ReloadAsync();
                 ServeSignals.ReloadRequested += Reload;
                 try
                 {
@@ -183,6 +239,9 @@ public static class ServeCommand
             OperatorLog.Current = previousLog;
         }
     }
+
+    private static bool SameCanaries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     /// <summary>
     /// The vote's settings. An observation is stale after three probe intervals plus a probe timeout by default:

@@ -51,7 +51,29 @@ public sealed class EdgemanageNode : IAsyncDisposable
     });
 
     public ActorSystem System { get; }
-    public IActorRef NetworkEdges { get; }
+    public IActorRef NetworkEdges { get; private set; }
+
+    private NetworkEdgesSettings? _edgeSettings;
+    private IProber? _prober;
+    private TimeProvider _time = TimeProvider.System;
+    private int _edgeGeneration;
+    private bool _probes = true;
+
+    /// <summary>
+    /// serve, on reload: stops the current edges (their last batches persisted) and starts a new set with
+    /// <paramref name="edges"/>; history groups recover from the journal, so edges that stay keep their history.
+    /// </summary>
+    public async Task<IActorRef> ReplaceEdgesAsync(IReadOnlyList<string> edges, TimeSpan probeInterval, TimeSpan batchWindow, IActorRef observer)
+    {
+        await NetworkEdges.Ask<Contracts.Edges.EdgeReplies.ContinuousStopped>(Contracts.Edges.EdgeCommands.StopContinuous.Instance, TimeSpan.FromSeconds(30));
+        await NetworkEdges.GracefulStop(TimeSpan.FromSeconds(30));
+        var settings = _edgeSettings! with { Edges = _probes ? edges : [] };
+        _edgeSettings = settings;
+        NetworkEdges = System.ActorOf(NetworkEdgesActor.Props(settings, _prober!, _time),
+            $"edges-{Uri.EscapeDataString(settings.Network)}-{++_edgeGeneration}");
+        NetworkEdges.Tell(new Contracts.Edges.EdgeCommands.StartContinuous(probeInterval, batchWindow, observer));
+        return NetworkEdges;
+    }
 
     /// <summary>The NetworkActor (selection, canaries, zones), when the node was started with a publish plan.</summary>
     public IActorRef? Network { get; }
@@ -113,7 +135,13 @@ public sealed class EdgemanageNode : IAsyncDisposable
             networkActor = system.ActorOf(NetworkActor.Props(publish.Network, publish.Serve is null ? networkEdges : ActorRefs.Nobody,
                 publish.Zones, publish.Resolver ?? new HostResolver(), time, publish.Serve), $"network-{escaped}");
         }
-        return new EdgemanageNode(host, system, networkEdges, networkActor);
+        return new EdgemanageNode(host, system, networkEdges, networkActor)
+        {
+            _edgeSettings = probes ? networkSettings : networkSettings with { Edges = [] },
+            _prober = prober,
+            _time = time,
+            _probes = probes,
+        };
     }
 
     /// <summary>A probe never outlives its timeout; the margin covers scheduling and persistence.</summary>

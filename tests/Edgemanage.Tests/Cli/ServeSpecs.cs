@@ -68,6 +68,20 @@ public sealed class ServeSpecs : IAsyncLifetime
             File.AppendAllText(Path.Combine(_dir.Path, "zones", Net, "example.test.zone"), "reloaded 60 IN A 127.0.0.1\n");
             ServeSignals.RequestReload();
             await Eventually.True(() => File.ReadAllText(ZonePath).Contains("reloaded 60 IN A"), Within, "the reloaded include");
+
+            // Reload: an edge taken out of the edge list leaves the zone; a broken edge list is reported and skipped.
+            var edgeList = Path.Combine(_dir.Path, "edges", Net);
+            var dropped = ZoneA()[0];
+            File.WriteAllText(edgeList, string.Join("\n", FleetEdges.Where(e => e != dropped)) + "\n");
+            ServeSignals.RequestReload();
+            await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(dropped), Within, $"{dropped} leaving with the edge list");
+            var before = File.ReadAllText(ZonePath);
+            File.WriteAllText(edgeList, "127.0.0.2\nnot an edge!\n");
+            ServeSignals.RequestReload();
+            await Eventually.True(() => output.ToString().Contains("keeping the last good version"), Within, "the broken edge list reported");
+            Assert.Contains($"{edgeList}:2:", error.ToString());
+            Assert.Equal(ZoneA(), before.Split('\n').Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]));
+            Assert.False(serve.IsCompleted);
         }
         finally
         {
@@ -78,6 +92,7 @@ public sealed class ServeSpecs : IAsyncLifetime
         Assert.Contains("stopped: the last samples", output.ToString());
 
         // What the node probed is in the journal: several samples per edge, the refusing edge judged fail.
+        File.WriteAllText(Path.Combine(_dir.Path, "edges", Net), string.Join("\n", FleetEdges) + "\n");
         var query = await EdgemanageProcess.RunInProcessAsync("query", "-A", Net, "-c", _config, "-f", "json", "-v");
         var rows = query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         Assert.All(rows, r => Assert.True(r.GetProperty("samples").GetInt32() >= 2, r.ToString()));
