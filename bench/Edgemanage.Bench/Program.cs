@@ -17,6 +17,12 @@ const string usage = """
       Renders and writes COUNT zones through the zone publisher: first publish, unchanged, live set changed.
       --check runs named-checkzone on each new zone shape; --compare also times rendering alone and
       one-fsync-per-file against one syncfs per batch.
+    usage: edgemanage-bench detect --edgemanage PATH [--nodes 1|3] [--probe-interval 5] [--decision-interval 10]
+                                   [--batch-window 5] [--trials 3] [--edges 10] [--work DIR]
+      Detection latency: runs `PATH serve` on one node (or a cluster of three vantages on loopback ports) against
+      a loopback fleet of EDGES edges; each trial makes one live edge refuse connections and times how long until
+      the zone no longer lists it, then restores it and waits for the zone to settle. Prints one Markdown table
+      row with the latencies and the aim (probe interval + decision interval + 1 s); per-trial lines go to stderr.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -34,6 +40,8 @@ try
             return await RoundBenchmark.RunAsync(options, Console.Out, Console.Error);
         case "zones":
             return await ZonesBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "detect":
+            return await DetectionBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:
             Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
             Console.Error.WriteLine(usage);

@@ -1,0 +1,442 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Edgemanage.Fleet;
+
+namespace Edgemanage.Bench;
+
+/// <summary>
+/// Detection latency: a live edge starts refusing connections; how long until the zone no longer lists it.
+/// The fleet runs in this process, the published edgemanage runs as <c>serve</c> child processes (one node, or a
+/// cluster of three vantages that all see the same fleet). Aim: one probe interval plus one decision interval
+/// plus 1 s.
+/// </summary>
+public static class DetectionBenchmark
+{
+    private const string Network = "bench";
+    private const string ARecord = "@\t\tIN\tA\t";
+    private static readonly TimeSpan EdgeDelay = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan StartupWithin = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan DetectWithin = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
+
+    private sealed record Options(string Edgemanage, int Nodes, double ProbeInterval, double DecisionInterval,
+        double BatchWindow, int Trials, int Edges, string? WorkDir);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var o = Parse(args);
+        var work = Path.GetFullPath(o.WorkDir ?? Path.Combine("artifacts", "bench",
+            string.Create(CultureInfo.InvariantCulture, $"detect-{o.Nodes}n-p{o.ProbeInterval}-d{o.DecisionInterval}-b{o.BatchWindow}")));
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+        var edgemanage = Path.GetFullPath(o.Edgemanage);
+        if (!File.Exists(edgemanage)) throw new ArgumentException($"--edgemanage: no such file '{o.Edgemanage}'");
+
+        var addresses = FleetAddresses.Range(2, o.Edges);
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"# detect: {o.Nodes} node(s), probe_interval {o.ProbeInterval} s, decision_interval {o.DecisionInterval} s, history_batch_window {o.BatchWindow} s; fleet {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {EdgeDelay.TotalMilliseconds} ms; work dir {work}"));
+        await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = addresses });
+        foreach (var a in addresses) fleet.Set(a, EdgeBehaviour.Delay(EdgeDelay));
+
+        var config = Edgemanage.Node.Commands.DemoWorkspace.Write(work, Network, fleet.Port, fleet.Body, addresses,
+            extraYaml: string.Create(CultureInfo.InvariantCulture,
+                $"probe_timeout: 2\nzone_check_command: false\nprobe_interval: {o.ProbeInterval}\ndecision_interval: {o.DecisionInterval}\nhistory_batch_window: {o.BatchWindow}\nmin_vantages: 1\n"),
+            goodEnough: 0.5, edgeCount: 3);
+        var zonePath = Path.Combine(work, "named", "example.test.zone");
+
+        var children = new List<Child>();
+        var ok = false;
+        try
+        {
+            if (o.Nodes == 1)
+            {
+                children.Add(Child.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config]));
+            }
+            else
+            {
+                // One config per node: each keeps its own journal and lock (state_dir) and log; zones go to one named_dir.
+                var text = File.ReadAllText(config);
+                if (!text.Contains("state_dir: state\n", StringComparison.Ordinal) || !text.Contains("logpath: edgemanage.log", StringComparison.Ordinal))
+                    throw new InvalidOperationException("the demo config no longer has 'state_dir: state' and 'logpath: edgemanage.log'");
+                string NodeConfig(string node) => Path.Combine(work, $"edgemanage-{node}.yaml");
+                foreach (var node in new[] { "a", "b", "c" })
+                    File.WriteAllText(NodeConfig(node), text
+                        .Replace("state_dir: state\n", $"state_dir: state-{node}\n", StringComparison.Ordinal)
+                        .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log", StringComparison.Ordinal));
+                var ports = FreePorts(3);
+                string[] NodeArgs(string node, int port, int? seed) =>
+                [
+                    "serve", "-A", Network, "-c", NodeConfig(node), "--port", port.ToString(CultureInfo.InvariantCulture),
+                    "--vantage", node, "--roles", "vantage,decider",
+                    .. seed is { } s ? new[] { "--seed", $"127.0.0.1:{s.ToString(CultureInfo.InvariantCulture)}" } : [],
+                ];
+                // a first, so it is the oldest member and hosts the decider singleton; b and c join through it.
+                var a = Child.Start("a", edgemanage, work, NodeArgs("a", ports[0], null));
+                children.Add(a);
+                if (!await WaitAsync(() => a.Stdout.Contains($"serving {Network}", StringComparison.Ordinal) || a.Exited, StartupWithin) || a.Exited)
+                {
+                    error.WriteLine($"edgemanage-bench: node a did not start serving within {StartupWithin.TotalSeconds:F0} s");
+                    return 1;
+                }
+                children.Add(Child.Start("b", edgemanage, work, NodeArgs("b", ports[1], ports[0])));
+                children.Add(Child.Start("c", edgemanage, work, NodeArgs("c", ports[2], ports[0])));
+            }
+
+            var startup = Stopwatch.StartNew();
+            if (!await WaitAsync(() => ZoneA(zonePath) is { Length: 3 } || children.Any(c => c.Exited), StartupWithin) || children.Any(c => c.Exited))
+            {
+                error.WriteLine($"edgemanage-bench: no zone with 3 A records within {StartupWithin.TotalSeconds:F0} s (or a node exited)");
+                return 1;
+            }
+            error.WriteLine($"# first zone with 3 A records after {startup.Elapsed.TotalSeconds:F1} s: {string.Join(" ", ZoneA(zonePath)!)}");
+            if (o.Nodes == 3)
+            {
+                const string voting = "vantages voting: a b c";
+                if (!await WaitAsync(() => children[0].Stdout.Contains(voting, StringComparison.Ordinal) || children.Any(c => c.Exited), StartupWithin)
+                    || children.Any(c => c.Exited))
+                {
+                    error.WriteLine($"edgemanage-bench: node a never printed '{voting}' within {StartupWithin.TotalSeconds:F0} s");
+                    return 1;
+                }
+                error.WriteLine($"# all three vantages voting after {startup.Elapsed.TotalSeconds:F1} s");
+            }
+            // The nodes have just started: let the zone settle before the first trial.
+            var settleFor = TimeSpan.FromSeconds(2 * o.DecisionInterval);
+            var settleWithin = SettleWithin(o);
+            if (!await WaitStableAsync(zonePath, settleFor, settleWithin))
+            {
+                error.WriteLine($"edgemanage-bench: the zone did not stay unchanged for {settleFor.TotalSeconds:F1} s within {settleWithin.TotalSeconds:F0} s");
+                return 1;
+            }
+
+            var latencies = new List<double>();
+            for (var trial = 1; trial <= o.Trials; trial++)
+            {
+                var live = ZoneA(zonePath);
+                if (live is not { Length: 3 })
+                {
+                    error.WriteLine($"edgemanage-bench: trial {trial}: the zone does not list 3 edges ({(live is null ? "unreadable" : string.Join(" ", live))})");
+                    return 1;
+                }
+                var edge = live[(trial - 1) % live.Length];
+                var sw = Stopwatch.StartNew();
+                fleet.Set(edge, EdgeBehaviour.Refuse());
+                string[]? after = null;
+                var gone = await WaitAsync(() =>
+                {
+                    after = ZoneA(zonePath);
+                    return (after is { Length: 3 } && !after.Contains(edge, StringComparer.Ordinal)) || children.Any(c => c.Exited);
+                }, DetectWithin);
+                var latency = sw.Elapsed.TotalSeconds;
+                fleet.Set(edge, EdgeBehaviour.Delay(EdgeDelay));
+                if (!gone || children.Any(c => c.Exited))
+                {
+                    error.WriteLine($"edgemanage-bench: trial {trial}: {edge} still in the zone after {DetectWithin.TotalSeconds:F0} s (or a node exited); zone: {(after is null ? "unreadable" : string.Join(" ", after))}");
+                    return 1;
+                }
+                latencies.Add(latency);
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# trial {trial}: {edge} refusing → out of the zone after {latency:F3} s (zone now {string.Join(" ", after!)}); restored"));
+                var settle = Stopwatch.StartNew();
+                if (!await WaitStableAsync(zonePath, settleFor, settleWithin))
+                {
+                    error.WriteLine($"edgemanage-bench: trial {trial}: the zone did not stay unchanged for {settleFor.TotalSeconds:F1} s within {settleWithin.TotalSeconds:F0} s after the edge was restored");
+                    return 1;
+                }
+                if (children.Any(c => c.Exited))
+                {
+                    error.WriteLine($"edgemanage-bench: trial {trial}: a node exited");
+                    return 1;
+                }
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"#   settled after {settle.Elapsed.TotalSeconds:F1} s: {string.Join(" ", ZoneA(zonePath) ?? [])}"));
+            }
+
+            var exits = await StopAllAsync(children, error);
+            if (exits.Any(e => e != 0))
+            {
+                error.WriteLine($"edgemanage-bench: node exit codes {string.Join(" ", exits)} (expected 0 after SIGTERM)");
+                return 1;
+            }
+
+            latencies.Sort();
+            var aim = o.ProbeInterval + o.DecisionInterval + 1;
+            output.WriteLine("| nodes | probe_interval | decision_interval | batch window | trials | latency min / median / max s | aim s |");
+            output.WriteLine("|---:|---:|---:|---:|---:|---|---:|");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {o.Nodes} | {o.ProbeInterval} | {o.DecisionInterval} | {o.BatchWindow} | {latencies.Count} | {latencies[0]:F2} / {Median(latencies):F2} / {latencies[^1]:F2} | {aim} |"));
+            if (latencies[^1] > aim) error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# slowest trial {latencies[^1]:F2} s is over the aim {aim} s"));
+            ok = true;
+            return 0;
+        }
+        finally
+        {
+            if (children.Any(c => !c.Exited)) await StopAllAsync(children, error);
+            foreach (var c in children) c.Dispose();
+            if (!ok)
+                foreach (var c in children) error.WriteLine(c.Tail());
+        }
+    }
+
+    private static Options Parse(string[] args)
+    {
+        string? edgemanage = null, work = null;
+        int nodes = 1, trials = 3, edges = 10;
+        double probe = 5, decision = 10, batch = 5;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--edgemanage": edgemanage = Next(); break;
+                case "--nodes": nodes = PositiveInt("--nodes", Next()); break;
+                case "--probe-interval": probe = PositiveDouble("--probe-interval", Next()); break;
+                case "--decision-interval": decision = PositiveDouble("--decision-interval", Next()); break;
+                case "--batch-window": batch = PositiveDouble("--batch-window", Next()); break;
+                case "--trials": trials = PositiveInt("--trials", Next()); break;
+                case "--edges": edges = PositiveInt("--edges", Next()); break;
+                case "--work": work = Next(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+        if (edgemanage is null) throw new ArgumentException("detect needs --edgemanage PATH");
+        if (nodes is not (1 or 3)) throw new ArgumentException("--nodes must be 1 or 3");
+        if (edges < 4) throw new ArgumentException("--edges must be at least 4 (3 live edges and a spare)");
+        return new Options(edgemanage, nodes, probe, decision, batch, trials, edges, work);
+    }
+
+    private static int PositiveInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
+            : throw new ArgumentException($"{name} must be a positive integer, got '{value}'");
+
+    private static double PositiveDouble(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
+            : throw new ArgumentException($"{name} must be a positive number, got '{value}'");
+
+    /// <summary>Bound on waiting for the zone to settle: generous, but finite.</summary>
+    private static TimeSpan SettleWithin(Options o) => TimeSpan.FromSeconds(Math.Max(120, 10 * (o.ProbeInterval + o.DecisionInterval)));
+
+    /// <summary>The zone's A record addresses, or null when the file is missing or unreadable.</summary>
+    private static string[]? ZoneA(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path).Where(l => l.StartsWith(ARecord, StringComparison.Ordinal)).Select(l => l.Split('\t')[^1].Trim()).ToArray();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan within)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            if (condition()) return true;
+            if (sw.Elapsed >= within) return false;
+            await Task.Delay(Poll);
+        }
+    }
+
+    /// <summary>Waits until the zone lists 3 edges and its A records have not changed for <paramref name="quiet"/>.</summary>
+    private static async Task<bool> WaitStableAsync(string zonePath, TimeSpan quiet, TimeSpan within)
+    {
+        var sw = Stopwatch.StartNew();
+        string? last = null;
+        var since = TimeSpan.Zero;
+        while (sw.Elapsed < within)
+        {
+            var now = ZoneA(zonePath) is { Length: 3 } a ? string.Join(" ", a.Order(StringComparer.Ordinal)) : null;
+            if (now is null || now != last)
+            {
+                last = now;
+                since = sw.Elapsed;
+            }
+            else if (sw.Elapsed - since >= quiet)
+            {
+                return true;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+        return false;
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        // All listeners open at once, so the ports are distinct.
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var l in listeners) l.Start();
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Stop();
+        }
+    }
+
+    private static async Task<int[]> StopAllAsync(List<Child> children, TextWriter error)
+    {
+        // Deciders last: b and c first, then a (the singleton's host), so the cluster does not fail over on the way out.
+        var exits = new int[children.Count];
+        for (var i = children.Count - 1; i >= 0; i--)
+        {
+            exits[i] = await children[i].StopAsync(TimeSpan.FromSeconds(30));
+            if (exits[i] != 0) error.WriteLine($"# node {children[i].Name} exited {exits[i]}");
+        }
+        return exits;
+    }
+
+    private static double Median(List<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+
+    /// <summary>One <c>edgemanage serve</c> child; its stdout and stderr go to files in the work dir as they come.</summary>
+    private sealed class Child : IDisposable
+    {
+        private bool _disposed;
+        private readonly Process _process;
+        private readonly StreamWriter _stdoutFile;
+        private readonly StreamWriter _stderrFile;
+        private readonly System.Text.StringBuilder _stdout = new();
+        private readonly Lock _gate = new();
+        private readonly TaskCompletionSource _stdoutDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _stderrDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private Child(string name, Process process, string stdoutPath, string stderrPath)
+        {
+            Name = name;
+            _process = process;
+            StdoutPath = stdoutPath;
+            StderrPath = stderrPath;
+            _stdoutFile = new StreamWriter(stdoutPath) { AutoFlush = true };
+            _stderrFile = new StreamWriter(stderrPath) { AutoFlush = true };
+        }
+
+        public string Name { get; }
+        public string StdoutPath { get; }
+        public string StderrPath { get; }
+
+        public bool Exited
+        {
+            get
+            {
+                try { return _process.HasExited; }
+                catch (InvalidOperationException) { return true; }
+            }
+        }
+
+        public string Stdout
+        {
+            get { lock (_gate) return _stdout.ToString(); }
+        }
+
+        public static Child Start(string name, string edgemanage, string workDir, string[] args)
+        {
+            string[] command = edgemanage.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", edgemanage, .. args] : [edgemanage, .. args];
+            var psi = new ProcessStartInfo(command[0])
+            {
+                WorkingDirectory = workDir,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+            var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+            var child = new Child(name, process, Path.Combine(workDir, $"serve-{name}.out"), Path.Combine(workDir, $"serve-{name}.err"));
+            process.OutputDataReceived += (_, e) => child.OnLine(e.Data, stdout: true);
+            process.ErrorDataReceived += (_, e) => child.OnLine(e.Data, stdout: false);
+            if (!process.Start()) throw new InvalidOperationException($"cannot start {command[0]}");
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            Console.Error.WriteLine($"# started {name} (pid {process.Id}): {string.Join(" ", command)}");
+            return child;
+        }
+
+        private void OnLine(string? line, bool stdout)
+        {
+            lock (_gate)
+            {
+                if (_disposed) return;
+                if (line is null)
+                {
+                    (stdout ? _stdoutDone : _stderrDone).TrySetResult();
+                    return;
+                }
+                if (stdout)
+                {
+                    _stdout.AppendLine(line);
+                    _stdoutFile.WriteLine(line);
+                }
+                else
+                {
+                    _stderrFile.WriteLine(line);
+                }
+            }
+        }
+
+        /// <summary>SIGTERM, up to <paramref name="grace"/> to exit, then SIGKILL; the exit code (-1 when killed).</summary>
+        public async Task<int> StopAsync(TimeSpan grace)
+        {
+            if (!Exited)
+            {
+                using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false }))
+                    if (kill is not null) await kill.WaitForExitAsync();
+                using var cts = new CancellationTokenSource(grace);
+                try
+                {
+                    await _process.WaitForExitAsync(cts.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine($"# node {Name} still running {grace.TotalSeconds:F0} s after SIGTERM: killed");
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync();
+                    await DrainAsync();
+                    return -1;
+                }
+            }
+            await DrainAsync();
+            return _process.ExitCode;
+        }
+
+        private async Task DrainAsync()
+        {
+            // The output pipes close with the process; bounded anyway.
+            await Task.WhenAny(Task.WhenAll(_stdoutDone.Task, _stderrDone.Task), Task.Delay(TimeSpan.FromSeconds(5)));
+        }
+
+        public string Tail(int lines = 40)
+        {
+            var text = new System.Text.StringBuilder();
+            foreach (var path in new[] { StdoutPath, StderrPath })
+            {
+                string[] all;
+                try { all = File.ReadAllLines(path); }
+                catch (IOException) { continue; }
+                text.AppendLine($"--- {path} (last {Math.Min(lines, all.Length)} of {all.Length} lines)");
+                foreach (var l in all.TakeLast(lines)) text.AppendLine(l);
+            }
+            return text.ToString();
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _stdoutFile.Dispose();
+                _stderrFile.Dispose();
+            }
+            _process.Dispose();
+        }
+    }
+}
