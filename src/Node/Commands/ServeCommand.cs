@@ -44,7 +44,7 @@ public static class ServeCommand
 
     private static readonly Opt[] Options =
     [
-        new("dnet", "-A", "--dnet", true),
+        new("dnet", "-A", "--dnet", true, Repeatable: true),
         new("config", "-c", "--config", true),
         new("verbose", "-v", "--verbose", false),
         new("cluster", null, "--cluster", false),
@@ -96,15 +96,63 @@ public static class ServeCommand
     {
         var cl = CommandLine.Parse("serve", args, Options);
         cl.NoPositionals("serve");
-        var network = cl.Required("serve", "dnet", "-A DNET");
-        var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
-        if (context is null) return ExitCodes.UsageOrConfig;
-        var (settings, cluster) = ApplyOverrides(context.Settings, cl);
-        context = context with { Settings = settings };
-        using var log = NetworkContext.OpenLog(settings, cl.Flag("verbose"));
+        var configPath = cl.Value("config") ?? NetworkContext.DefaultConfigPath;
+        var networks = cl.Values("dnet").Distinct(StringComparer.Ordinal).ToList();
+        if (networks.Count == 0)
+        {
+            // No -A: every network that has an edge list.
+            var config = ConfigLoader.Load(configPath);
+            if (config.Settings is not { } loaded)
+            {
+                foreach (var e in config.Errors) error.WriteLine(e);
+                return ExitCodes.UsageOrConfig;
+            }
+            networks = Directory.Exists(loaded.EdgeListDir)
+                ? Directory.GetFiles(loaded.EdgeListDir).Select(Path.GetFileName).OfType<string>()
+                    .Where(n => !n.StartsWith('.') && NameRules.CheckNetworkName(n) is null).Order(StringComparer.Ordinal).ToList()
+                : [];
+            if (networks.Count == 0)
+                throw new UsageException($"serve: no -A DNET given and edgelist_dir '{loaded.EdgeListDir}' holds no edge list");
+        }
+        var contexts = new List<NetworkContext>();
+        foreach (var network in networks)
+        {
+            if (NetworkContext.Load(configPath, network, error) is not { } context) return ExitCodes.UsageOrConfig;
+            contexts.Add(context);
+        }
+        var (firstSettings, cluster) = ApplyOverrides(contexts[0].Settings, cl);
+        if (cluster is not null && contexts.Count > 1)
+            throw new UsageException($"serve: a cluster node serves one network; start one node per network (got {string.Join(", ", networks)})");
+
+        using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
         var previousLog = OperatorLog.Current;
         OperatorLog.Current = log;
         try
+        {
+            // One ActorSystem per network, each with its own journal and lock, as a cron run of it would have.
+            using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var serving = contexts.Select(c => ServeNetworkAsync(c with { Settings = ApplyOverrides(c.Settings, cl).Settings }, cluster, log,
+                output, error, stopAll.Token)).ToList();
+            var first = await Task.WhenAny(serving);
+            var stoppedByOperator = ct.IsCancellationRequested;
+            // A network that ends before the operator stopped the node could not start: stop the others too, and
+            // exit with its code (config, lock) rather than pretend the node ran.
+            stopAll.Cancel();
+            var codes = await Task.WhenAll(serving);
+            if (stoppedByOperator) return codes.Max();
+            return first.Result != ExitCodes.Ok ? first.Result : codes.FirstOrDefault(c => c != ExitCodes.Ok, ExitCodes.Error);
+        }
+        finally
+        {
+            OperatorLog.Current = previousLog;
+        }
+    }
+
+    private static async Task<int> ServeNetworkAsync(NetworkContext context, ClusterSettings? cluster, OperatorLog log,
+        TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var network = context.Paths.Network;
+        var settings = context.Settings;
         {
             byte[] expectedMd5;
             try
@@ -230,13 +278,9 @@ public static class ServeCommand
 
                 var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, TimeSpan.FromSeconds(30));
                 log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups persisted");
-                output.WriteLine($"stopped: the last samples of {stopped.Groups} history groups persisted");
+                output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups persisted");
                 return ExitCodes.Ok;
             }
-        }
-        finally
-        {
-            OperatorLog.Current = previousLog;
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class ServeSpecs : IAsyncLifetime
         }
         var code = await serve;
         Assert.True(code == ExitCodes.Ok, $"exit {code}\n{output}\n{error}");
-        Assert.Contains("stopped: the last samples", output.ToString());
+        Assert.Contains("stopped servenet: the last samples", output.ToString());
 
         // What the node probed is in the journal: several samples per edge, the refusing edge judged fail.
         File.WriteAllText(Path.Combine(_dir.Path, "edges", Net), string.Join("\n", FleetEdges) + "\n");
@@ -97,5 +97,40 @@ public sealed class ServeSpecs : IAsyncLifetime
         var rows = query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         Assert.All(rows, r => Assert.True(r.GetProperty("samples").GetInt32() >= 2, r.ToString()));
         Assert.Contains(rows, r => r.GetProperty("health").GetString() == "fail");
+    }
+
+    [Fact]
+    public async Task Without_a_network_it_serves_every_network_with_an_edge_list_and_stops_them_all()
+    {
+        // A second network beside the first, publishing its own zone (the rewritten config asks 2 edges of each).
+        DemoWorkspace.Write(_dir.Path, "othernet", _fleet.Port, _fleet.Body, FleetEdges[..3],
+            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n",
+            goodEnough: 0.5, edgeCount: 2);
+        File.Move(Path.Combine(_dir.Path, "zones", "othernet", "example.test.zone"), Path.Combine(_dir.Path, "zones", "othernet", "other.test.zone"));
+        var otherZone = Path.Combine(_dir.Path, "named", "other.test.zone");
+
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-c", _config], TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+        try
+        {
+            await Eventually.True(() => (ZoneA().Length == 2 && File.Exists(otherZone)) || serve.IsCompleted, Within, "both networks' zones");
+            Assert.False(serve.IsCompleted, $"serve ended early: {output}\n{error}");
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        Assert.Equal(ExitCodes.Ok, await serve);
+        Assert.Contains("stopped servenet:", output.ToString());
+        Assert.Contains("stopped othernet:", output.ToString());
+    }
+
+    [Fact]
+    public async Task A_cluster_node_serves_one_network()
+    {
+        var result = await EdgemanageProcess.RunInProcessAsync("serve", "-A", Net, "-A", "othernet", "-c", _config, "--cluster");
+        Assert.Equal(ExitCodes.UsageOrConfig, result.ExitCode);
     }
 }
