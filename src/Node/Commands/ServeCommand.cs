@@ -36,7 +36,7 @@ public static class ServeSignals
 public static class ServeCommand
 {
     public const string Usage = """
-        usage: edgemanage serve -A DNET [-c FILE] [-v]
+        usage: edgemanage serve [-A DNET]... [-c FILE] [-v]
                                 [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
                                 [--vantage NAME] [--source-address IP]
           The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
