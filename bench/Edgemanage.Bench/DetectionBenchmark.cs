@@ -114,6 +114,10 @@ public static class DetectionBenchmark
             var latencies = new List<double>();
             for (var trial = 1; trial <= o.Trials; trial++)
             {
+                // The settle wait ends a fixed time after the last zone write, which itself follows a probe: without
+                // a random offset every trial would start at the same phase of the probe schedule.
+                var phase = Random.Shared.NextDouble() * o.ProbeInterval;
+                await Task.Delay(TimeSpan.FromSeconds(phase));
                 var live = ZoneA(zonePath);
                 if (live is not { Length: 3 })
                 {
@@ -138,7 +142,7 @@ public static class DetectionBenchmark
                 }
                 latencies.Add(latency);
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"# trial {trial}: {edge} refusing → out of the zone after {latency:F3} s (zone now {string.Join(" ", after!)}); restored"));
+                    $"# trial {trial} (after a random {phase:F2} s): {edge} refusing → out of the zone after {latency:F3} s (zone now {string.Join(" ", after!)}); restored"));
                 var settle = Stopwatch.StartNew();
                 if (!await WaitStableAsync(zonePath, settleFor, settleWithin))
                 {
@@ -174,9 +178,9 @@ public static class DetectionBenchmark
         finally
         {
             if (children.Any(c => !c.Exited)) await StopAllAsync(children, error);
-            foreach (var c in children) c.Dispose();
             if (!ok)
                 foreach (var c in children) error.WriteLine(c.Tail());
+            foreach (var c in children) c.Dispose();
         }
     }
 
@@ -417,6 +421,10 @@ public static class DetectionBenchmark
         public string Tail(int lines = 40)
         {
             var text = new System.Text.StringBuilder();
+            string status;
+            try { status = _process.HasExited ? $"exited {_process.ExitCode}" : "still running"; }
+            catch (InvalidOperationException) { status = "state unknown"; }
+            text.AppendLine($"--- node {Name}: {status}");
             foreach (var path in new[] { StdoutPath, StderrPath })
             {
                 string[] all;
