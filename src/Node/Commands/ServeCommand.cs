@@ -192,7 +192,7 @@ public static class ServeCommand
                 node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
                 node.System.EventStream.Subscribe(printer, typeof(Frozen));
                 node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
-                    TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network));
+                    TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!));
                 var where = cluster is null ? "a node of its own"
                     : $"cluster node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} ({string.Join(",", cluster.Roles)}), vantage {settings.Vantage}";
                 output.WriteLine($"serving {network} as {where}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
