@@ -23,6 +23,12 @@ const string usage = """
       a loopback fleet of EDGES edges; each trial makes one live edge refuse connections and times how long until
       the zone no longer lists it, then restores it and waits for the zone to settle. Prints one Markdown table
       row with the latencies and the aim (probe interval + decision interval + 1 s); per-trial lines go to stderr.
+    usage: edgemanage-bench soak --edgemanage PATH [--edges 5000] [--probe-interval 10] [--decision-interval 10]
+                                 [--batch-window 5] [--minutes 10] [--sample-seconds 10] [--work DIR]
+      Soak (Linux): runs `PATH serve` on one node against a loopback fleet of EDGES edges (20 ms each) for MINUTES
+      after the first zone; every SAMPLE-SECONDS reads the node's CPU time and VmRSS from /proc, the journal's size
+      (db + wal + shm) and the probes the fleet has seen. Prints one Markdown table row (CPU share of one core,
+      RSS, journal size, probes/s); per-sample lines go to stderr.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -42,6 +48,8 @@ try
             return await ZonesBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "detect":
             return await DetectionBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "soak":
+            return await SoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:
             Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
             Console.Error.WriteLine(usage);

@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Edgemanage.Fleet;
+
+namespace Edgemanage.Bench;
+
+/// <summary>
+/// Soak: one <c>edgemanage serve</c> node probing a large loopback fleet for a long time. Every sample interval it
+/// reads the child's CPU time and resident memory from /proc and the journal's size on disk (db + wal + shm), so
+/// the run shows the steady CPU share, whether memory grows, and whether the journal stays bounded (snapshots
+/// delete the events they cover). Linux only. The fleet runs in this process, so its work is not in the figures.
+/// </summary>
+public static class SoakBenchmark
+{
+    private const string Network = "bench";
+    private const double Mb = 1024.0 * 1024.0;
+    private static readonly TimeSpan EdgeDelay = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan StartupWithin = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(30);
+
+    private sealed record Options(string Edgemanage, int Edges, double ProbeInterval, double DecisionInterval,
+        double BatchWindow, double Minutes, double SampleSeconds, string? WorkDir);
+
+    private sealed record Sample(double T, double? CpuPercent, double RssMb, double JournalMb, long Probes);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var o = Parse(args);
+        if (!OperatingSystem.IsLinux()) throw new ArgumentException("soak reads /proc: Linux only");
+        var work = Path.GetFullPath(o.WorkDir ?? Path.Combine("artifacts", "bench",
+            string.Create(CultureInfo.InvariantCulture, $"soak-{o.Edges}e-p{o.ProbeInterval}-d{o.DecisionInterval}-b{o.BatchWindow}")));
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+        var edgemanage = Path.GetFullPath(o.Edgemanage);
+        if (!File.Exists(edgemanage)) throw new ArgumentException($"--edgemanage: no such file '{o.Edgemanage}'");
+        var (clkTck, clkTckSource) = ClockTicks();
+
+        var addresses = FleetAddresses.Range(2, o.Edges);
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"# soak: {o.Minutes} min, sample every {o.SampleSeconds} s; probe_interval {o.ProbeInterval} s, decision_interval {o.DecisionInterval} s, history_batch_window {o.BatchWindow} s; fleet {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {EdgeDelay.TotalMilliseconds} ms (expect ~{addresses.Count / o.ProbeInterval:F0} probes/s); CLK_TCK {clkTck} ({clkTckSource}); work dir {work}"));
+        await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = addresses });
+        foreach (var a in addresses) fleet.Set(a, EdgeBehaviour.Delay(EdgeDelay));
+
+        var config = Edgemanage.Node.Commands.DemoWorkspace.Write(work, Network, fleet.Port, fleet.Body, addresses,
+            extraYaml: string.Create(CultureInfo.InvariantCulture,
+                $"probe_timeout: 10\nzone_check_command: false\nprobe_interval: {o.ProbeInterval}\ndecision_interval: {o.DecisionInterval}\nhistory_batch_window: {o.BatchWindow}\nprobe_concurrency: 1000\n"),
+            goodEnough: 0.2, edgeCount: 4);
+        var zonePath = Path.Combine(work, "named", "example.test.zone");
+        var stateDir = Path.Combine(work, "state");
+
+        using var child = Child.Start(edgemanage, work, ["serve", "-A", Network, "-c", config], error);
+        var ok = false;
+        try
+        {
+            var startup = Stopwatch.StartNew();
+            while (!File.Exists(zonePath) && !child.Exited && startup.Elapsed < StartupWithin)
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            if (!File.Exists(zonePath) || child.Exited)
+            {
+                error.WriteLine($"edgemanage-bench: no {zonePath} within {StartupWithin.TotalSeconds:F0} s (or the node exited)");
+                return 1;
+            }
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# first zone after {startup.Elapsed.TotalSeconds:F1} s; sampling starts now"));
+
+            // Sample 0 is the baseline at the first zone (startup excluded from the CPU share); then one sample per
+            // interval, on a fixed schedule from the baseline, the last one at the end of the duration.
+            var duration = TimeSpan.FromMinutes(o.Minutes);
+            var interval = TimeSpan.FromSeconds(o.SampleSeconds);
+            var samples = new List<Sample>();
+            var clock = Stopwatch.StartNew();
+            var fleetCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            long prevTicks = 0, firstTicks = 0;
+            var prevT = 0.0;
+            for (var k = 0; ; k++)
+            {
+                var due = k == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(interval.Ticks * k, duration.Ticks));
+                var wait = due - clock.Elapsed;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                if (child.Exited)
+                {
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"edgemanage-bench: the node exited after {clock.Elapsed.TotalSeconds:F1} s of the soak"));
+                    return 1;
+                }
+                var t = clock.Elapsed.TotalSeconds;
+                var probes = fleet.TotalRequests;
+                if (!TryReadProc(child.Pid, out var ticks, out var rssKb))
+                {
+                    error.WriteLine($"edgemanage-bench: cannot read /proc/{child.Pid} (the node exited?)");
+                    return 1;
+                }
+                var journal = JournalBytes(stateDir);
+                double? cpu = k == 0 ? null : (ticks - prevTicks) / (double)clkTck / (t - prevT) * 100;
+                var sample = new Sample(t, cpu, rssKb / 1024.0, journal.Total / Mb, probes);
+                var probeRate = k == 0 ? 0 : (probes - samples[^1].Probes) / (t - prevT);
+                samples.Add(sample);
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# t {t,7:F1} s  cpu {(cpu is { } c ? c.ToString("F1", CultureInfo.InvariantCulture) : "-"),6} %  rss {sample.RssMb,7:F1} MB  journal {sample.JournalMb,8:F2} MB (db {journal.Db / Mb:F2} + wal {journal.Wal / Mb:F2})  probes {probes,9} ({probeRate,6:F0}/s)"));
+                if (k == 0) firstTicks = ticks;
+                prevTicks = ticks;
+                prevT = t;
+                if (due >= duration) break;
+            }
+            var fleetCpu = (Process.GetCurrentProcess().TotalProcessorTime - fleetCpu0).TotalSeconds;
+
+            var exit = await child.StopAsync(StopWithin, error);
+            var cpus = samples.Where(s => s.CpuPercent is not null).Select(s => s.CpuPercent!.Value).ToList();
+            var wall = samples[^1].T - samples[0].T;
+            // Mean over the whole window from the first and last readings (not a mean of the per-interval shares).
+            var meanCpu = (double)(prevTicks - firstTicks) / clkTck / wall * 100;
+            output.WriteLine("| edges | probe_interval | minutes | CPU % of one core: mean / max | RSS MB: first / max / last | journal MB: first / max / last | probes/s |");
+            output.WriteLine("|---:|---:|---:|---|---|---|---:|");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {o.Edges} | {o.ProbeInterval} | {o.Minutes} | {meanCpu:F1} / {cpus.Max():F1} | {samples[0].RssMb:F0} / {samples.Max(s => s.RssMb):F0} / {samples[^1].RssMb:F0} | {samples[0].JournalMb:F2} / {samples.Max(s => s.JournalMb):F2} / {samples[^1].JournalMb:F2} | {(samples[^1].Probes - samples[0].Probes) / wall:F0} |"));
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"# {samples.Count} samples over {wall:F1} s; fleet (bench process) cpu {fleetCpu:F1} s = {fleetCpu / wall * 100:F1} % of one core on the same {Environment.ProcessorCount}-cpu machine; loadavg {LoadAverage()}; node exit {exit}"));
+            if (exit != 0)
+            {
+                error.WriteLine($"edgemanage-bench: node exit code {exit} (expected 0 after SIGTERM)");
+                return 1;
+            }
+            ok = true;
+            return 0;
+        }
+        finally
+        {
+            if (!child.Exited) await child.StopAsync(StopWithin, error);
+            if (!ok) error.WriteLine(child.Tail());
+        }
+    }
+
+    private static Options Parse(string[] args)
+    {
+        string? edgemanage = null, work = null;
+        var edges = 5000;
+        double probe = 10, decision = 10, batch = 5, minutes = 10, sample = 10;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--edgemanage": edgemanage = Next(); break;
+                case "--edges": edges = PositiveInt("--edges", Next()); break;
+                case "--probe-interval": probe = PositiveDouble("--probe-interval", Next()); break;
+                case "--decision-interval": decision = PositiveDouble("--decision-interval", Next()); break;
+                case "--batch-window": batch = PositiveDouble("--batch-window", Next()); break;
+                case "--minutes": minutes = PositiveDouble("--minutes", Next()); break;
+                case "--sample-seconds": sample = PositiveDouble("--sample-seconds", Next()); break;
+                case "--work": work = Next(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+        if (edgemanage is null) throw new ArgumentException("soak needs --edgemanage PATH");
+        if (edges < 4) throw new ArgumentException("--edges must be at least 4 (edge_count is 4)");
+        if (sample > minutes * 60) throw new ArgumentException("--sample-seconds must not be longer than --minutes");
+        return new Options(edgemanage, edges, probe, decision, batch, minutes, sample, work);
+    }
+
+    private static int PositiveInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
+            : throw new ArgumentException($"{name} must be a positive integer, got '{value}'");
+
+    private static double PositiveDouble(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
+            : throw new ArgumentException($"{name} must be a positive number, got '{value}'");
+
+    /// <summary>utime + stime (clock ticks) from /proc/PID/stat and VmRSS (kB) from /proc/PID/status.</summary>
+    private static bool TryReadProc(int pid, out long ticks, out long rssKb)
+    {
+        ticks = 0;
+        rssKb = 0;
+        try
+        {
+            // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+            ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
+                rssKb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                return true;
+            }
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Bytes of the journal database, its WAL and its shared-memory file (the total, and db and WAL alone).</summary>
+    private static (long Total, long Db, long Wal) JournalBytes(string stateDir)
+    {
+        long total = 0, db = 0, wal = 0;
+        foreach (var path in Directory.GetFiles(stateDir, $"edgemanage-{Network}.journal.db*"))
+        {
+            long length;
+            try { length = new FileInfo(path).Length; }
+            catch (IOException) { continue; }
+            total += length;
+            if (path.EndsWith(".db", StringComparison.Ordinal)) db = length;
+            else if (path.EndsWith(".db-wal", StringComparison.Ordinal)) wal = length;
+        }
+        return (total, db, wal);
+    }
+
+    private const int ScClkTck = 2; // _SC_CLK_TCK on Linux (glibc and musl)
+
+    [DllImport("libc", EntryPoint = "sysconf", SetLastError = true)]
+    private static extern long SysConf(int name);
+
+    private static (long Ticks, string Source) ClockTicks()
+    {
+        try
+        {
+            var v = SysConf(ScClkTck);
+            if (v > 0) return (v, "sysconf");
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+        return (100, "assumed: sysconf unavailable");
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    /// <summary>
+    /// The <c>edgemanage serve</c> child; stdout and stderr go straight to files in the work dir (nothing is kept
+    /// in memory: a soak runs for a long time).
+    /// </summary>
+    private sealed class Child : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StreamWriter _stdoutFile;
+        private readonly StreamWriter _stderrFile;
+        private readonly Lock _gate = new();
+        private readonly TaskCompletionSource _stdoutDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _stderrDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _disposed;
+
+        private Child(Process process, string stdoutPath, string stderrPath)
+        {
+            _process = process;
+            StdoutPath = stdoutPath;
+            StderrPath = stderrPath;
+            _stdoutFile = new StreamWriter(stdoutPath) { AutoFlush = true };
+            _stderrFile = new StreamWriter(stderrPath) { AutoFlush = true };
+        }
+
+        public string StdoutPath { get; }
+        public string StderrPath { get; }
+        public int Pid => _process.Id;
+
+        public bool Exited
+        {
+            get
+            {
+                try { return _process.HasExited; }
+                catch (InvalidOperationException) { return true; }
+            }
+        }
+
+        public static Child Start(string edgemanage, string workDir, string[] args, TextWriter error)
+        {
+            // Through `dotnet` for a .dll: the child's pid is then the dotnet host, which is the node's process.
+            string[] command = edgemanage.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", edgemanage, .. args] : [edgemanage, .. args];
+            var psi = new ProcessStartInfo(command[0])
+            {
+                WorkingDirectory = workDir,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+            var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+            var child = new Child(process, Path.Combine(workDir, "serve.out"), Path.Combine(workDir, "serve.err"));
+            process.OutputDataReceived += (_, e) => child.OnLine(e.Data, stdout: true);
+            process.ErrorDataReceived += (_, e) => child.OnLine(e.Data, stdout: false);
+            if (!process.Start()) throw new InvalidOperationException($"cannot start {command[0]}");
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            error.WriteLine($"# started node (pid {process.Id}): {string.Join(" ", command)}");
+            return child;
+        }
+
+        private void OnLine(string? line, bool stdout)
+        {
+            lock (_gate)
+            {
+                if (_disposed) return;
+                if (line is null)
+                {
+                    (stdout ? _stdoutDone : _stderrDone).TrySetResult();
+                    return;
+                }
+                (stdout ? _stdoutFile : _stderrFile).WriteLine(line);
+            }
+        }
+
+        /// <summary>SIGTERM, up to <paramref name="grace"/> to exit, then SIGKILL; the exit code (-1 when killed).</summary>
+        public async Task<int> StopAsync(TimeSpan grace, TextWriter error)
+        {
+            if (!Exited)
+            {
+                using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false }))
+                    if (kill is not null) await kill.WaitForExitAsync();
+                using var cts = new CancellationTokenSource(grace);
+                try
+                {
+                    await _process.WaitForExitAsync(cts.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    error.WriteLine($"# node still running {grace.TotalSeconds:F0} s after SIGTERM: killed");
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync();
+                    await DrainAsync();
+                    return -1;
+                }
+            }
+            await DrainAsync();
+            return _process.ExitCode;
+        }
+
+        // The output pipes close with the process; bounded anyway.
+        private Task DrainAsync() =>
+            Task.WhenAny(Task.WhenAll(_stdoutDone.Task, _stderrDone.Task), Task.Delay(TimeSpan.FromSeconds(5)));
+
+        public string Tail(int lines = 40)
+        {
+            var text = new System.Text.StringBuilder();
+            string status;
+            try { status = _process.HasExited ? $"exited {_process.ExitCode}" : "still running"; }
+            catch (InvalidOperationException) { status = "state unknown"; }
+            text.AppendLine($"--- node: {status}");
+            foreach (var path in new[] { StdoutPath, StderrPath })
+            {
+                string[] all;
+                try { all = File.ReadAllLines(path); }
+                catch (IOException) { continue; }
+                text.AppendLine($"--- {path} (last {Math.Min(lines, all.Length)} of {all.Length} lines)");
+                foreach (var l in all.TakeLast(lines)) text.AppendLine(l);
+            }
+            return text.ToString();
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _stdoutFile.Dispose();
+                _stderrFile.Dispose();
+            }
+            _process.Dispose();
+        }
+    }
+}
