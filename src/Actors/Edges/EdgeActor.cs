@@ -28,9 +28,15 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
     /// <summary>serve: probe every <paramref name="Interval"/> (±10% jitter), first after a random share of it.</summary>
     public sealed record StartProbing(TimeSpan Interval) : INoSerializationVerificationNeeded;
 
+    /// <summary>Stop probing; reply <see cref="ProbingStopped"/> once no probe is in flight (its sample reported first).</summary>
     public sealed record StopProbing : INoSerializationVerificationNeeded
     {
         public static readonly StopProbing Instance = new();
+    }
+
+    public sealed record ProbingStopped : INoSerializationVerificationNeeded
+    {
+        public static readonly ProbingStopped Instance = new();
     }
 
     private sealed record ProbeTick : INoSerializationVerificationNeeded
@@ -67,6 +73,7 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
     private string? _lastDetail;
     private TimeSpan? _interval;
     private bool _probing;
+    private IActorRef? _stopRequester;
 
     public EdgeActor(EdgeIdentity id, EdgeHistory history, EdgeModeState mode, IProber prober, JudgeSettings judge, TimeProvider time)
     {
@@ -84,7 +91,12 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
             if (f.RoundId == ContinuousRound)
             {
                 _probing = false;
-                ScheduleNext(fraction: 1);
+                if (_stopRequester is { } requester)
+                {
+                    requester.Tell(ProbingStopped.Instance);
+                    _stopRequester = null;
+                }
+                else ScheduleNext(fraction: 1);
             }
         });
         Receive<StartProbing>(p =>
@@ -97,6 +109,9 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
         {
             _interval = null;
             Timers.Cancel("probe");
+            // A probe in flight still reports its sample (the parent persists it) before this edge says it stopped.
+            if (_probing) _stopRequester = Sender;
+            else Sender.Tell(ProbingStopped.Instance);
         });
         Receive<ProbeTick>(_ =>
         {

@@ -55,17 +55,6 @@ public sealed class EdgeHistory
         }
     }
 
-    /// <summary>
-    /// Adds a sample unless the history already holds one at least as new. Replay uses this: in continuous probing a
-    /// snapshot can capture samples whose batch event is persisted just after it, and replaying that event must not
-    /// count them twice. An edge's samples are strictly ordered in time, so "not newer" means "already here".
-    /// </summary>
-    public void AddIfNewer(in Sample sample)
-    {
-        if (Last is { } last && last.AtUnixMs >= sample.AtUnixMs) return;
-        Add(sample);
-    }
-
     /// <summary>A copy, oldest first.</summary>
     public Sample[] ToArray()
     {

@@ -78,7 +78,15 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
 
     private sealed record HistoriesCaptured(EdgeHistorySnapshot[] Edges) : INoSerializationVerificationNeeded;
 
+    private sealed record EdgesStopped(IActorRef ReplyTo) : INoSerializationVerificationNeeded;
+
     private IActorRef? _observer;
+    /// <summary>
+    /// The newest persisted sample of each edge. In continuous probing an edge records a sample before the group
+    /// has persisted it, so a captured history can run ahead of the journal; a snapshot is cut back to this point,
+    /// so that it holds exactly what the events up to its sequence number hold.
+    /// </summary>
+    private readonly Dictionary<string, Sample> _lastPersisted = new(StringComparer.Ordinal);
     private readonly List<EdgeActor.Probed> _batch = [];
     private bool _capturing;
 
@@ -103,7 +111,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         });
         Recover<HistoryRoundRecorded>(evt =>
         {
-            foreach (var s in evt.Samples) Recovered(s.Edge).History.AddIfNewer(s.Sample);
+            foreach (var s in evt.Samples) Recovered(s.Edge).History.Add(s.Sample);
         });
         Recover<EdgeModeChanged>(evt => Recovered(evt.Edge).Mode = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs));
         Recover<RecoveryCompleted>(_ => StartEdges());
@@ -117,20 +125,26 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Command<FlushBatch>(_ => Flush(replyTo: null));
         Command<StopContinuous>(_ =>
         {
+            Timers.Cancel("batch");
+            _observer = null;
+            // Every edge reports its in-flight probe before it says it stopped, so the last flush holds every sample.
+            var replyTo = Sender;
+            var asks = _edges.Values.Select(e => e.Ask<EdgeActor.ProbingStopped>(EdgeActor.StopProbing.Instance, TimeSpan.FromSeconds(30)));
+            Task.WhenAll(asks).PipeTo(Self, success: _ => new EdgesStopped(replyTo), failure: _ => new EdgesStopped(replyTo));
+        });
+        Command<EdgesStopped>(stopped =>
+        {
             // Wait for an in-flight snapshot capture, so the final batch is persisted after it, never lost.
             if (_capturing)
             {
                 Stash.Stash();
                 return;
             }
-            foreach (var child in _edges.Values) child.Tell(EdgeActor.StopProbing.Instance);
-            Timers.Cancel("batch");
-            _observer = null;
-            Flush(replyTo: Sender);
+            Flush(replyTo: stopped.ReplyTo);
         });
         Command<HistoriesCaptured>(captured =>
         {
-            if (captured.Edges.Length == _edges.Count) SaveSnapshot(new HistoryGroupSnapshot(captured.Edges));
+            if (captured.Edges.Length == _edges.Count) SaveSnapshot(new HistoryGroupSnapshot(captured.Edges.Select(CutToPersisted).ToArray()));
             else _log.Warning("History group {0}: capturing the edges' histories failed; the snapshot waits for the next due batch", PersistenceId);
             _capturing = false;
             Stash.UnstashAll();
@@ -177,6 +191,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             _edges[edge] = child;
             _edgeNames[child] = edge;
             _modes[edge] = state.Mode;
+            if (state.History.Last is { } last) _lastPersisted[edge] = last;
         }
         // Edges no longer in the edge list keep their stored history until the next snapshot leaves them out.
         _recovered.Clear();
@@ -229,6 +244,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         var samples = probed.Select(p => new EdgeSample(p.Report.Edge, p.Sample)).ToArray();
         Persist(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), _ =>
         {
+            foreach (var s in samples) _lastPersisted[s.Edge] = s.Sample;
             var newest = probed.GroupBy(p => p.Report.Edge).Select(g => g.Last().Report).ToArray();
             _observer?.Tell(new Observed(newest));
             replyTo?.Tell(new ContinuousStopped(1));
@@ -240,6 +256,18 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
                     failure: e => new HistoriesCaptured([])); // an empty capture is not saved (see below)
             }
         });
+    }
+
+    private EdgeHistorySnapshot CutToPersisted(EdgeHistorySnapshot edge)
+    {
+        if (!_lastPersisted.TryGetValue(edge.Edge, out var last)) return edge with { Samples = [] };
+        var samples = edge.Samples;
+        for (var i = samples.Count - 1; i >= 0; i--)
+            if (samples[i] == last)
+                return i == samples.Count - 1 ? edge : edge with { Samples = samples.Take(i + 1).ToArray() };
+        // Not found cannot happen (the persisted sample is in the edge's history); keeping everything would at worst
+        // count a few samples twice after a restart, which is better than losing any.
+        return edge;
     }
 
     private void Collect(EdgeActor.Probed p)
@@ -274,6 +302,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             .Select(e => new EdgeSample(e, round.Results[e].Sample)).ToArray();
         Persist(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), _ =>
         {
+            foreach (var s in samples) _lastPersisted[s.Edge] = s.Sample;
             if (round.SnapshotDue && round.Results.Count == _edges.Count)
             {
                 round.PendingHousekeeping = 1;
