@@ -46,13 +46,13 @@ public static class DetectionBenchmark
             goodEnough: 0.5, edgeCount: 3);
         var zonePath = Path.Combine(work, "named", "example.test.zone");
 
-        var children = new List<Child>();
+        var children = new List<ServeChild>();
         var ok = false;
         try
         {
             if (o.Nodes == 1)
             {
-                children.Add(Child.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config]));
+                children.Add(ServeChild.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config], "serve-node", keepStdout: true, error));
             }
             else
             {
@@ -73,15 +73,15 @@ public static class DetectionBenchmark
                     .. seed is { } s ? new[] { "--seed", $"127.0.0.1:{s.ToString(CultureInfo.InvariantCulture)}" } : [],
                 ];
                 // a first, so it is the oldest member and hosts the decider singleton; b and c join through it.
-                var a = Child.Start("a", edgemanage, work, NodeArgs("a", ports[0], null));
+                var a = ServeChild.Start("a", edgemanage, work, NodeArgs("a", ports[0], null), "serve-a", keepStdout: true, error);
                 children.Add(a);
                 if (!await WaitAsync(() => a.Stdout.Contains($"serving {Network}", StringComparison.Ordinal) || a.Exited, StartupWithin) || a.Exited)
                 {
                     error.WriteLine($"edgemanage-bench: node a did not start serving within {StartupWithin.TotalSeconds:F0} s");
                     return 1;
                 }
-                children.Add(Child.Start("b", edgemanage, work, NodeArgs("b", ports[1], ports[0])));
-                children.Add(Child.Start("c", edgemanage, work, NodeArgs("c", ports[2], ports[0])));
+                children.Add(ServeChild.Start("b", edgemanage, work, NodeArgs("b", ports[1], ports[0]), "serve-b", keepStdout: true, error));
+                children.Add(ServeChild.Start("c", edgemanage, work, NodeArgs("c", ports[2], ports[0]), "serve-c", keepStdout: true, error));
             }
 
             var startup = Stopwatch.StartNew();
@@ -195,12 +195,12 @@ public static class DetectionBenchmark
             switch (args[i])
             {
                 case "--edgemanage": edgemanage = Next(); break;
-                case "--nodes": nodes = PositiveInt("--nodes", Next()); break;
-                case "--probe-interval": probe = PositiveDouble("--probe-interval", Next()); break;
-                case "--decision-interval": decision = PositiveDouble("--decision-interval", Next()); break;
-                case "--batch-window": batch = PositiveDouble("--batch-window", Next()); break;
-                case "--trials": trials = PositiveInt("--trials", Next()); break;
-                case "--edges": edges = PositiveInt("--edges", Next()); break;
+                case "--nodes": nodes = BenchArgs.PositiveInt("--nodes", Next()); break;
+                case "--probe-interval": probe = BenchArgs.PositiveDouble("--probe-interval", Next()); break;
+                case "--decision-interval": decision = BenchArgs.PositiveDouble("--decision-interval", Next()); break;
+                case "--batch-window": batch = BenchArgs.PositiveDouble("--batch-window", Next()); break;
+                case "--trials": trials = BenchArgs.PositiveInt("--trials", Next()); break;
+                case "--edges": edges = BenchArgs.PositiveInt("--edges", Next()); break;
                 case "--work": work = Next(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
@@ -210,14 +210,6 @@ public static class DetectionBenchmark
         if (edges < 4) throw new ArgumentException("--edges must be at least 4 (3 live edges and a spare)");
         return new Options(edgemanage, nodes, probe, decision, batch, trials, edges, work);
     }
-
-    private static int PositiveInt(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
-            : throw new ArgumentException($"{name} must be a positive integer, got '{value}'");
-
-    private static double PositiveDouble(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
-            : throw new ArgumentException($"{name} must be a positive number, got '{value}'");
 
     /// <summary>Bound on waiting for the zone to settle: generous, but finite.</summary>
     private static TimeSpan SettleWithin(Options o) => TimeSpan.FromSeconds(Math.Max(120, 10 * (o.ProbeInterval + o.DecisionInterval)));
@@ -288,13 +280,13 @@ public static class DetectionBenchmark
         }
     }
 
-    private static async Task<int[]> StopAllAsync(List<Child> children, TextWriter error)
+    private static async Task<int[]> StopAllAsync(List<ServeChild> children, TextWriter error)
     {
         // Deciders last: b and c first, then a (the singleton's host), so the cluster does not fail over on the way out.
         var exits = new int[children.Count];
         for (var i = children.Count - 1; i >= 0; i--)
         {
-            exits[i] = await children[i].StopAsync(TimeSpan.FromSeconds(30));
+            exits[i] = await children[i].StopAsync(TimeSpan.FromSeconds(30), error);
             if (exits[i] != 0) error.WriteLine($"# node {children[i].Name} exited {exits[i]}");
         }
         return exits;
@@ -302,149 +294,4 @@ public static class DetectionBenchmark
 
     private static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-
-    /// <summary>One <c>edgemanage serve</c> child; its stdout and stderr go to files in the work dir as they come.</summary>
-    private sealed class Child : IDisposable
-    {
-        private bool _disposed;
-        private readonly Process _process;
-        private readonly StreamWriter _stdoutFile;
-        private readonly StreamWriter _stderrFile;
-        private readonly System.Text.StringBuilder _stdout = new();
-        private readonly Lock _gate = new();
-        private readonly TaskCompletionSource _stdoutDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _stderrDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private Child(string name, Process process, string stdoutPath, string stderrPath)
-        {
-            Name = name;
-            _process = process;
-            StdoutPath = stdoutPath;
-            StderrPath = stderrPath;
-            _stdoutFile = new StreamWriter(stdoutPath) { AutoFlush = true };
-            _stderrFile = new StreamWriter(stderrPath) { AutoFlush = true };
-        }
-
-        public string Name { get; }
-        public string StdoutPath { get; }
-        public string StderrPath { get; }
-
-        public bool Exited
-        {
-            get
-            {
-                try { return _process.HasExited; }
-                catch (InvalidOperationException) { return true; }
-            }
-        }
-
-        public string Stdout
-        {
-            get { lock (_gate) return _stdout.ToString(); }
-        }
-
-        public static Child Start(string name, string edgemanage, string workDir, string[] args)
-        {
-            string[] command = edgemanage.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", edgemanage, .. args] : [edgemanage, .. args];
-            var psi = new ProcessStartInfo(command[0])
-            {
-                WorkingDirectory = workDir,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
-            var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-            var child = new Child(name, process, Path.Combine(workDir, $"serve-{name}.out"), Path.Combine(workDir, $"serve-{name}.err"));
-            process.OutputDataReceived += (_, e) => child.OnLine(e.Data, stdout: true);
-            process.ErrorDataReceived += (_, e) => child.OnLine(e.Data, stdout: false);
-            if (!process.Start()) throw new InvalidOperationException($"cannot start {command[0]}");
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            Console.Error.WriteLine($"# started {name} (pid {process.Id}): {string.Join(" ", command)}");
-            return child;
-        }
-
-        private void OnLine(string? line, bool stdout)
-        {
-            lock (_gate)
-            {
-                if (_disposed) return;
-                if (line is null)
-                {
-                    (stdout ? _stdoutDone : _stderrDone).TrySetResult();
-                    return;
-                }
-                if (stdout)
-                {
-                    _stdout.AppendLine(line);
-                    _stdoutFile.WriteLine(line);
-                }
-                else
-                {
-                    _stderrFile.WriteLine(line);
-                }
-            }
-        }
-
-        /// <summary>SIGTERM, up to <paramref name="grace"/> to exit, then SIGKILL; the exit code (-1 when killed).</summary>
-        public async Task<int> StopAsync(TimeSpan grace)
-        {
-            if (!Exited)
-            {
-                using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false }))
-                    if (kill is not null) await kill.WaitForExitAsync();
-                using var cts = new CancellationTokenSource(grace);
-                try
-                {
-                    await _process.WaitForExitAsync(cts.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    Console.Error.WriteLine($"# node {Name} still running {grace.TotalSeconds:F0} s after SIGTERM: killed");
-                    _process.Kill(entireProcessTree: true);
-                    await _process.WaitForExitAsync();
-                    await DrainAsync();
-                    return -1;
-                }
-            }
-            await DrainAsync();
-            return _process.ExitCode;
-        }
-
-        private async Task DrainAsync()
-        {
-            // The output pipes close with the process; bounded anyway.
-            await Task.WhenAny(Task.WhenAll(_stdoutDone.Task, _stderrDone.Task), Task.Delay(TimeSpan.FromSeconds(5)));
-        }
-
-        public string Tail(int lines = 40)
-        {
-            var text = new System.Text.StringBuilder();
-            string status;
-            try { status = _process.HasExited ? $"exited {_process.ExitCode}" : "still running"; }
-            catch (InvalidOperationException) { status = "state unknown"; }
-            text.AppendLine($"--- node {Name}: {status}");
-            foreach (var path in new[] { StdoutPath, StderrPath })
-            {
-                string[] all;
-                try { all = File.ReadAllLines(path); }
-                catch (IOException) { continue; }
-                text.AppendLine($"--- {path} (last {Math.Min(lines, all.Length)} of {all.Length} lines)");
-                foreach (var l in all.TakeLast(lines)) text.AppendLine(l);
-            }
-            return text.ToString();
-        }
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                _disposed = true;
-                _stdoutFile.Dispose();
-                _stderrFile.Dispose();
-            }
-            _process.Dispose();
-        }
-    }
 }

@@ -49,7 +49,7 @@ public static class SoakBenchmark
         var zonePath = Path.Combine(work, "named", "example.test.zone");
         var stateDir = Path.Combine(work, "state");
 
-        using var child = Child.Start(edgemanage, work, ["serve", "-A", Network, "-c", config], error);
+        using var child = ServeChild.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config], "serve", keepStdout: false, error);
         var ok = false;
         try
         {
@@ -140,12 +140,12 @@ public static class SoakBenchmark
             switch (args[i])
             {
                 case "--edgemanage": edgemanage = Next(); break;
-                case "--edges": edges = PositiveInt("--edges", Next()); break;
-                case "--probe-interval": probe = PositiveDouble("--probe-interval", Next()); break;
-                case "--decision-interval": decision = PositiveDouble("--decision-interval", Next()); break;
-                case "--batch-window": batch = PositiveDouble("--batch-window", Next()); break;
-                case "--minutes": minutes = PositiveDouble("--minutes", Next()); break;
-                case "--sample-seconds": sample = PositiveDouble("--sample-seconds", Next()); break;
+                case "--edges": edges = BenchArgs.PositiveInt("--edges", Next()); break;
+                case "--probe-interval": probe = BenchArgs.PositiveDouble("--probe-interval", Next()); break;
+                case "--decision-interval": decision = BenchArgs.PositiveDouble("--decision-interval", Next()); break;
+                case "--batch-window": batch = BenchArgs.PositiveDouble("--batch-window", Next()); break;
+                case "--minutes": minutes = BenchArgs.PositiveDouble("--minutes", Next()); break;
+                case "--sample-seconds": sample = BenchArgs.PositiveDouble("--sample-seconds", Next()); break;
                 case "--work": work = Next(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
@@ -155,14 +155,6 @@ public static class SoakBenchmark
         if (sample > minutes * 60) throw new ArgumentException("--sample-seconds must not be longer than --minutes");
         return new Options(edgemanage, edges, probe, decision, batch, minutes, sample, work);
     }
-
-    private static int PositiveInt(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
-            : throw new ArgumentException($"{name} must be a positive integer, got '{value}'");
-
-    private static double PositiveDouble(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v) ? v
-            : throw new ArgumentException($"{name} must be a positive number, got '{value}'");
 
     /// <summary>utime + stime (clock ticks) from /proc/PID/stat and VmRSS (kB) from /proc/PID/status.</summary>
     private static bool TryReadProc(int pid, out long ticks, out long rssKb)
@@ -226,136 +218,4 @@ public static class SoakBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-    /// <summary>
-    /// The <c>edgemanage serve</c> child; stdout and stderr go straight to files in the work dir (nothing is kept
-    /// in memory: a soak runs for a long time).
-    /// </summary>
-    private sealed class Child : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StreamWriter _stdoutFile;
-        private readonly StreamWriter _stderrFile;
-        private readonly Lock _gate = new();
-        private readonly TaskCompletionSource _stdoutDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _stderrDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private bool _disposed;
-
-        private Child(Process process, string stdoutPath, string stderrPath)
-        {
-            _process = process;
-            StdoutPath = stdoutPath;
-            StderrPath = stderrPath;
-            _stdoutFile = new StreamWriter(stdoutPath) { AutoFlush = true };
-            _stderrFile = new StreamWriter(stderrPath) { AutoFlush = true };
-        }
-
-        public string StdoutPath { get; }
-        public string StderrPath { get; }
-        public int Pid => _process.Id;
-
-        public bool Exited
-        {
-            get
-            {
-                try { return _process.HasExited; }
-                catch (InvalidOperationException) { return true; }
-            }
-        }
-
-        public static Child Start(string edgemanage, string workDir, string[] args, TextWriter error)
-        {
-            // Through `dotnet` for a .dll: the child's pid is then the dotnet host, which is the node's process.
-            string[] command = edgemanage.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", edgemanage, .. args] : [edgemanage, .. args];
-            var psi = new ProcessStartInfo(command[0])
-            {
-                WorkingDirectory = workDir,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
-            var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-            var child = new Child(process, Path.Combine(workDir, "serve.out"), Path.Combine(workDir, "serve.err"));
-            process.OutputDataReceived += (_, e) => child.OnLine(e.Data, stdout: true);
-            process.ErrorDataReceived += (_, e) => child.OnLine(e.Data, stdout: false);
-            if (!process.Start()) throw new InvalidOperationException($"cannot start {command[0]}");
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            error.WriteLine($"# started node (pid {process.Id}): {string.Join(" ", command)}");
-            return child;
-        }
-
-        private void OnLine(string? line, bool stdout)
-        {
-            lock (_gate)
-            {
-                if (_disposed) return;
-                if (line is null)
-                {
-                    (stdout ? _stdoutDone : _stderrDone).TrySetResult();
-                    return;
-                }
-                (stdout ? _stdoutFile : _stderrFile).WriteLine(line);
-            }
-        }
-
-        /// <summary>SIGTERM, up to <paramref name="grace"/> to exit, then SIGKILL; the exit code (-1 when killed).</summary>
-        public async Task<int> StopAsync(TimeSpan grace, TextWriter error)
-        {
-            if (!Exited)
-            {
-                using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false }))
-                    if (kill is not null) await kill.WaitForExitAsync();
-                using var cts = new CancellationTokenSource(grace);
-                try
-                {
-                    await _process.WaitForExitAsync(cts.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    error.WriteLine($"# node still running {grace.TotalSeconds:F0} s after SIGTERM: killed");
-                    _process.Kill(entireProcessTree: true);
-                    await _process.WaitForExitAsync();
-                    await DrainAsync();
-                    return -1;
-                }
-            }
-            await DrainAsync();
-            return _process.ExitCode;
-        }
-
-        // The output pipes close with the process; bounded anyway.
-        private Task DrainAsync() =>
-            Task.WhenAny(Task.WhenAll(_stdoutDone.Task, _stderrDone.Task), Task.Delay(TimeSpan.FromSeconds(5)));
-
-        public string Tail(int lines = 40)
-        {
-            var text = new System.Text.StringBuilder();
-            string status;
-            try { status = _process.HasExited ? $"exited {_process.ExitCode}" : "still running"; }
-            catch (InvalidOperationException) { status = "state unknown"; }
-            text.AppendLine($"--- node: {status}");
-            foreach (var path in new[] { StdoutPath, StderrPath })
-            {
-                string[] all;
-                try { all = File.ReadAllLines(path); }
-                catch (IOException) { continue; }
-                text.AppendLine($"--- {path} (last {Math.Min(lines, all.Length)} of {all.Length} lines)");
-                foreach (var l in all.TakeLast(lines)) text.AppendLine(l);
-            }
-            return text.ToString();
-        }
-
-        public void Dispose()
-        {
-            lock (_gate)
-            {
-                _disposed = true;
-                _stdoutFile.Dispose();
-                _stderrFile.Dispose();
-            }
-            _process.Dispose();
-        }
-    }
 }
