@@ -80,7 +80,7 @@ public static class EdgeModeCommand
             using (networkLock)
             {
                 var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
-                await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NeverProbes.Instance, journal,
+                await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NoProber.Instance, journal,
                     cancellationToken: ct);
                 // Recovery of the edge's history group comes first (the Ask waits behind it), so this bounds both.
                 var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment), TimeSpan.FromSeconds(60), ct);
@@ -111,13 +111,4 @@ public static class EdgeModeCommand
     /// <summary>Who made the change, as edge_conf records it: the sudo caller rather than root when there is one.</summary>
     private static string OperatorName() =>
         Environment.GetEnvironmentVariable("SUDO_USER") is { Length: > 0 } sudoUser ? sudoUser : Environment.UserName;
-
-    /// <summary>Setting a mode never probes; a call would be a bug, so it fails loudly.</summary>
-    private sealed class NeverProbes : IProber
-    {
-        public static readonly NeverProbes Instance = new();
-
-        public Task<ProbeResult> ProbeAsync(string edge, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException("edge mode never probes");
-    }
 }

@@ -1,4 +1,5 @@
 using Edgemanage.Actors.Logging;
+using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Config;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Configuration;
@@ -42,6 +43,29 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
             error.WriteLine($"edgemanage: warning: the edge lists of {network} name no edge; there is nothing to probe");
         return new NetworkContext(settings, settings.ForNetwork(network), edges.Edges, config);
     }
+
+    /// <summary>The MD5 every probe must match; null after printing where the config names the unreadable file.</summary>
+    public byte[]? HashTestObject(TextWriter error)
+    {
+        try
+        {
+            return HttpProber.HashFile(Settings.TestObject.Local);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var (line, col) = Config.Locate("testobject.local");
+            error.WriteLine($"{Settings.SourcePath}:{line}:{col}: error: cannot read testobject.local '{Settings.TestObject.Local}': {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>The prober of a round or a node: HTTP(S) to each address, bounded in flight and in start rate.</summary>
+    public ConcurrencyLimitedProber CreateProber(byte[] expectedMd5) =>
+        new(new HttpProber(Settings.TestObject, Settings.Probe, expectedMd5), Settings.Probe.Concurrency, Settings.Probe.StartRate);
+
+    /// <summary>What is probed: the edges, and the canaries (their history lives beside the edges', but they are never candidates).</summary>
+    public string[] ProbedAddresses(IReadOnlyDictionary<string, string> canaries) =>
+        Edges.Concat(canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>The operator log the original's users expect: -v is DEBUG to stderr, else INFO to logpath.</summary>
     public static OperatorLog OpenLog(EdgemanageSettings settings, bool verbose) =>

@@ -99,7 +99,7 @@ public static class QueryCommand
                 new EdgeVerdict(EdgeHealth.Untested, null, null, null, 0), null)).ToArray(), null);
         }
         var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
-        await using var node = await EdgemanageNode.StartAsync(settings, network, withReports ? context.Edges : [], NoProbing.Instance, journal,
+        await using var node = await EdgemanageNode.StartAsync(settings, network, withReports ? context.Edges : [], NoProber.Instance, journal,
             cancellationToken: ct, publish: PublishPlan.ReadOnly(network));
         var decision = await node.Network!.Ask<LastDecision>(new GetLastDecision(network), TimeSpan.FromSeconds(60), ct);
         if (!withReports) return ([], decision.Decision);
@@ -185,14 +185,5 @@ public static class QueryCommand
     {
         if (value is { } v) w.WriteNumber(name, Math.Round(v, 6));
         else w.WriteNull(name);
-    }
-
-    /// <summary>The prober of a read-only command: it must never be asked.</summary>
-    internal sealed class NoProbing : IProber
-    {
-        public static readonly NoProbing Instance = new();
-
-        public Task<ProbeResult> ProbeAsync(string edge, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException("query never probes");
     }
 }

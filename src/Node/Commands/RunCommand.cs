@@ -63,17 +63,7 @@ public static class RunCommand
         OperatorLog.Current = log;
         try
         {
-            byte[] expectedMd5;
-            try
-            {
-                expectedMd5 = HttpProber.HashFile(settings.TestObject.Local);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                var (line, col) = context.Config.Locate("testobject.local");
-                error.WriteLine($"{settings.SourcePath}:{line}:{col}: error: cannot read testobject.local '{settings.TestObject.Local}': {e.Message}");
-                return ExitCodes.UsageOrConfig;
-            }
+            if (context.HashTestObject(error) is not { } expectedMd5) return ExitCodes.UsageOrConfig;
             log.Info($"Local test object {settings.TestObject.Local} has MD5 {Convert.ToHexStringLower(expectedMd5)}");
 
             var inputs = PublishInputs.Load(context, error);
@@ -97,10 +87,8 @@ public static class RunCommand
                     ? new ScratchFile(Path.Combine(Path.GetTempPath(), $"edgemanage-dry-run-{Environment.ProcessId}-{Guid.NewGuid():N}.db"))
                     : null;
                 var journal = JournalTarget.For(settings.Persistence, scratchJournal?.Path ?? context.Paths.Journal);
-                using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5),
-                    settings.Probe.Concurrency, settings.Probe.StartRate);
-                // Canaries are probed alongside the edges (their history lives in the same groups) but are never candidates.
-                var probed = context.Edges.Concat(inputs.Canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
+                using var prober = context.CreateProber(expectedMd5);
+                var probed = context.ProbedAddresses(inputs.Canaries);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,

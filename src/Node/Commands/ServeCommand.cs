@@ -153,134 +153,122 @@ public static class ServeCommand
     {
         var network = context.Paths.Network;
         var settings = context.Settings;
+        if (context.HashTestObject(error) is not { } expectedMd5) return ExitCodes.UsageOrConfig;
+        var inputs = PublishInputs.Load(context, error);
+        if (inputs is null) return ExitCodes.UsageOrConfig;
+        foreach (var p in inputs.Problems) error.WriteLine(p);
+
+        if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage serve -A {network}", out var networkLock, out var holder))
         {
-            byte[] expectedMd5;
-            try
+            error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not serving");
+            return ExitCodes.Locked;
+        }
+        using (networkLock)
+        {
+            var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
+            using var prober = context.CreateProber(expectedMd5);
+            var probed = context.ProbedAddresses(inputs.Canaries);
+            var zones = inputs.ReadZones(context);
+            foreach (var p in zones.Problems) error.WriteLine(p);
+            var plan = RunCommand.PlanFor(context, inputs) with
             {
-                expectedMd5 = HttpProber.HashFile(settings.TestObject.Local);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings)),
+            };
+            await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
+                cancellationToken: ct, publish: plan, cluster: cluster);
+
+            var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
+            node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
+            node.System.EventStream.Subscribe(printer, typeof(Frozen));
+            node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
+                TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!));
+            var where = cluster is null ? "a node of its own"
+                : $"cluster node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} ({string.Join(",", cluster.Roles)}), vantage {settings.Vantage}";
+            output.WriteLine($"serving {network} as {where}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
+                             $"decisions every {settings.DecisionIntervalSeconds:0.###}s; SIGHUP re-reads edge lists, canaries and zone includes, SIGTERM stops");
+            output.Flush();
+            log.Info($"Serving {network}: {probed.Length} edges, probe_interval {settings.ProbeIntervalSeconds}s, decision_interval {settings.DecisionIntervalSeconds}s");
+
+            // SIGHUP: re-read edge lists, canary file and zone includes. A broken file is reported and skipped; the
+            // node keeps running on the last good version of it.
+            var lastEdges = context.Edges;
+            var lastCanaries = inputs.Canaries;
+            var reloading = new SemaphoreSlim(1, 1);
+            async Task ReloadAsync()
             {
-                error.WriteLine($"{settings.SourcePath}: error: cannot read testobject.local '{settings.TestObject.Local}': {e.Message}");
-                return ExitCodes.UsageOrConfig;
-            }
-            var inputs = PublishInputs.Load(context, error);
-            if (inputs is null) return ExitCodes.UsageOrConfig;
-            foreach (var p in inputs.Problems) error.WriteLine(p);
-
-            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage serve -A {network}", out var networkLock, out var holder))
-            {
-                error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not serving");
-                return ExitCodes.Locked;
-            }
-            using (networkLock)
-            {
-                var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
-                using var prober = new ConcurrencyLimitedProber(new HttpProber(settings.TestObject, settings.Probe, expectedMd5),
-                    settings.Probe.Concurrency, settings.Probe.StartRate);
-                var probed = context.Edges.Concat(inputs.Canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
-                var zones = inputs.ReadZones(context);
-                foreach (var p in zones.Problems) error.WriteLine(p);
-                var plan = RunCommand.PlanFor(context, inputs) with
-                {
-                    Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings)),
-                };
-                await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
-                    cancellationToken: ct, publish: plan, cluster: cluster);
-
-                var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
-                node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
-                node.System.EventStream.Subscribe(printer, typeof(Frozen));
-                node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
-                    TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!));
-                var where = cluster is null ? "a node of its own"
-                    : $"cluster node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} ({string.Join(",", cluster.Roles)}), vantage {settings.Vantage}";
-                output.WriteLine($"serving {network} as {where}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
-                                 $"decisions every {settings.DecisionIntervalSeconds:0.###}s; SIGHUP re-reads edge lists, canaries and zone includes, SIGTERM stops");
-                output.Flush();
-                log.Info($"Serving {network}: {probed.Length} edges, probe_interval {settings.ProbeIntervalSeconds}s, decision_interval {settings.DecisionIntervalSeconds}s");
-
-                // SIGHUP: re-read edge lists, canary file and zone includes. A broken file is reported and skipped; the
-                // node keeps running on the last good version of it.
-                var lastEdges = context.Edges;
-                var lastCanaries = inputs.Canaries;
-                var reloading = new SemaphoreSlim(1, 1);
-                async Task ReloadAsync()
-                {
-                    await reloading.WaitAsync();
-                    try
-                    {
-                        var edges = lastEdges;
-                        var reread = NetworkEdges.Load(settings, network);
-                        foreach (var p in reread.Warnings) error.WriteLine(p);
-                        if (reread.Ok) edges = reread.Edges;
-                        else
-                        {
-                            foreach (var p in reread.Errors) error.WriteLine(p);
-                            Report($"the edge lists of {network} have errors; keeping the last good version ({lastEdges.Count} edges)");
-                        }
-                        var canaries = lastCanaries;
-                        if (context.Paths.CanaryFile is { } canaryFile)
-                        {
-                            var loaded = CanaryFileLoader.Load(canaryFile);
-                            foreach (var p in loaded.Errors.Concat(loaded.Warnings)) error.WriteLine(p);
-                            if (loaded.Ok) canaries = loaded.Canaries;
-                            else Report($"canary file {canaryFile} has errors; keeping the last good version ({lastCanaries.Count} canaries)");
-                        }
-                        var fresh = (inputs with { Canaries = canaries, CanaryHold = null }).ReadZones(context);
-                        foreach (var p in fresh.Problems) error.WriteLine(p);
-
-                        var changed = !edges.SequenceEqual(lastEdges, StringComparer.Ordinal) || !SameCanaries(canaries, lastCanaries);
-                        if (changed)
-                        {
-                            var probedNow = edges.Concat(canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
-                            await node.ReplaceEdgesAsync(probedNow, TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
-                                TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!);
-                            node.Network!.Tell(new UpdateNetwork(edges, canaries, fresh.Zones));
-                            lastEdges = edges;
-                            lastCanaries = canaries;
-                        }
-                        else
-                        {
-                            node.Network!.Tell(new UpdateZones(fresh.Zones));
-                        }
-                        Report($"reloaded: {edges.Count} edges, {canaries.Count} canaries, {fresh.Zones.Count} zones");
-                    }
-                    catch (Exception e)
-                    {
-                        Report($"reload failed, still running on the previous inputs: {e.GetType().Name}: {e.Message}");
-                    }
-                    finally
-                    {
-                        reloading.Release();
-                    }
-                }
-                void Report(string message)
-                {
-                    log.Info(message);
-                    output.WriteLine(message);
-                    output.Flush();
-                }
-                void Reload() => _ = ReloadAsync();
-                ServeSignals.ReloadRequested += Reload;
+                await reloading.WaitAsync();
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, ct);
+                    var edges = lastEdges;
+                    var reread = NetworkEdges.Load(settings, network);
+                    foreach (var p in reread.Warnings) error.WriteLine(p);
+                    if (reread.Ok) edges = reread.Edges;
+                    else
+                    {
+                        foreach (var p in reread.Errors) error.WriteLine(p);
+                        Report($"the edge lists of {network} have errors; keeping the last good version ({lastEdges.Count} edges)");
+                    }
+                    var canaries = lastCanaries;
+                    if (context.Paths.CanaryFile is { } canaryFile)
+                    {
+                        var loaded = CanaryFileLoader.Load(canaryFile);
+                        foreach (var p in loaded.Errors.Concat(loaded.Warnings)) error.WriteLine(p);
+                        if (loaded.Ok) canaries = loaded.Canaries;
+                        else Report($"canary file {canaryFile} has errors; keeping the last good version ({lastCanaries.Count} canaries)");
+                    }
+                    var fresh = (inputs with { Canaries = canaries, CanaryHold = null }).ReadZones(context);
+                    foreach (var p in fresh.Problems) error.WriteLine(p);
+
+                    var changed = !edges.SequenceEqual(lastEdges, StringComparer.Ordinal) || !SameCanaries(canaries, lastCanaries);
+                    if (changed)
+                    {
+                        var probedNow = (context with { Edges = edges }).ProbedAddresses(canaries);
+                        await node.ReplaceEdgesAsync(probedNow, TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
+                            TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!);
+                        node.Network!.Tell(new UpdateNetwork(edges, canaries, fresh.Zones));
+                        lastEdges = edges;
+                        lastCanaries = canaries;
+                    }
+                    else
+                    {
+                        node.Network!.Tell(new UpdateZones(fresh.Zones));
+                    }
+                    Report($"reloaded: {edges.Count} edges, {canaries.Count} canaries, {fresh.Zones.Count} zones");
                 }
-                catch (OperationCanceledException)
+                catch (Exception e)
                 {
-                    // SIGTERM / Ctrl-C: the normal way to stop a node.
+                    Report($"reload failed, still running on the previous inputs: {e.GetType().Name}: {e.Message}");
                 }
                 finally
                 {
-                    ServeSignals.ReloadRequested -= Reload;
+                    reloading.Release();
                 }
-
-                var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, TimeSpan.FromSeconds(30));
-                log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups persisted");
-                output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups persisted");
-                return ExitCodes.Ok;
             }
+            void Report(string message)
+            {
+                log.Info(message);
+                output.WriteLine(message);
+                output.Flush();
+            }
+            void Reload() => _ = ReloadAsync();
+            ServeSignals.ReloadRequested += Reload;
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM / Ctrl-C: the normal way to stop a node.
+            }
+            finally
+            {
+                ServeSignals.ReloadRequested -= Reload;
+            }
+
+            var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, TimeSpan.FromSeconds(30));
+            log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups persisted");
+            output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups persisted");
+            return ExitCodes.Ok;
         }
     }
 
