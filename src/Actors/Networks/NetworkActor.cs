@@ -204,10 +204,22 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private void CommonCommands()
     {
         Command<GetLastDecision>(_ => Sender.Tell(new LastDecision(_settings.Network, _last)));
+        Command<GetNetworkStatus>(_ => Sender.Tell(Status()));
+        Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network,
+            _observations.Values.Where(r => r.Edge == q.Edge).OrderBy(r => r.Vantage, StringComparer.Ordinal).ToArray())));
         Command<SaveSnapshotSuccess>(ok => DeleteMessages(ok.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(f => _log.Warning("Network {0}: snapshot failed: {1}", _settings.Network, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning("Network {0}: deleting old decisions failed: {1}", _settings.Network, f.Cause.Message));
+    }
+
+    private NetworkStatus Status()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var inWindow = _settings.Budget.Prune(_substitutionTimes, now);
+        return new NetworkStatus(_settings.Network, now, PreviousLive, _last, inWindow, _settings.Budget.MaxPerWindow,
+            _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds, _frozenReason, _serve is not null,
+            _observations.Count);
     }
 
     /// <summary>

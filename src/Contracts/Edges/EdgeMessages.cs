@@ -6,8 +6,11 @@ public static class EdgeCommands
     /// <summary>Probe every edge once and persist the samples as one event per group (cron round).</summary>
     public sealed record RunRound(long RoundId, bool Persist) : IEdgemanageMessage;
 
-    /// <summary>Set an operator mode (edge_conf); persisted through the edge's history group.</summary>
-    public sealed record SetEdgeMode(string Network, string Edge, EdgeMode Mode, string Comment) : IEdgemanageMessage;
+    /// <summary>
+    /// Set an operator mode (edge_conf); persisted through the edge's history group. With
+    /// <paramref name="ExpiresAtUnixMs"/>, the mode reverts to available at that time (<c>--for DURATION</c>).
+    /// </summary>
+    public sealed record SetEdgeMode(string Network, string Edge, EdgeMode Mode, string Comment, long? ExpiresAtUnixMs = null) : IEdgemanageMessage;
 
     /// <summary>Ask for every edge's current report, without probing.</summary>
     public sealed record GetEdgeReports(string Network) : IEdgemanageMessage;
@@ -30,7 +33,7 @@ public static class EdgeReplies
 {
     public sealed record RoundCompleted(long RoundId, IReadOnlyList<EdgeReport> Edges, IReadOnlyList<string> Failures) : IEdgemanageMessage;
 
-    public sealed record EdgeModeSet(string Network, string Edge, EdgeMode Mode, string Comment) : IEdgemanageMessage;
+    public sealed record EdgeModeSet(string Network, string Edge, EdgeMode Mode, string Comment, long? ExpiresAtUnixMs = null) : IEdgemanageMessage;
 
     public sealed record EdgeModeRejected(string Network, string Edge, string Reason) : IEdgemanageMessage;
 

@@ -85,6 +85,8 @@ public sealed record EdgeVerdict(
     int SampleCount);
 
 /// <summary>What an edge reports about itself: identity, mode and verdict.</summary>
+/// <param name="Mode">The mode in force now (an expired mode reports as available).</param>
+/// <param name="ModeExpiresAtUnixMs">When <see cref="Mode"/> reverts to available, if it was set with an expiry.</param>
 public sealed record EdgeReport(
     string Network,
     string Edge,
@@ -93,4 +95,5 @@ public sealed record EdgeReport(
     string Comment,
     long ModeChangedAtUnixMs,
     EdgeVerdict Verdict,
-    string? LastDetail) : IEdgemanageMessage;
+    string? LastDetail,
+    long? ModeExpiresAtUnixMs = null) : IEdgemanageMessage;

@@ -16,6 +16,18 @@ public static class NetworkCommands
     /// <summary>Reply <see cref="NetworkReplies.LastDecision"/> with the last persisted decision (for <c>why</c>, <c>query</c>).</summary>
     public sealed record GetLastDecision(string Network);
 
+    /// <summary>
+    /// Reply <see cref="NetworkReplies.NetworkStatus"/>: the live set, the last decision, the throttle budget and
+    /// whether DNS is frozen (ctl net show, the Nagios checks, metrics). Answered in every state, even mid-round.
+    /// </summary>
+    public sealed record GetNetworkStatus(string Network) : IEdgemanageMessage;
+
+    /// <summary>
+    /// serve: reply <see cref="EdgeReplies.EdgeReports"/> with the newest report of <paramref name="Edge"/> from every
+    /// vantage that observed it (what the network's decider votes on).
+    /// </summary>
+    public sealed record GetEdgeObservations(string Network, string Edge) : IEdgemanageMessage;
+
     /// <summary>serve: the zone includes were re-read (SIGHUP); use these from the next decision on.</summary>
     public sealed record UpdateZones(IReadOnlyList<ZoneSource> Zones) : IEdgemanageMessage;
 
@@ -34,6 +46,25 @@ public static class NetworkReplies
         ZoneReplies.ZonesPublished Zones);
 
     public sealed record LastDecision(string Network, DecisionRecord? Decision);
+
+    /// <param name="Live">The live set DNS carries now (the last decision's, or the inherited live list).</param>
+    /// <param name="SubstitutionTimesUnixMs">Substitutions inside the current dnschange_window.</param>
+    /// <param name="BudgetMax">dnschange_maxfreq; null when unlimited.</param>
+    /// <param name="BudgetRemaining">Discretionary substitutions still allowed now; int.MaxValue when unlimited.</param>
+    /// <param name="FrozenReason">serve: why DNS is frozen (too few vantages vote); null when it is not.</param>
+    /// <param name="Serving">True in serve (continuous decisions), false for a cron round's or a reader's actor.</param>
+    public sealed record NetworkStatus(
+        string Network,
+        long AtUnixMs,
+        IReadOnlyList<string> Live,
+        DecisionRecord? LastDecision,
+        IReadOnlyList<long> SubstitutionTimesUnixMs,
+        int? BudgetMax,
+        int BudgetRemaining,
+        long BudgetWindowMs,
+        string? FrozenReason,
+        bool Serving,
+        int Observations) : IEdgemanageMessage;
 
     /// <summary>serve: fewer than min_vantages vote, so DNS was left alone (published on the event stream).</summary>
     public sealed record Frozen(string Network, string Reason, long AtUnixMs);

@@ -54,6 +54,14 @@ internal static class BinaryFormat
 
     public static string? ReadOptionalString(this BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 
+    public static void WriteOptional(this BinaryWriter w, long? v)
+    {
+        w.Write(v.HasValue);
+        if (v is { } x) w.Write(x);
+    }
+
+    public static long? ReadOptionalInt64(this BinaryReader r) => r.ReadBoolean() ? r.ReadInt64() : null;
+
     public static void WriteList<T>(this BinaryWriter w, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
     {
         w.Write(items.Count);
@@ -96,11 +104,12 @@ internal static class BinaryFormat
         w.Write(e.ModeChangedAtUnixMs);
         w.WriteVerdict(e.Verdict);
         w.WriteOptional(e.LastDetail);
+        w.WriteOptional(e.ModeExpiresAtUnixMs);
     }
 
     public static EdgeReport ReadReport(this BinaryReader r) =>
         new(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(),
-            r.ReadVerdict(), r.ReadOptionalString());
+            r.ReadVerdict(), r.ReadOptionalString(), r.ReadOptionalInt64());
 
     public static void WriteEdgeSnapshot(this BinaryWriter w, EdgeHistorySnapshot e)
     {

@@ -44,13 +44,13 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
         // messages
         Of<EdgeReport>("e.report", (w, m) => w.WriteReport(m), r => r.ReadReport()),
         Of<RunRound>("e.run", (w, m) => { w.Write(m.RoundId); w.Write(m.Persist); }, r => new RunRound(r.ReadInt64(), r.ReadBoolean())),
-        Of<SetEdgeMode>("e.setmode", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); },
-            r => new SetEdgeMode(r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString())),
+        Of<SetEdgeMode>("e.setmode", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); w.WriteOptional(m.ExpiresAtUnixMs); },
+            r => new SetEdgeMode(r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadOptionalInt64())),
         Of<GetEdgeReports>("e.get", (w, m) => w.Write(m.Network), r => new GetEdgeReports(r.ReadString())),
         Of<RoundCompleted>("e.done", (w, m) => { w.Write(m.RoundId); w.WriteList(m.Edges, (bw, e) => bw.WriteReport(e)); w.WriteList(m.Failures, (bw, f) => bw.Write(f)); },
             r => new RoundCompleted(r.ReadInt64(), r.ReadArray(br => br.ReadReport()), r.ReadArray(br => br.ReadString()))),
-        Of<EdgeModeSet>("e.modeset", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); },
-            r => new EdgeModeSet(r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString())),
+        Of<EdgeModeSet>("e.modeset", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); w.WriteOptional(m.ExpiresAtUnixMs); },
+            r => new EdgeModeSet(r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadOptionalInt64())),
         Of<EdgeModeRejected>("e.modenak", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write(m.Reason); },
             r => new EdgeModeRejected(r.ReadString(), r.ReadString(), r.ReadString())),
         Of<Observed>("e.observed", (w, m) => w.WriteList(m.Reports, (bw, e) => bw.WriteReport(e)),
@@ -66,6 +66,19 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new NetworkCommands.UpdateNetwork(r.ReadArray(br => br.ReadString()),
                 r.ReadArray(br => (Zone: br.ReadString(), Ip: br.ReadString())).ToDictionary(c => c.Zone, c => c.Ip, StringComparer.Ordinal),
                 r.ReadArray(br => br.ReadZoneSource()))),
+        Of<NetworkCommands.GetNetworkStatus>("n.status?", (w, m) => w.Write(m.Network), r => new NetworkCommands.GetNetworkStatus(r.ReadString())),
+        Of<NetworkCommands.GetEdgeObservations>("n.observed?", (w, m) => { w.Write(m.Network); w.Write(m.Edge); },
+            r => new NetworkCommands.GetEdgeObservations(r.ReadString(), r.ReadString())),
+        Of<NetworkReplies.NetworkStatus>("n.status", (w, m) =>
+            {
+                w.Write(m.Network); w.Write(m.AtUnixMs); w.WriteList(m.Live, (bw, e) => bw.Write(e));
+                w.Write(m.LastDecision is not null); if (m.LastDecision is not null) w.WriteDecision(m.LastDecision);
+                w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t)); w.WriteOptional((long?)m.BudgetMax); w.Write(m.BudgetRemaining);
+                w.Write(m.BudgetWindowMs); w.WriteOptional(m.FrozenReason); w.Write(m.Serving); w.Write(m.Observations);
+            },
+            r => new NetworkReplies.NetworkStatus(r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadString()),
+                r.ReadBoolean() ? r.ReadDecision() : null, r.ReadArray(br => br.ReadInt64()), (int?)r.ReadOptionalInt64(), r.ReadInt32(),
+                r.ReadInt64(), r.ReadOptionalString(), r.ReadBoolean(), r.ReadInt32())),
         Of<EdgeReports>("e.reports", (w, m) => { w.Write(m.Network); w.WriteList(m.Edges, (bw, e) => bw.WriteReport(e)); },
             r => new EdgeReports(r.ReadString(), r.ReadArray(br => br.ReadReport()))),
     ];
