@@ -68,6 +68,10 @@ public sealed record EdgemanageSettings
     public double HistoryBatchWindowSeconds { get; init; } = 5;
     /// <summary>cluster: the vantage cluster of <c>serve</c>; null = a node of its own without remoting.</summary>
     public ClusterSettings? Cluster { get; init; }
+    /// <summary>admin: where a serving node listens for <c>edgemanage ctl</c>, and the secret that guards changes.</summary>
+    public AdminSettings Admin { get; init; } = new();
+    /// <summary>metrics: the Prometheus endpoint of a serving node, and the textfile a cron run writes.</summary>
+    public MetricsSettings Metrics { get; init; } = new();
     /// <summary>quorum: how many voting vantages must see an edge fail: "majority", a count, or a fraction.</summary>
     public string Quorum { get; init; } = "majority";
     /// <summary>vote_stale_after: observations older than this many seconds do not vote (default 3 × probe_interval).</summary>
@@ -175,6 +179,32 @@ public sealed record ClusterSettings
     public IReadOnlyList<string> Roles { get; init; } = [VantageRole, DeciderRole];
 
     public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
+}
+
+/// <summary>The <c>admin:</c> section: the ctl endpoint (Akka.Remote) of a serving node.</summary>
+public sealed record AdminSettings
+{
+    /// <summary>enabled: false = no ctl endpoint (edge mode then refuses to touch a served network).</summary>
+    public bool Enabled { get; init; } = true;
+    /// <summary>host: the address the endpoint binds to; loopback unless configured.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>port: 0 picks a free port (ctl finds it through the network's lock holder file).</summary>
+    public int Port { get; init; } = 4054;
+    /// <summary>secret: required by commands that change anything. Null = a random one kept in <see cref="SecretFile"/>.</summary>
+    public string? Secret { get; init; }
+    /// <summary>secret_file: where the secret is read from or generated into (mode 0600); default {state_dir}/admin.secret.</summary>
+    public string? SecretFile { get; init; }
+}
+
+/// <summary>The <c>metrics:</c> section.</summary>
+public sealed record MetricsSettings
+{
+    /// <summary>listen: host:port of serve's /metrics endpoint; null = off.</summary>
+    public string? Listen { get; init; } = "127.0.0.1:9469";
+    /// <summary>textfile: where run writes the same metrics for node_exporter ({dnet} substituted); default {state_dir}/{dnet}.prom; null after "off".</summary>
+    public string? Textfile { get; init; }
+    /// <summary>True when textfile: off.</summary>
+    public bool TextfileOff { get; init; }
 }
 
 public sealed record PersistenceSettings

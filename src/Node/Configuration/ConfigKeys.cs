@@ -15,7 +15,7 @@ internal static class ConfigKeys
         "probe_source_address", "state_dir", "persistence", "vantage", "history_length",
         "pass_window_seconds", "snapshot_every", "min_edges", "dnschange_window", "zone_template",
         "zone_check_command", "command_timeout", "probe_interval", "decision_interval", "history_batch_window",
-        "cluster", "quorum", "vote_stale_after", "min_vantages",
+        "cluster", "quorum", "vote_stale_after", "min_vantages", "admin", "metrics",
     ];
 
     public static readonly string[] TestObject = ["host", "port", "proto", "uri", "local", "verify"];
@@ -23,4 +23,6 @@ internal static class ConfigKeys
     public static readonly string[] Commands = ["run_before", "run_after", "run_after_changes"];
     public static readonly string[] Persistence = ["provider", "connection_string"];
     public static readonly string[] Cluster = ["system_name", "host", "port", "seed_nodes", "roles"];
+    public static readonly string[] Admin = ["enabled", "host", "port", "secret", "secret_file"];
+    public static readonly string[] Metrics = ["listen", "textfile"];
 }

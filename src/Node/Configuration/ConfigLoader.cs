@@ -102,6 +102,8 @@ public static class ConfigLoader
         var decisionInterval = top.Number("decision_interval", required: false);
         var batchWindow = top.Number("history_batch_window", required: false);
         var cluster = ConfigSections.ReadCluster(top);
+        var admin = ConfigSections.ReadAdmin(top, baseDir);
+        var metrics = ConfigSections.ReadMetrics(top, baseDir);
         var quorum = top.String("quorum", required: false);
         if (quorum is not null && !Edgemanage.Contracts.Networks.QuorumSpec.TryParse(quorum, out _, out var quorumError))
             top.Sink.Error(top.Node("quorum", false, "")!.Start, $"quorum: {quorumError}");
@@ -151,6 +153,8 @@ public static class ConfigLoader
             DecisionIntervalSeconds = decisionInterval ?? 10,
             HistoryBatchWindowSeconds = batchWindow ?? 5,
             Cluster = cluster,
+            Admin = admin,
+            Metrics = metrics,
             Quorum = quorum ?? "majority",
             VoteStaleAfterSeconds = staleAfter,
             MinVantages = (int)(minVantages ?? 1),

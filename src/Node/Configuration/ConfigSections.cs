@@ -299,6 +299,44 @@ internal static class ConfigSections
         return result;
     }
 
+    public static AdminSettings ReadAdmin(MappingReader top, string baseDir)
+    {
+        var result = new AdminSettings();
+        if (!top.Has("admin")) return result;
+        var a = top.Mapping("admin", required: false);
+        if (a is null) return result;
+        if (a.Bool("enabled", required: false) is { } enabled) result = result with { Enabled = enabled };
+        if (a.String("host", required: false) is { } host) result = result with { Host = host };
+        if (a.Integer("port", required: false, min: 0, max: 65535) is { } port) result = result with { Port = (int)port };
+        if (a.String("secret", required: false) is { } secret)
+        {
+            if (secret.Length < 8) top.Sink.Error(a.Node("secret", false, "")!.Start, "admin.secret must be at least 8 characters");
+            result = result with { Secret = secret };
+        }
+        if (a.Path("secret_file", required: false, baseDir) is { } file) result = result with { SecretFile = file };
+        a.WarnUnknownKeys(ConfigKeys.Admin);
+        return result;
+    }
+
+    public static MetricsSettings ReadMetrics(MappingReader top, string baseDir)
+    {
+        var result = new MetricsSettings();
+        if (!top.Has("metrics")) return result;
+        var m = top.Mapping("metrics", required: false);
+        if (m is null) return result;
+        if (m.String("listen", required: false) is { } listen)
+        {
+            if (listen == "off") result = result with { Listen = null };
+            else if (IsHostPort(listen) || listen.EndsWith(":0", StringComparison.Ordinal)) result = result with { Listen = listen };
+            else top.Sink.Error(m.Node("listen", false, "")!.Start, $"metrics.listen must be host:port or off, got '{listen}'");
+        }
+        if (m.String("textfile", required: false) is { } textfile)
+            result = textfile == "off" ? result with { Textfile = null, TextfileOff = true }
+                : result with { Textfile = System.IO.Path.GetFullPath(textfile, baseDir) };
+        m.WarnUnknownKeys(ConfigKeys.Metrics);
+        return result;
+    }
+
     public static bool IsHostPort(string text)
     {
         var colon = text.LastIndexOf(':');
