@@ -17,12 +17,14 @@ public static class EdgemanageCli
           serve      keep probing and deciding a network, publishing zones on change (long-running node)
           why        explain why an edge is, or is not, live (from the last decision)
           edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
+          ctl        look at and steer a serving node: cluster, actors, networks, edges, modes, zones
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
         'edgemanage <command> --help' shows a command's options.
         exit codes: 0 published or unchanged, 1 error, 2 usage or configuration error,
-                    3 degraded (fewer than edge_count edges published, or a zone not published), 4 network locked
+                    3 degraded (fewer than edge_count edges published, or a zone not published), 4 network locked;
+                    ctl also: 5 node unreachable, 6 refused (admin secret), 7 no such network, edge or member
         """;
 
     public static string Version =>
@@ -51,6 +53,7 @@ public static class EdgemanageCli
                 "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
                 "serve" => await ServeCommand.ExecuteAsync(rest, output, error, ct),
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
+                "ctl" => await CtlCommand.ExecuteAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
                 "version" or "--version" => PrintVersion(output),
@@ -82,6 +85,7 @@ public static class EdgemanageCli
         "why" => WhyCommand.Usage,
         "serve" => ServeCommand.Usage,
         "edge" => EdgeModeCommand.Usage,
+        "ctl" => CtlCommand.Usage,
         "validate" => ValidateCommand.Usage,
         "demo" => DemoCommand.Usage,
         _ => null,

@@ -205,6 +205,13 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     {
         Command<GetLastDecision>(_ => Sender.Tell(new LastDecision(_settings.Network, _last)));
         Command<GetNetworkStatus>(_ => Sender.Tell(Status()));
+        Command<Contracts.Admin.AdminRequests.ShowZones>(q =>
+        {
+            if (_zoneWriter.IsNobody())
+                Sender.Tell(new Contracts.Admin.AdminReplies.AdminError(Contracts.Admin.AdminReplies.AdminErrorKind.Invalid,
+                    $"network {_settings.Network} has no zone writer here"));
+            else _zoneWriter.Forward(q);
+        });
         Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network,
             _observations.Values.Where(r => r.Edge == q.Edge).OrderBy(r => r.Vantage, StringComparer.Ordinal).ToArray())));
         Command<SaveSnapshotSuccess>(ok => DeleteMessages(ok.Metadata.SequenceNr));

@@ -2,7 +2,10 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using Edgemanage.Contracts.Zones;
+using static Edgemanage.Contracts.Admin.AdminRequests;
+using static Edgemanage.Contracts.Admin.AdminReplies;
 using static Edgemanage.Contracts.Zones.ZoneCommands;
+using static Edgemanage.Contracts.Zones.ZoneReplies;
 
 namespace Edgemanage.Actors.Zones;
 
@@ -23,11 +26,17 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ZoneWriterState _state = ZoneWriterState.Empty;
     private int _eventsSinceSnapshot;
+    private readonly TimeProvider _time;
+    // For ctl zones: when zones were last written (from the journal; unknown if only a snapshot was recovered), and
+    // what the last publish step on this node did (in memory only: check results and hook exit codes).
+    private long? _lastWriteAtUnixMs;
+    private (long AtUnixMs, IReadOnlyList<ZoneOutcome> Outcomes, IReadOnlyList<CommandOutcome> Hooks)? _lastPublish;
 
     public ZoneWriterActor(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time)
     {
         _settings = settings;
         _publisher = new ZonePublisher(settings, resolver, time, _log);
+        _time = time;
         PersistenceId = PersistenceIdFor(settings.Network);
 
         Recover<SnapshotOffer>(offer =>
@@ -36,7 +45,11 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
                 _state = new ZoneWriterState(snap.LastSerial, snap.Zones.ToDictionary(z => z.Zone, StringComparer.Ordinal), snap.LiveList);
         });
         var recovering = System.Diagnostics.Stopwatch.StartNew();
-        Recover<ZonesWritten>(evt => _state = _state.Apply(evt));
+        Recover<ZonesWritten>(evt =>
+        {
+            _state = _state.Apply(evt);
+            _lastWriteAtUnixMs = evt.AtUnixMs;
+        });
         Recover<RecoveryCompleted>(_ => _log.Debug("Zone writer {0}: {1} zones recovered in {2:F3}s",
             settings.Network, _state.Zones.Count, recovering.Elapsed.TotalSeconds));
         Idle();
@@ -65,6 +78,9 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
     /// <summary>Snapshot bookkeeping can arrive in either state: a covered prefix of the journal is deleted.</summary>
     private void Housekeeping()
     {
+        Command<ShowZones>(_ => Sender.Tell(new ZonesStatus(_settings.Network, _state.LastSerial, _lastWriteAtUnixMs,
+            _state.Zones.Values.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), _state.LiveList, _lastPublish?.AtUnixMs,
+            _lastPublish?.Outcomes ?? [], _lastPublish?.Hooks ?? [])));
         Command<SaveSnapshotSuccess>(ok => DeleteMessages(ok.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(f => _log.Warning("Zone writer {0}: snapshot failed: {1}", PersistenceId, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
@@ -75,6 +91,8 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
     {
         Command<PublishFinished>(done =>
         {
+            if (done.Result.Reply is ZonesPublished published)
+                _lastPublish = (_time.GetUtcNow().ToUnixTimeMilliseconds(), published.Zones, published.Hooks);
             if (done.Result.Event is not { } evt)
             {
                 Done(done.ReplyTo, done.Result.Reply);
@@ -83,6 +101,7 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
             Persist(evt, e =>
             {
                 _state = _state.Apply(e);
+                _lastWriteAtUnixMs = e.AtUnixMs;
                 if (++_eventsSinceSnapshot >= _settings.SnapshotEvery)
                 {
                     _eventsSinceSnapshot = 0;

@@ -160,46 +160,79 @@ internal static class BinaryFormat
         w.WriteList(d.Live, (bw, s) => bw.Write(s));
         w.Write(d.Published);
         w.Write(d.Degraded);
-        w.WriteList(d.Edges, (bw, e) =>
-        {
-            bw.Write(e.Edge);
-            bw.Write((byte)e.Health);
-            bw.WriteOptional(e.Average);
-            bw.WriteOptional(e.LastSeconds);
-            bw.Write((byte)e.Mode);
-            bw.Write(e.Live);
-            bw.Write((byte)e.Reason);
-            bw.Write(e.Detail);
-        });
-        w.WriteList(d.Substitutions, (bw, s) => { bw.WriteOptional(s.Out); bw.WriteOptional(s.In); bw.Write(s.Discretionary); });
+        w.WriteList(d.Edges, (bw, e) => bw.WriteEdgeDecision(e));
+        w.WriteList(d.Substitutions, (bw, s) => bw.WriteSubstitution(s));
         w.WriteList(d.Notes, (bw, s) => bw.Write(s));
         w.Write(d.Votes is not null);
         if (d.Votes is { } votes)
         {
-            w.WriteList(votes.Vantages, (bw, v) => { bw.Write(v.Vantage); bw.Write((byte)v.Status); bw.Write(v.Observed); bw.Write(v.Failing); bw.Write(v.Detail); });
+            w.WriteList(votes.Vantages, (bw, v) => bw.WriteVantageState(v));
             w.WriteList(votes.Edges, (bw, e) =>
             {
                 bw.Write(e.Edge);
-                bw.WriteList(e.Cells, (cw, c) => { cw.Write(c.Vantage); cw.Write((byte)c.Health); cw.Write((byte)c.Use); });
+                bw.WriteList(e.Cells, (cw, c) => cw.WriteVoteCell(c));
             });
         }
     }
 
-    private static VoteMatrix ReadVotes(BinaryReader r) => new(
-        r.ReadArray(br => new VantageState(br.ReadString(), ReadEnum<VantageStatus>(br.ReadByte()), br.ReadInt32(), br.ReadInt32(), br.ReadString())),
-        r.ReadArray(br => new EdgeVotes(br.ReadString(),
-            br.ReadArray(cr => new VoteCell(cr.ReadInt32(), cr.ReadHealth(), ReadEnum<VoteUse>(cr.ReadByte()))))));
+    public static void WriteEdgeDecision(this BinaryWriter w, EdgeDecision e)
+    {
+        w.Write(e.Edge);
+        w.Write((byte)e.Health);
+        w.WriteOptional(e.Average);
+        w.WriteOptional(e.LastSeconds);
+        w.Write((byte)e.Mode);
+        w.Write(e.Live);
+        w.Write((byte)e.Reason);
+        w.Write(e.Detail);
+    }
 
-    private static T ReadEnum<T>(byte b) where T : struct, Enum =>
+    public static EdgeDecision ReadEdgeDecision(this BinaryReader r) =>
+        new(r.ReadString(), r.ReadHealth(), r.ReadOptionalDouble(), r.ReadOptionalDouble(), r.ReadMode(), r.ReadBoolean(), r.ReadReason(), r.ReadString());
+
+    public static void WriteSubstitution(this BinaryWriter w, Substitution s)
+    {
+        w.WriteOptional(s.Out);
+        w.WriteOptional(s.In);
+        w.Write(s.Discretionary);
+    }
+
+    public static Substitution ReadSubstitution(this BinaryReader r) => new(r.ReadOptionalString(), r.ReadOptionalString(), r.ReadBoolean());
+
+    public static void WriteVantageState(this BinaryWriter w, VantageState v)
+    {
+        w.Write(v.Vantage);
+        w.Write((byte)v.Status);
+        w.Write(v.Observed);
+        w.Write(v.Failing);
+        w.Write(v.Detail);
+    }
+
+    public static VantageState ReadVantageState(this BinaryReader r) =>
+        new(r.ReadString(), ReadEnum<VantageStatus>(r.ReadByte()), r.ReadInt32(), r.ReadInt32(), r.ReadString());
+
+    public static void WriteVoteCell(this BinaryWriter w, VoteCell c)
+    {
+        w.Write(c.Vantage);
+        w.Write((byte)c.Health);
+        w.Write((byte)c.Use);
+    }
+
+    public static VoteCell ReadVoteCell(this BinaryReader r) => new(r.ReadInt32(), r.ReadHealth(), ReadEnum<VoteUse>(r.ReadByte()));
+
+    private static VoteMatrix ReadVotes(BinaryReader r) => new(
+        r.ReadArray(br => br.ReadVantageState()),
+        r.ReadArray(br => new EdgeVotes(br.ReadString(), br.ReadArray(cr => cr.ReadVoteCell()))));
+
+    internal static T ReadEnum<T>(byte b) where T : struct, Enum =>
         Enum.IsDefined(typeof(T), b) ? (T)Enum.ToObject(typeof(T), b) : throw new InvalidDataException($"unknown {typeof(T).Name} code {b}");
 
     public static DecisionRecord ReadDecision(this BinaryReader r) => new(
         r.ReadString(), r.ReadInt64(), r.ReadInt32(),
         r.ReadArray(br => br.ReadString()), r.ReadArray(br => br.ReadString()),
         r.ReadBoolean(), r.ReadBoolean(),
-        r.ReadArray(br => new EdgeDecision(br.ReadString(), br.ReadHealth(), br.ReadOptionalDouble(), br.ReadOptionalDouble(),
-            br.ReadMode(), br.ReadBoolean(), br.ReadReason(), br.ReadString())),
-        r.ReadArray(br => new Substitution(br.ReadOptionalString(), br.ReadOptionalString(), br.ReadBoolean())),
+        r.ReadArray(br => br.ReadEdgeDecision()),
+        r.ReadArray(br => br.ReadSubstitution()),
         r.ReadArray(br => br.ReadString()),
         r.ReadBoolean() ? ReadVotes(r) : null);
 

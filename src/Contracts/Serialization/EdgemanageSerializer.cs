@@ -20,10 +20,11 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
     public const int Id = 4711;
     private const byte FormatVersion = 1;
 
-    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read);
+    internal sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read);
 
     private static readonly Codec[] Codecs =
     [
+        .. AdminCodecs.All,
         // persisted events and snapshots
         Of<HistoryRoundRecorded>("h.round", (w, m) => { w.Write(m.AtUnixMs); w.WriteList(m.Samples, (bw, s) => { bw.Write(s.Edge); bw.WriteSample(s.Sample); }); },
             r => new HistoryRoundRecorded(r.ReadInt64(), r.ReadArray(br => new EdgeSample(br.ReadString(), br.ReadSample())))),
@@ -122,6 +123,6 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
         ByType.TryGetValue(t, out var c) ? c
             : throw new ArgumentException($"edgemanage serializer has no codec for {t.FullName}; add one with an explicit manifest");
 
-    private static Codec Of<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : notnull =>
+    internal static Codec Of<T>(string manifest, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : notnull =>
         new(typeof(T), manifest, (w, o) => write(w, (T)o), r => read(r));
 }

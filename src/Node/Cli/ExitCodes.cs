@@ -13,6 +13,12 @@ public static class ExitCodes
     public const int Degraded = 3;
     /// <summary>Another process holds this network's lock.</summary>
     public const int Locked = 4;
+    /// <summary>ctl: the node did not answer (nothing listens there, or it did not reply in time).</summary>
+    public const int Unreachable = 5;
+    /// <summary>ctl: the node refused a change: missing or wrong admin secret.</summary>
+    public const int Denied = 6;
+    /// <summary>ctl: no such network, edge or cluster member on that node.</summary>
+    public const int NotFound = 7;
 }
 
 /// <summary>A usage error: printed as "edgemanage: message" plus a hint, exit code 2.</summary>

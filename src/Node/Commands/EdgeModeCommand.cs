@@ -4,10 +4,13 @@ using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Probing;
+using Edgemanage.Node.Admin;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Hosting;
 using static Edgemanage.Contracts.Edges.EdgeCommands;
 using static Edgemanage.Contracts.Edges.EdgeReplies;
+using static Edgemanage.Contracts.Admin.AdminReplies;
+using static Edgemanage.Contracts.Admin.AdminRequests;
 using Opt = Edgemanage.Node.Cli.CommandLine.Option;
 
 namespace Edgemanage.Node.Commands;
@@ -74,6 +77,10 @@ public static class EdgeModeCommand
         {
             if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage edge mode -A {network}", out var networkLock, out var holder))
             {
+                // A serving node owns the journal: the change goes through it, so there is never a second writer.
+                if (NetworkLock.AdminAddressOf(holder) is { } node)
+                    return await ThroughNodeAsync(node, context, new SetMode(network, edge, mode, comment, null, ServingNodeSecret(context.Settings)),
+                        output, error, ct);
                 error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); no mode was set");
                 return ExitCodes.Locked;
             }
@@ -108,7 +115,54 @@ public static class EdgeModeCommand
         }
     }
 
+    /// <summary>The secret of a node serving this config's networks: admin.secret, else the node's secret file.</summary>
+    private static string ServingNodeSecret(Contracts.Config.EdgemanageSettings settings)
+    {
+        if (Environment.GetEnvironmentVariable("EDGEMANAGE_ADMIN_SECRET") is { Length: > 0 } fromEnv) return fromEnv;
+        try
+        {
+            return settings.Admin.Secret ?? AdminSecret.TryRead(AdminSecret.DefaultFile(settings)) ?? "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static async Task<int> ThroughNodeAsync(string node, NetworkContext context, SetMode request, TextWriter output, TextWriter error,
+        CancellationToken ct)
+    {
+        try
+        {
+            await using var client = await CtlClient.ConnectAsync(node, TimeSpan.FromSeconds(30), ct);
+            switch (await client.AskAsync(request, ct))
+            {
+                case AdminAck:
+                    output.WriteLine($"Set mode for {request.Edge} to {request.Mode.Name()} (through the node serving {request.Network}, ctl at {node})");
+                    return ExitCodes.Ok;
+                case AdminError e:
+                    error.WriteLine($"edgemanage: mode of {request.Edge} not set by the node serving {request.Network} ({node}): {e.Message}");
+                    return e.Kind switch
+                    {
+                        AdminErrorKind.Denied => ExitCodes.Denied,
+                        AdminErrorKind.NotFound => ExitCodes.NotFound,
+                        AdminErrorKind.Unavailable => ExitCodes.Unreachable,
+                        _ => ExitCodes.Error,
+                    };
+                case var other:
+                    error.WriteLine($"edgemanage: mode of {request.Edge} not set: unexpected reply {other.GetType().Name} from {node}");
+                    return ExitCodes.Error;
+            }
+        }
+        catch (CtlUnreachableException u)
+        {
+            error.WriteLine($"edgemanage: network {request.Network} is served by a node whose ctl endpoint ({node}) does not answer: {u.Message}; " +
+                            $"no mode was set (lock {context.Paths.NetworkLock})");
+            return ExitCodes.Unreachable;
+        }
+    }
+
     /// <summary>Who made the change, as edge_conf records it: the sudo caller rather than root when there is one.</summary>
-    private static string OperatorName() =>
+    public static string OperatorName() =>
         Environment.GetEnvironmentVariable("SUDO_USER") is { Length: > 0 } sudoUser ? sudoUser : Environment.UserName;
 }

@@ -4,6 +4,7 @@ using Edgemanage.Actors.Networks;
 using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Config;
+using Edgemanage.Node.Admin;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Configuration;
 using Edgemanage.Node.Hosting;
@@ -38,8 +39,9 @@ public static class ServeCommand
     public const string Usage = """
         usage: edgemanage serve [-A DNET]... [-c FILE] [-v]
                                 [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
-                                [--vantage NAME] [--source-address IP]
+                                [--vantage NAME] [--source-address IP] [--admin HOST:PORT|off]
           The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
+          --admin overrides admin.host/admin.port, where 'edgemanage ctl' reaches this node (port 0: any free port).
         """;
 
     private static readonly Opt[] Options =
@@ -54,6 +56,7 @@ public static class ServeCommand
         new("roles", null, "--roles", true),
         new("vantage", null, "--vantage", true),
         new("source-address", null, "--source-address", true),
+        new("admin", null, "--admin", true),
     ];
 
     /// <summary>The config's cluster section with the command line's overrides; null = a node of its own.</summary>
@@ -127,11 +130,12 @@ public static class ServeCommand
         using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
         var previousLog = OperatorLog.Current;
         OperatorLog.Current = log;
+        await using var admin = StartAdmin(firstSettings, cl, log, output);
         try
         {
             // One ActorSystem per network, each with its own journal and lock, as a cron run of it would have.
             using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var serving = contexts.Select(c => ServeNetworkAsync(c with { Settings = ApplyOverrides(c.Settings, cl).Settings }, cluster, log,
+            var serving = contexts.Select(c => ServeNetworkAsync(c with { Settings = ApplyOverrides(c.Settings, cl).Settings }, cluster, admin, log,
                 output, error, stopAll.Token)).ToList();
             var first = await Task.WhenAny(serving);
             var stoppedByOperator = ct.IsCancellationRequested;
@@ -148,7 +152,38 @@ public static class ServeCommand
         }
     }
 
-    private static async Task<int> ServeNetworkAsync(NetworkContext context, ClusterSettings? cluster, OperatorLog log,
+    /// <summary>
+    /// The ctl endpoint of this process (admin: section, --admin). A node that cannot open it still serves DNS: ctl
+    /// is how operators look, not what keeps the zones right, so a taken port is a warning, not a failure.
+    /// </summary>
+    private static AdminEndpoint? StartAdmin(EdgemanageSettings settings, CommandLine cl, OperatorLog log, TextWriter output)
+    {
+        var admin = settings.Admin;
+        if (cl.Value("admin") is { } text)
+        {
+            if (text == "off") admin = admin with { Enabled = false };
+            else if (AdminRemoting.ParseHostPort(text, allowAnyPort: true) is { } hp)
+                admin = admin with { Enabled = true, Host = hp.Host, Port = hp.Port };
+            else throw new UsageException($"serve: --admin must be host:port or off, got '{text}'");
+        }
+        if (!admin.Enabled) return null;
+        try
+        {
+            var endpoint = AdminEndpoint.Start(admin, AdminSecret.LoadOrCreate(settings with { Admin = admin }));
+            output.WriteLine($"ctl endpoint on {endpoint.Address} (edgemanage ctl --node {endpoint.Address} ...)");
+            log.Info($"ctl endpoint on {endpoint.Address}");
+            return endpoint;
+        }
+        catch (Exception e)
+        {
+            var message = $"WARNING: no ctl endpoint on {admin.Host}:{admin.Port}: {e.GetBaseException().Message}; serving without it";
+            output.WriteLine(message);
+            log.Warning(message);
+            return null;
+        }
+    }
+
+    private static async Task<int> ServeNetworkAsync(NetworkContext context, ClusterSettings? cluster, AdminEndpoint? admin, OperatorLog log,
         TextWriter output, TextWriter error, CancellationToken ct)
     {
         var network = context.Paths.Network;
@@ -158,7 +193,9 @@ public static class ServeCommand
         if (inputs is null) return ExitCodes.UsageOrConfig;
         foreach (var p in inputs.Problems) error.WriteLine(p);
 
-        if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage serve -A {network}", out var networkLock, out var holder))
+        // The holder line names the ctl endpoint: that is how 'edge mode' finds the node to go through.
+        var purpose = $"edgemanage serve -A {network}" + (admin is null ? "" : $", {NetworkLock.AdminMarker}{admin.Address}");
+        if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, purpose, out var networkLock, out var holder))
         {
             error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not serving");
             return ExitCodes.Locked;
@@ -177,6 +214,7 @@ public static class ServeCommand
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                 cancellationToken: ct, publish: plan, cluster: cluster);
 
+            admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);
             var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
             node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
             node.System.EventStream.Subscribe(printer, typeof(Frozen));
@@ -225,6 +263,7 @@ public static class ServeCommand
                         var probedNow = (context with { Edges = edges }).ProbedAddresses(canaries);
                         await node.ReplaceEdgesAsync(probedNow, TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
                             TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!);
+                        admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);
                         node.Network!.Tell(new UpdateNetwork(edges, canaries, fresh.Zones));
                         lastEdges = edges;
                         lastCanaries = canaries;
@@ -254,17 +293,21 @@ public static class ServeCommand
             ServeSignals.ReloadRequested += Reload;
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
-            }
-            catch (OperationCanceledException)
-            {
-                // SIGTERM / Ctrl-C: the normal way to stop a node.
+                // SIGTERM / Ctrl-C is the normal way to stop; a node that left the cluster (ctl cluster leave, or downed)
+                // has a terminated ActorSystem and stops too, instead of idling with nothing running.
+                await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.System.WhenTerminated);
             }
             finally
             {
                 ServeSignals.ReloadRequested -= Reload;
             }
 
+            admin?.Unserve(network);
+            if (node.System.WhenTerminated.IsCompleted)
+            {
+                Report($"{network}: this node left the cluster; stopped");
+                return ExitCodes.Ok;
+            }
             var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, TimeSpan.FromSeconds(30));
             log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups persisted");
             output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups persisted");

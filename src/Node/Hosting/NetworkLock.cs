@@ -18,6 +18,19 @@ public sealed class NetworkLock : IDisposable
         _holderPath = holderPath;
     }
 
+    /// <summary>In a serve holder line, what precedes the ctl endpoint's host:port.</summary>
+    public const string AdminMarker = "ctl at ";
+
+    /// <summary>The ctl endpoint named in a holder line, if the holder is a serving node that has one.</summary>
+    public static string? AdminAddressOf(string holder)
+    {
+        var at = holder.IndexOf(AdminMarker, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var rest = holder[(at + AdminMarker.Length)..];
+        var end = rest.IndexOfAny([' ', ')', ',']);
+        return end < 0 ? rest : rest[..end];
+    }
+
     public static bool TryAcquire(string path, string purpose, out NetworkLock? acquired, out string holder)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -1,0 +1,54 @@
+using Akka.Actor;
+using Edgemanage.Actors.Admin;
+using Edgemanage.Contracts.Admin;
+using Edgemanage.Contracts.Config;
+
+namespace Edgemanage.Node.Admin;
+
+/// <summary>
+/// A serving process's ctl endpoint: its own small ActorSystem (<see cref="AdminRemoting.SystemName"/>) with remoting
+/// on admin.host:admin.port and <c>/user/admin</c>. Separate from the networks' systems on purpose: it binds to
+/// loopback even when the cluster's remoting faces other nodes, it has one address however many networks the process
+/// serves, and ctl needs no system name.
+/// </summary>
+public sealed class AdminEndpoint : IAsyncDisposable
+{
+    private readonly ActorSystem _system;
+
+    private AdminEndpoint(ActorSystem system, IActorRef admin, string address)
+    {
+        _system = system;
+        Admin = admin;
+        Address = address;
+    }
+
+    public IActorRef Admin { get; }
+
+    /// <summary>host:port as ctl must write it (the bound port when admin.port is 0).</summary>
+    public string Address { get; }
+
+    public static AdminEndpoint Start(AdminSettings admin, string secret)
+    {
+        var system = ActorSystem.Create(AdminRemoting.SystemName, AdminRemoting.Config(admin.Host, admin.Port));
+        try
+        {
+            var bound = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+            var host = bound.Host!.Contains(':') ? $"[{bound.Host}]" : bound.Host;
+            var address = $"{host}:{bound.Port}";
+            var actor = system.ActorOf(AdminActor.Props(new AdminActorSettings(secret, address, TimeSpan.FromSeconds(5))), AdminRemoting.ActorName);
+            return new AdminEndpoint(system, actor, address);
+        }
+        catch
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(5));
+            throw;
+        }
+    }
+
+    public void Serve(string network, ActorSystem system, IActorRef networkActor, IActorRef edges) =>
+        Admin.Tell(new NetworkServed(network, system, networkActor, edges));
+
+    public void Unserve(string network) => Admin.Tell(new NetworkUnserved(network));
+
+    public async ValueTask DisposeAsync() => await _system.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Edgemanage.Fleet;
+using Edgemanage.Node.Cli;
+using Edgemanage.Node.Commands;
+using Edgemanage.Tests.Support;
+using Xunit;
+
+namespace Edgemanage.Tests.Ctl;
+
+/// <summary>
+/// Every <c>edgemanage ctl</c> command against a real <c>edgemanage serve</c> process over Akka.Remote on loopback:
+/// reads, the admin secret on changes, draining an edge until it leaves the zone, the offline <c>edge mode</c> going
+/// through the node, and the one-line errors (unknown command, silent node, unknown network, wrong secret).
+/// </summary>
+public sealed class CtlSpecs : IAsyncLifetime
+{
+    private const string Net = "ctlnet";
+    private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"];
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    private readonly TempDir _dir = new();
+    private TestFleet _fleet = null!;
+    private string _config = null!;
+    private ServeProcess _node = null!;
+    private string _address = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
+        _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
+            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n" +
+                       "metrics:\n  listen: off\n",
+            goodEnough: 0.5, edgeCount: 3);
+        _node = ServeProcess.Start("node", "-A", Net, "-c", _config, "--admin", "127.0.0.1:0");
+        await _node.WaitForOutputAsync("ctl endpoint on ", Within);
+        _address = Regex.Match(_node.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
+        await Eventually.True(() => ZoneA().Length == 3, Within, "the first zone");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        await _fleet.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
+
+    private string[] ZoneA() => File.Exists(ZonePath)
+        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
+        : [];
+
+    private Task<EdgemanageProcess.Result> Ctl(params string[] args) =>
+        EdgemanageProcess.RunInProcessAsync(["ctl", "--node", _address, .. args]);
+
+    [Fact]
+    public async Task Reads_show_the_node_its_network_an_edge_its_zones_and_its_actors()
+    {
+        var cluster = await Ctl("cluster", "show");
+        Assert.True(cluster.ExitCode == 0, cluster.ToString());
+        Assert.Contains("a node of its own (not clustered), serving ctlnet", cluster.Stdout);
+
+        var list = await Ctl("net", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches(@"ctlnet\s+3/3\s+ok", list.Stdout);
+
+        var show = await Ctl("net", "show", Net);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains("throttle:", show.Stdout);
+        Assert.Matches(@"127\.0\.0\.\d\s+yes\s+pass", show.Stdout);
+
+        var json = await Ctl("--json", "net", "show", Net);
+        using (var doc = JsonDocument.Parse(json.Stdout))
+        {
+            Assert.Equal(3, doc.RootElement.GetProperty("live").GetArrayLength());
+            Assert.Equal("ctlnet", doc.RootElement.GetProperty("last_decision").GetProperty("network").GetString());
+        }
+
+        var live = ZoneA()[0];
+        var edge = await Ctl("edge", "show", Net, live);
+        Assert.True(edge.ExitCode == 0, edge.ToString());
+        Assert.Contains($"edge {live} of ctlnet: LIVE", edge.Stdout);
+        Assert.Matches(@"local\s+pass", edge.Stdout);
+
+        var why = await Ctl("why", Net, live);
+        Assert.True(why.ExitCode == 0, why.ToString());
+        Assert.Contains($"{live} is LIVE in ctlnet", why.Stdout);
+
+        var zones = await Ctl("zones", Net);
+        Assert.True(zones.ExitCode == 0, zones.ToString());
+        Assert.Matches(@"zones of ctlnet: serial \d+", zones.Stdout);
+        Assert.Contains("example.test", zones.Stdout);
+
+        var actors = await Ctl("actor", "hierarchy", "-d", "2");
+        Assert.True(actors.ExitCode == 0, actors.ToString());
+        Assert.Contains("akka://edgemanage-admin/user/admin", actors.Stdout);
+        Assert.Contains("/user/edges-ctlnet", actors.Stdout);
+        Assert.Contains("/user/network-ctlnet", actors.Stdout);
+    }
+
+    [Fact]
+    public async Task A_drained_edge_leaves_the_zone_and_changes_need_the_secret()
+    {
+        var victim = ZoneA()[0];
+
+        var anonymous = await Ctl("edge", "mode", Net, victim, "unavailable", "-C", "maintenance");
+        Assert.Equal(ExitCodes.Denied, anonymous.ExitCode);
+        Assert.Contains("needs the admin secret", anonymous.Stderr);
+
+        var wrongSecret = Path.Combine(_dir.Path, "wrong.secret");
+        File.WriteAllText(wrongSecret, "not-the-secret\n");
+        var wrong = await Ctl("--secret-file", wrongSecret, "edge", "mode", Net, victim, "unavailable", "-C", "maintenance");
+        Assert.Equal(ExitCodes.Denied, wrong.ExitCode);
+        Assert.Contains("wrong admin secret", wrong.Stderr);
+
+        var noComment = await Ctl("-c", _config, "edge", "mode", Net, victim, "unavailable");
+        Assert.Equal(ExitCodes.UsageOrConfig, noComment.ExitCode);
+        Assert.Contains(EdgeModeCommand.CommentRequired, noComment.Stderr);
+
+        var drain = await Ctl("-c", _config, "edge", "mode", Net, victim, "unavailable", "-C", "maintenance", "--for", "2h");
+        Assert.True(drain.ExitCode == 0, drain.ToString());
+        Assert.Contains($"Set mode for {victim} to unavailable until", drain.Stdout);
+        await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(victim), Within, $"{victim} leaving the zone");
+
+        var why = await Ctl("why", Net, victim);
+        Assert.Contains($"{victim} is NOT live", why.Stdout);
+        Assert.Contains("unavailable", why.Stdout);
+        var edge = await Ctl("edge", "show", Net, victim);
+        Assert.Matches(@"mode:\s+unavailable \(since .*, until .*, comment \[\S+\] maintenance\)", edge.Stdout);
+
+        // The offline edge_conf-style command finds the serving node through the lock and goes through it.
+        var back = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", Net, "-c", _config, "-m", "available", victim);
+        Assert.True(back.ExitCode == 0, back.ToString());
+        Assert.Contains("through the node serving ctlnet", back.Stdout);
+        var shown = await Ctl("--json", "edge", "show", Net, victim);
+        using var doc = JsonDocument.Parse(shown.Stdout);
+        Assert.Contains(doc.RootElement.GetProperty("reports").EnumerateArray(), r => r.GetProperty("mode").GetString() == "available");
+    }
+
+    [Fact]
+    public async Task Mistakes_get_one_clear_line_and_an_exit_code_scripts_can_rely_on()
+    {
+        var unknown = await Ctl("net", "explode");
+        Assert.Equal(ExitCodes.UsageOrConfig, unknown.ExitCode);
+        Assert.Contains("unknown command 'net explode'", unknown.Stderr);
+
+        var noNetwork = await Ctl("net", "show", "nosuchnet");
+        Assert.Equal(ExitCodes.NotFound, noNetwork.ExitCode);
+        Assert.Contains("does not serve network 'nosuchnet' (it serves ctlnet)", noNetwork.Stderr);
+
+        var noEdge = await Ctl("edge", "show", Net, "127.0.0.99");
+        Assert.Equal(ExitCodes.NotFound, noEdge.ExitCode);
+
+        var notClustered = await Ctl("-c", _config, "cluster", "down", "127.0.0.1:1");
+        Assert.Equal(ExitCodes.UsageOrConfig, notClustered.ExitCode);
+        Assert.Contains("not part of a cluster", notClustered.Stderr);
+
+        var silent = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", $"127.0.0.1:{ServeProcess.FreePort()}", "--timeout", "2", "net", "list");
+        Assert.Equal(ExitCodes.Unreachable, silent.ExitCode);
+        Assert.Contains("nothing answers on", silent.Stderr);
+        Assert.Single(silent.Stderr.Trim().Split('\n'));
+    }
+}
