@@ -144,7 +144,8 @@ public static class ServeCommand
             stopAll.Cancel();
             var codes = await Task.WhenAll(serving);
             if (stoppedByOperator) return codes.Max();
-            return first.Result != ExitCodes.Ok ? first.Result : codes.FirstOrDefault(c => c != ExitCodes.Ok, ExitCodes.Error);
+            // Ok from a network that ended on its own means it stopped normally (its node left the cluster).
+            return first.Result != ExitCodes.Ok ? first.Result : codes.FirstOrDefault(c => c != ExitCodes.Ok, ExitCodes.Ok);
         }
         finally
         {

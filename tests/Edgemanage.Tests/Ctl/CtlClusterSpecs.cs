@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Edgemanage.Fleet;
+using Edgemanage.Node.Cli;
+using Edgemanage.Node.Commands;
+using Edgemanage.Tests.Support;
+using Xunit;
+
+namespace Edgemanage.Tests.Ctl;
+
+/// <summary>ctl's cluster palette against two real <c>edgemanage serve --cluster</c> processes.</summary>
+[Collection("cluster")]
+public sealed class CtlClusterSpecs : IAsyncLifetime
+{
+    private const string Net = "ctlcluster";
+    private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(90);
+
+    private readonly TempDir _dir = new();
+    private readonly List<ServeProcess> _nodes = [];
+    private TestFleet _fleet = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
+        var config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
+            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n" +
+                       "metrics:\n  listen: off\n",
+            goodEnough: 0.5, edgeCount: 2);
+        foreach (var node in new[] { "a", "b" })
+            File.WriteAllText(NodeConfig(node), File.ReadAllText(config)
+                .Replace("state_dir: state\n", $"state_dir: state-{node}\n")
+                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var n in _nodes) await n.DisposeAsync();
+        await _fleet.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private string NodeConfig(string node) => Path.Combine(_dir.Path, $"edgemanage-{node}.yaml");
+
+    private async Task<(ServeProcess Process, string Ctl)> StartNode(string node, int port, int? seedPort, string roles)
+    {
+        List<string> args = ["-A", Net, "-c", NodeConfig(node), "--port", port.ToString(), "--vantage", node, "--roles", roles, "--admin", "127.0.0.1:0"];
+        if (seedPort is { } seed) args.AddRange(["--seed", $"127.0.0.1:{seed}"]);
+        var process = ServeProcess.Start(node, args.ToArray());
+        _nodes.Add(process);
+        await process.WaitForOutputAsync("ctl endpoint on ", Within);
+        return (process, Regex.Match(process.Output, @"ctl endpoint on (\S+)").Groups[1].Value);
+    }
+
+    [Fact]
+    public async Task Cluster_show_lists_the_members_and_leave_takes_one_out_gracefully()
+    {
+        var portA = ServeProcess.FreePort();
+        var portB = ServeProcess.FreePort();
+        var (a, ctlA) = await StartNode("a", portA, null, "vantage,decider");
+        await a.WaitForOutputAsync("serving ctlcluster", Within);
+        var (b, _) = await StartNode("b", portB, portA, "vantage");
+        await b.WaitForOutputAsync("serving ctlcluster", Within);
+
+        JsonElement[] Members(EdgemanageProcess.Result r) =>
+            JsonDocument.Parse(r.Stdout).RootElement.GetProperty("members").EnumerateArray().ToArray();
+        EdgemanageProcess.Result show = null!;
+        await Eventually.True(async () =>
+        {
+            show = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "--json", "cluster", "show");
+            return show.ExitCode == 0 && Members(show).Count(m => m.GetProperty("status").GetString() == "Up") == 2;
+        }, Within, "two members up");
+        var self = Members(show).Single(m => m.GetProperty("self").GetBoolean());
+        Assert.EndsWith($":{portA}", self.GetProperty("address").GetString());
+
+        var table = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "cluster", "show");
+        Assert.Matches($@"\*\s+akka\.tcp://edgemanage@127\.0\.0\.1:{portA}\s+Up\s+yes", table.Stdout);
+        Assert.Contains("2 members, 2 up", table.Stdout);
+
+        var stranger = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "-c", NodeConfig("a"), "cluster", "leave", "127.0.0.1:1");
+        Assert.Equal(ExitCodes.NotFound, stranger.ExitCode);
+
+        var leave = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "-c", NodeConfig("a"), "cluster", "leave", $"127.0.0.1:{portB}");
+        Assert.True(leave.ExitCode == 0, leave.ToString());
+        Assert.Contains($"asked akka.tcp://edgemanage@127.0.0.1:{portB} to leave", leave.Stdout);
+        await b.WaitForOutputAsync("this node left the cluster; stopped", Within);
+        await Eventually.True(async () =>
+        {
+            var now = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "--json", "cluster", "show");
+            return now.ExitCode == 0 && Members(now).Length == 1;
+        }, Within, "one member left");
+        var bExit = await b.StopAsync();
+        Assert.True(bExit == 0, $"b exited {bExit}:\n{b.Output}");
+        Assert.Equal(0, await a.StopAsync());
+    }
+}
