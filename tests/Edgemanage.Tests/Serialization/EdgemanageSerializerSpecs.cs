@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Edgemanage.Contracts;
+using Edgemanage.Contracts.Admin;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Networks;
 using Edgemanage.Contracts.Zones;
@@ -43,6 +44,33 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new NetworkCommands.GetEdgeObservations("net", "127.0.0.2"),
         new NetworkReplies.NetworkStatus("net", 1_800_000_000_000, ["127.0.0.2"], Decision, [1_800_000_000_000], 3, 2, 600_000, "1 of 2 vote", true, 4),
         new NetworkReplies.NetworkStatus("net", 1, [], null, [], null, int.MaxValue, 600_000, null, false, 0),
+        // ctl <-> admin
+        AdminRequests.GetClusterStatus.Instance,
+        new AdminRequests.LeaveCluster("akka.tcp://edgemanage@127.0.0.1:4053", "s3cret"),
+        new AdminRequests.DownNode("127.0.0.1:4053", ""),
+        new AdminRequests.DownUnreachable("s3cret"),
+        new AdminRequests.GetActorHierarchy(3),
+        AdminRequests.ListNetworks.Instance,
+        new AdminRequests.ShowNetwork("net"),
+        new AdminRequests.ShowEdge("net", "::1"),
+        new AdminRequests.ShowZones("net"),
+        new AdminRequests.SetMode("net", "127.0.0.2", EdgeMode.Unavailable, "[ops] drain", 1_800_000_600_000, "s3cret"),
+        new AdminRequests.SetMode("net", "127.0.0.2", EdgeMode.Available, "", null, ""),
+        new AdminReplies.AdminError(AdminReplies.AdminErrorKind.Denied, "wrong admin secret"),
+        new AdminReplies.AdminAck("done"),
+        new AdminReplies.ClusterStatus("akka.tcp://edgemanage@127.0.0.1:4053", "127.0.0.1:4054", true,
+            [new AdminReplies.ClusterMember("akka.tcp://edgemanage@127.0.0.1:4053", "Up", ["decider", "vantage"], true, true, true)], ["net"]),
+        new AdminReplies.ActorHierarchy(["akka://edgemanage/user", "akka://edgemanage/user/admin"]),
+        new AdminReplies.NetworkList("127.0.0.1:4054", [new AdminReplies.NetworkSummary("net", 3, 3, 1_800_000_000_000, false, null, 2, 5),
+            new AdminReplies.NetworkSummary("other", -1, 0, null, true, "did not answer", 0, 0)]),
+        new AdminReplies.EdgeDetail("net", "127.0.0.2", [Report], Decision.Edges[0], 1_800_000_000_000, true,
+            [new VantageState("eu", VantageStatus.Voting, 2, 1, "ok")], [new VoteCell(0, EdgeHealth.Pass, VoteUse.Counted)], [new Substitution("a", "b", true)]),
+        new AdminReplies.EdgeDetail("net", "x", [], null, null, false, [], [], []),
+        new AdminReplies.ZonesStatus("net", 1_800_000_001, 1_800_000_000_000, [new PublishedZone("example.com", "ab12", 1_800_000_001, "k1")], ["127.0.0.2"],
+            1_800_000_000_500, [new ZoneOutcome("example.com", ZoneAction.CheckFailed, "bad CNAME", 7, null), new ZoneOutcome("b.test", ZoneAction.Written, "", null, "+x")],
+            [new CommandOutcome("run_after_changes", "rndc reload", 1, false, null, "boom", TimeSpan.FromMilliseconds(12)),
+             new CommandOutcome("run_after", "x", null, true, "not found", "", TimeSpan.Zero)]),
+        new AdminReplies.ZonesStatus("net", 0, null, [], null, null, [], []),
         new GetEdgeReports("net"),
         new RoundCompleted(42, [Report], ["group 3 was late"]),
         new EdgeModeSet("net", "127.0.0.2", EdgeMode.Available, ""),
