@@ -17,6 +17,7 @@ public static class EdgemanageCli
           serve      keep probing and deciding a network, publishing zones on change (long-running node)
           why        explain why an edge is, or is not, live (from the last decision)
           edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
+          check      Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
@@ -52,6 +53,7 @@ public static class EdgemanageCli
                 "serve" => await ServeCommand.ExecuteAsync(rest, output, error, ct),
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
+                "check" => await CheckCommand.ExecuteAsync(rest, output, error, ct),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
                 "version" or "--version" => PrintVersion(output),
                 _ => throw new UsageException($"unknown command '{command}' (try 'edgemanage --help')"),
@@ -83,6 +85,7 @@ public static class EdgemanageCli
         "serve" => ServeCommand.Usage,
         "edge" => EdgeModeCommand.Usage,
         "validate" => ValidateCommand.Usage,
+        "check" => CheckCommand.Usage,
         "demo" => DemoCommand.Usage,
         _ => null,
     };
