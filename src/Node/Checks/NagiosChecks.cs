@@ -158,7 +158,7 @@ public static class NagiosChecks
     public static CheckResult IntegrityFromNames(IReadOnlyList<string> failures, Thresholds t)
     {
         var bad = failures.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var message = bad.Count == 0 ? "No verification failures in the last run" : $"Verification failures on {bad.Count} edges: {Names(bad)}";
+        var message = bad.Count == 0 ? "No verification failures in the last run" : $"Verification failures on {bad.Count} {(bad.Count == 1 ? "edge" : "edges")}: {Names(bad)}";
         return new CheckResult(IntegrityLabel, Classify(bad.Count, t), message, $"notok={bad.Count};{Num(t.Warning)};{Num(t.Critical)};0");
     }
 
