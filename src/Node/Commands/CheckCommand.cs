@@ -46,8 +46,9 @@ public static class CheckCommand
           --statefile FILE       rotation, integrity: read the original edgemanage's statefile (JSON) instead of the
                                  journal, for use during a migration
 
-        exit code 3 (UNKNOWN) also for a bad command line, bad thresholds (not a number, or warning above
-        critical), a broken config (the file:line is named), or a network with no journal yet.
+        exit code 3 (UNKNOWN), as the plugin API requires (not 2, which Nagios reads as CRITICAL), also for a bad
+        command line, bad thresholds (not a number, or warning above critical), a broken config (the file:line
+        is named), a network with no journal yet, or any unexpected failure.
         """;
 
     private const string GenericLabel = "EDGEMANAGE_CHECK";
@@ -103,7 +104,8 @@ public static class CheckCommand
     {
         var command = $"check {kind}";
         var cl = CommandLine.Parse(command, args, Options);
-        cl.NoPositionals(command);
+        if (cl.Positionals.Count > 0)
+            throw new UsageException($"{command}: unexpected argument '{cl.Positionals[0]}' (the network is -A DNET; the original's statefile is --statefile FILE)");
         var defaults = kind switch
         {
             "rotation" => NagiosChecks.RotationDefaults,
@@ -122,6 +124,8 @@ public static class CheckCommand
         if (cl.Value("statefile") is { } statefile)
         {
             if (kind == "latency") throw new UsageException($"{command}: --statefile applies to rotation and integrity (the original's statefile has no fetch times)");
+            if (cl.Value("config") is { } c && double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                throw new UsageException($"{command}: -c is the config file here; the critical level is --critical or -C");
             if (cl.Value("dnet") is not null || cl.Value("config") is not null)
                 throw new UsageException($"{command}: --statefile is read on its own; give it without -A and -c");
             return FromStatefile(kind, label, statefile, thresholds, window);

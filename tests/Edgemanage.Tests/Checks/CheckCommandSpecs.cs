@@ -27,10 +27,14 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
         ("127.0.0.7", EdgeBehaviour.Refuse()),
     ];
 
+    /// <summary>Not in the edge list; a canary only in <see cref="A_canary_serving_the_wrong_object_fails_integrity_too"/>.</summary>
+    private const string Canary = "127.0.0.8";
+
     public async Task InitializeAsync()
     {
-        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = Edges.Select(e => e.Edge).ToArray() });
+        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = [.. Edges.Select(e => e.Edge), Canary] });
         foreach (var (edge, behaviour) in Edges) _fleet.Set(edge, behaviour);
+        _fleet.Set(Canary, EdgeBehaviour.WrongBody());
         _config = DemoWorkspace.Write(_dir.Path, "testnet", _fleet.Port, _fleet.Body, Edges.Select(e => e.Edge).ToArray(),
             extraYaml: "probe_timeout: 2\nzone_check_command: false\n", goodEnough: 0.5, edgeCount: 3);
     }
@@ -101,6 +105,17 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
         AssertStatus(latency, 0, "ACTIVE_EDGE_LATENCY OK Slowest active edge 127.0.0.3 responded in 0.");
     }
 
+    [Fact]
+    public async Task A_canary_serving_the_wrong_object_fails_integrity_too()
+    {
+        File.WriteAllText(_config, File.ReadAllText(_config) + "canary_files: canaries.yaml\n");
+        File.WriteAllText(Path.Combine(_dir.Path, "canaries.yaml"), $"example.test: {Canary}\n");
+        await Round();
+
+        var r = await Check("integrity", "-A", "testnet", "-c", _config, "-w", "1", "--critical", "3");
+        AssertStatus(r, 1, $"EDGE_TESTMATCH WARNING Verification failures on 2 of 7 edges: 127.0.0.4, {Canary} | notok=2;1;3;0");
+    }
+
     [Theory]
     [InlineData("rotation", "EDGE_ROTATE")]
     [InlineData("integrity", "EDGE_TESTMATCH")]
@@ -142,6 +157,16 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
         var r = await Check("rotation", "-A", "testnet", "-c", "8");
         AssertStatus(r, 3, "EDGE_ROTATE UNKNOWN configuration error:");
         Assert.Contains("the critical level is --critical or -C", r.Stdout);
+    }
+
+    [Fact]
+    public async Task The_originals_command_line_gets_hints_not_a_crash()
+    {
+        AssertStatus(await Check("rotation", "/var/lib/edgemanage/mynet.state", "-w", "4"), 3,
+            "EDGE_ROTATE UNKNOWN check rotation: unexpected argument '/var/lib/edgemanage/mynet.state' (the network is -A DNET; the original's statefile is --statefile FILE)");
+        AssertStatus(await Check("integrity", "--statefile", "x.state", "-c", "8"), 3,
+            "EDGE_TESTMATCH UNKNOWN check integrity: -c is the config file here; the critical level is --critical or -C");
+        AssertStatus(await Check("latency", "--statefile", "x.state"), 3, "ACTIVE_EDGE_LATENCY UNKNOWN check latency: --statefile applies to rotation and integrity");
     }
 
     [Fact]
