@@ -18,6 +18,7 @@ public static class EdgemanageCli
           why        explain why an edge is, or is not, live (from the last decision)
           edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
           ctl        look at and steer a serving node: cluster, actors, networks, edges, modes, zones
+          check      Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
@@ -55,6 +56,7 @@ public static class EdgemanageCli
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "ctl" => await CtlCommand.ExecuteAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
+                "check" => await CheckCommand.ExecuteAsync(rest, output, error, ct),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
                 "version" or "--version" => PrintVersion(output),
                 _ => throw new UsageException($"unknown command '{command}' (try 'edgemanage --help')"),
@@ -87,6 +89,7 @@ public static class EdgemanageCli
         "edge" => EdgeModeCommand.Usage,
         "ctl" => CtlCommand.Usage,
         "validate" => ValidateCommand.Usage,
+        "check" => CheckCommand.Usage,
         "demo" => DemoCommand.Usage,
         _ => null,
     };

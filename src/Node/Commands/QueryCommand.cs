@@ -107,6 +107,41 @@ public static class QueryCommand
         return (reports.Edges, decision.Decision);
     }
 
+    /// <summary>True when the network has a SQLite journal of its own that does not exist yet (nothing was ever recorded).</summary>
+    public static bool HasNoJournal(NetworkContext context) =>
+        context.Settings.Persistence.Provider == PersistenceProvider.Sqlite && context.Settings.Persistence.ConnectionString is null
+        && !File.Exists(context.Paths.Journal);
+
+    /// <summary>
+    /// The sibling of <see cref="ReadStateAsync"/> for the Nagios checks (and anything else that wants the budget):
+    /// the reports of <paramref name="addresses"/> and the NetworkActor's <see cref="NetworkStatus"/>, recovered
+    /// read-only with the network's real dnschange_maxfreq and dnschange_window, so the substitution times and the
+    /// budget are the ones the deciding process sees. Returns null, creating nothing, when there is no journal yet.
+    /// </summary>
+    public static async Task<(IReadOnlyList<EdgeReport> Reports, NetworkStatus Status)?> ReadStatusAsync(
+        NetworkContext context, IReadOnlyList<string> addresses, CancellationToken ct)
+    {
+        if (HasNoJournal(context)) return null;
+        var settings = context.Settings;
+        var network = context.Paths.Network;
+        var readOnly = PublishPlan.ReadOnly(network);
+        var plan = readOnly with
+        {
+            Network = readOnly.Network with
+            {
+                Budget = new Edgemanage.Actors.Networks.RotationBudget(settings.DnsChangeMaxFreq, TimeSpan.FromSeconds(settings.DnsChangeWindowSeconds)),
+                LiveListPath = context.Paths.LiveList,
+            },
+        };
+        var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
+        await using var node = await EdgemanageNode.StartAsync(settings, network, addresses, NoProber.Instance, journal,
+            cancellationToken: ct, publish: plan);
+        var status = await node.Network!.Ask<NetworkStatus>(new GetNetworkStatus(network), TimeSpan.FromSeconds(60), ct);
+        if (addresses.Count == 0) return ([], status);
+        var reports = await node.NetworkEdges.Ask<EdgeReports>(new GetEdgeReports(network), TimeSpan.FromSeconds(60), ct);
+        return (reports.Edges, status);
+    }
+
     /// <summary>"in" when the edge is in the last published live set, as edge_query's state field.</summary>
     private static string StateOf(EdgeReport r, IReadOnlySet<string> live) => live.Contains(r.Edge) ? "in" : "out";
 
