@@ -189,7 +189,7 @@ public sealed record AdminSettings
     /// <summary>host: the address the endpoint binds to; loopback unless configured.</summary>
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>port: 0 picks a free port (ctl finds it through the network's lock holder file).</summary>
-    public int Port { get; init; } = 4054;
+    public int Port { get; init; } = 4050;
     /// <summary>secret: required by commands that change anything. Null = a random one kept in <see cref="SecretFile"/>.</summary>
     public string? Secret { get; init; }
     /// <summary>secret_file: where the secret is read from or generated into (mode 0600); default {state_dir}/admin.secret.</summary>

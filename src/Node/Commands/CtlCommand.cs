@@ -17,7 +17,7 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class CtlCommand
 {
-    public const string DefaultNode = "127.0.0.1:4054";
+    public const string DefaultNode = "127.0.0.1:4050";
 
     public const string Usage = """
         usage: edgemanage ctl [--node HOST:PORT] [-c FILE] [--secret-file FILE] [--json] [--timeout SECONDS] COMMAND
@@ -34,7 +34,7 @@ public static class CtlCommand
                                                for available; --for 30m|2h|1d reverts to available then (needs the secret)
           why DNET EDGE                        why the edge is, or is not, live
           zones DNET                           serial, last write, check results, hook exit codes
-        --node: the node's ctl endpoint (default: admin.host:admin.port of -c FILE, else $EDGEMANAGE_NODE, else 127.0.0.1:4054)
+        --node: the node's ctl endpoint (default: admin.host:admin.port of -c FILE, else $EDGEMANAGE_NODE, else 127.0.0.1:4050)
         secret: --secret-file FILE, else $EDGEMANAGE_ADMIN_SECRET, else admin.secret / admin.secret_file of -c FILE
                 (default {state_dir}/admin.secret, written by the node)
         exit codes: 0 done, 1 the node failed the command, 2 usage error, 5 node unreachable or silent,

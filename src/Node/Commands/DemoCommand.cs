@@ -11,13 +11,20 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class DemoCommand
 {
-    public const string Usage = "usage: edgemanage demo [--dir DIR] [--rounds N] [-v]";
+    public const string Usage = """
+        usage: edgemanage demo [--dir DIR] [--rounds N] [-v]
+               edgemanage demo --serve [--dir DIR] [--admin HOST:PORT] [-v]
+          --serve: instead of cron rounds, keep the demo fleet up and serve it as a long-running node until Ctrl-C,
+                   to try 'edgemanage ctl', the metrics endpoint and the Nagios checks against it
+        """;
 
     private static readonly Opt[] Options =
     [
         new("dir", null, "--dir", true),
         new("rounds", null, "--rounds", true),
         new("verbose", "-v", "--verbose", false),
+        new("serve", null, "--serve", false),
+        new("admin", null, "--admin", true),
     ];
 
     public const string Network = "demo";
@@ -54,8 +61,9 @@ public static class DemoCommand
             output.WriteLine($"  {edge,-11} {note}");
         }
         var configPath = DemoWorkspace.Write(dir, Network, fleet.Port, fleet.Body, Fleet.Select(f => f.Edge).ToArray(),
-            extraYaml: "probe_timeout: 2\nprobe_concurrency: 100\n", goodEnough: 0.2);
+            extraYaml: "probe_timeout: 2\nprobe_concurrency: 100\nprobe_interval: 2\ndecision_interval: 2\nhistory_batch_window: 1\n", goodEnough: 0.2);
         output.WriteLine();
+        if (cl.Flag("serve")) return await ServeAsync(cl, configPath, output, error, ct);
         output.WriteLine($"Wrote {configPath} (an original-style edgemanage.yaml) and the demo edge list.");
         output.WriteLine($"Each round below is what 'edgemanage run -A {Network} -c {configPath}' does.");
 
@@ -88,5 +96,22 @@ public static class DemoCommand
         output.WriteLine();
         output.WriteLine($"History lives in {Path.Combine(dir, "state")}; run the demo again and the averages carry on from there.");
         return queryCode;
+    }
+
+    /// <summary>The fleet stays up while a real <c>serve</c> node probes it; the operator pokes at it from another terminal.</summary>
+    private static async Task<int> ServeAsync(CommandLine cl, string configPath, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, configPath);
+        output.WriteLine($"Serving it as 'edgemanage serve -A {Network} -c {relative}' does, until Ctrl-C. From another terminal, try:");
+        output.WriteLine($"  edgemanage ctl cluster show");
+        output.WriteLine($"  edgemanage ctl net show {Network}");
+        output.WriteLine($"  edgemanage ctl -c {relative} edge mode {Network} 127.0.0.2 unavailable -C \"disk swap\" --for 2h");
+        output.WriteLine($"  edgemanage ctl why {Network} 127.0.0.2");
+        output.WriteLine($"  edgemanage check latency -A {Network} -c {relative}");
+        output.WriteLine();
+        List<string> serveArgs = ["-A", Network, "-c", configPath];
+        if (cl.Value("admin") is { } admin) serveArgs.AddRange(["--admin", admin]);
+        if (cl.Flag("verbose")) serveArgs.Add("-v");
+        return await ServeCommand.ExecuteAsync(serveArgs, output, error, ct);
     }
 }
