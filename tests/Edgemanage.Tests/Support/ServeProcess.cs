@@ -25,7 +25,10 @@ public sealed class ServeProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public static ServeProcess Start(string name, params string[] args)
+    public static ServeProcess Start(string name, params string[] args) => StartCommand(name, "serve", args);
+
+    /// <summary>Any long-running edgemanage command (e.g. <c>demo --serve</c>).</summary>
+    public static ServeProcess StartCommand(string name, string command, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -34,7 +37,7 @@ public sealed class ServeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edgemanage.dll"));
-        psi.ArgumentList.Add("serve");
+        psi.ArgumentList.Add(command);
         foreach (var a in args) psi.ArgumentList.Add(a);
         return new ServeProcess(name, Process.Start(psi)!);
     }

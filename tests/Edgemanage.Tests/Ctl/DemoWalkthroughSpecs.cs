@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+using Edgemanage.Tests.Support;
+using Xunit;
+
+namespace Edgemanage.Tests.Ctl;
+
+/// <summary>
+/// README's "Operating a node" walk, step by step, against <c>edgemanage demo --serve</c> in its own process: see the
+/// node, drain an edge with a comment and watch it leave the zone, ask why, and run a Nagios check.
+/// </summary>
+public sealed class DemoWalkthroughSpecs : IDisposable
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
+
+    private string[] ZoneA() => File.Exists(ZonePath)
+        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
+        : [];
+
+    [Fact]
+    public async Task The_readme_walk_through_a_serving_demo_node()
+    {
+        await using var demo = ServeProcess.StartCommand("demo", "demo", "--serve", "--dir", _dir.Path, "--admin", "127.0.0.1:0");
+        await demo.WaitForOutputAsync("ctl endpoint on ", Within);
+        var node = Regex.Match(demo.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
+        var config = Path.Combine(_dir.Path, "edgemanage.yaml");
+        await Eventually.True(() => ZoneA().Contains("127.0.0.2"), Within, "127.0.0.2 live in the demo zone");
+
+        var show = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "cluster", "show");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains("a node of its own (not clustered), serving demo", show.Stdout);
+
+        var drain = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "-c", config,
+            "edge", "mode", "demo", "127.0.0.2", "unavailable", "-C", "disk swap", "--for", "2h");
+        Assert.True(drain.ExitCode == 0, drain.ToString());
+        Assert.Contains("Set mode for 127.0.0.2 to unavailable until", drain.Stdout);
+        await Eventually.True(() => ZoneA().Length == 4 && !ZoneA().Contains("127.0.0.2"), Within, "127.0.0.2 leaving the zone");
+
+        var why = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "why", "demo", "127.0.0.2");
+        Assert.True(why.ExitCode == 0, why.ToString());
+        Assert.Contains("127.0.0.2 is NOT live in demo", why.Stdout);
+        Assert.Contains("reason: unavailable", why.Stdout);
+
+        var check = await EdgemanageProcess.RunInProcessAsync("check", "latency", "-A", "demo", "-c", config);
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.StartsWith("ACTIVE_EDGE_LATENCY OK Slowest active edge", check.Stdout);
+
+        Assert.Equal(0, await demo.StopAsync());
+    }
+}
