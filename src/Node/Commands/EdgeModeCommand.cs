@@ -20,7 +20,8 @@ namespace Edgemanage.Node.Commands;
 public static class EdgeModeCommand
 {
     public const string Usage =
-        "usage: edgemanage edge mode -A DNET [-c FILE] -m available|force|blindforce|unavailable [-C COMMENT] [--no-syslog] EDGE";
+        "usage: edgemanage edge mode -A DNET [-c FILE] -m available|force|blindforce|unavailable [-C COMMENT] [--for DURATION] [--no-syslog] EDGE\n" +
+        "  --for DURATION  the mode reverts to available after DURATION (90s, 30m, 2h, 1d, 1h30m); not for available";
 
     public const string CommentRequired = "Comment required for mode to be changed to anything but available.";
 
@@ -30,6 +31,7 @@ public static class EdgeModeCommand
         new("config", "-c", "--config", true),
         new("mode", "-m", "--mode", true),
         new("comment", "-C", "--comment", true),
+        new("for", null, "--for", true),
         // Accepted for drop-in compatibility with edge_conf: the change goes to the operator log, never to syslog.
         new("no-syslog", null, "--no-syslog", false),
     ];
@@ -40,7 +42,12 @@ public static class EdgeModeCommand
             ? ExecuteAsync(args.Skip(1).ToArray(), output, error, ct)
             : throw new UsageException(args.Count == 0 ? "edge: a sub-command is required (mode)" : $"edge: unknown sub-command '{args[0]}' (try 'edge mode')");
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
+        ExecuteAsync(args, output, error, time: null, ct);
+
+    /// <param name="time">The clock the expiry of <c>--for</c> is counted from (tests); the system clock when null.</param>
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, TimeProvider? time,
+        CancellationToken ct = default)
     {
         var cl = CommandLine.Parse("edge mode", args, Options);
         var network = cl.Required("edge mode", "dnet", "-A DNET");
@@ -50,6 +57,13 @@ public static class EdgeModeCommand
         var text = cl.Value("comment");
         // The original's rule and message; a missing required argument is a usage error here (exit 2, not 1).
         if (mode != EdgeMode.Available && string.IsNullOrWhiteSpace(text)) throw new UsageException(CommentRequired);
+        TimeSpan? duration = null;
+        if (cl.Value("for") is { } forText)
+        {
+            if (mode == EdgeMode.Available) throw new UsageException("edge mode: --for applies to force, blindforce and unavailable; available never expires");
+            duration = ParseDuration(forText)
+                ?? throw new UsageException($"edge mode: --for must be a duration such as 90s, 30m, 2h, 1d or 1h30m; got '{forText}'");
+        }
         var edge = cl.Positionals.Count switch
         {
             1 => cl.Positionals[0],
@@ -81,14 +95,16 @@ public static class EdgeModeCommand
             {
                 var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
                 await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NoProber.Instance, journal,
-                    cancellationToken: ct);
+                    time, cancellationToken: ct);
                 // Recovery of the edge's history group comes first (the Ask waits behind it), so this bounds both.
-                var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment), TimeSpan.FromSeconds(60), ct);
+                long? expires = duration is { } d ? (time ?? TimeProvider.System).GetUtcNow().Add(d).ToUnixTimeMilliseconds() : null;
+                var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment, expires), TimeSpan.FromSeconds(60), ct);
                 switch (reply)
                 {
-                    case EdgeModeSet:
-                        log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}");
-                        output.WriteLine($"Set mode for {edge} to {mode.Name()}");
+                    case EdgeModeSet set:
+                        var until = set.ExpiresAtUnixMs is { } e ? $" until {Output.DecisionFormat.Time(e)}" : "";
+                        log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}{until}");
+                        output.WriteLine($"Set mode for {edge} to {mode.Name()}{until}");
                         return ExitCodes.Ok;
                     case EdgeModeRejected rejected:
                         error.WriteLine($"edgemanage: mode of {edge} not set: {rejected.Reason}");
@@ -106,6 +122,19 @@ public static class EdgeModeCommand
         {
             OperatorLog.Current = previousLog;
         }
+    }
+
+    /// <summary>
+    /// A positive duration written as days, hours, minutes and seconds in that order, each at most once: 90s, 30m, 2h,
+    /// 1d, 1h30m, 1d12h. Null when <paramref name="text"/> is not one (or is zero, or longer than ten years).
+    /// </summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text.Trim(), @"^(?:(\d{1,5})d)?(?:(\d{1,6})h)?(?:(\d{1,8})m)?(?:(\d{1,9})s)?$");
+        if (!m.Success || text.Trim().Length == 0) return null;
+        long Part(int i) => m.Groups[i].Success ? long.Parse(m.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var seconds = Part(1) * 86400 + Part(2) * 3600 + Part(3) * 60 + Part(4);
+        return seconds is > 0 and <= 3650L * 86400 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     /// <summary>Who made the change, as edge_conf records it: the sudo caller rather than root when there is one.</summary>

@@ -141,4 +141,53 @@ public sealed class EdgeModeCommandSpecs : IDisposable
         Assert.Equal("http-status", row.GetProperty("last_outcome").GetString());
         Assert.Equal(1, row.GetProperty("samples").GetInt32());
     }
+
+    [Fact]
+    public async Task A_mode_set_for_a_duration_is_in_force_until_then_and_available_after()
+    {
+        var config = Workspace();
+        var set = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", "testnet", "-c", config, "-m", "unavailable", "-C", "reboot", "--for", "1h30m", "127.0.0.2");
+        Assert.True(set.ExitCode == ExitCodes.Ok, set.ToString());
+        Assert.Matches(@"^Set mode for 127\.0\.0\.2 to unavailable until \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\n$", set.Stdout.ReplaceLineEndings("\n"));
+        var row = (await QueryAsync(config))["127.0.0.2"];
+        Assert.Equal("unavailable", row.GetProperty("mode").GetString());
+        var expires = row.GetProperty("mode_expires_at").GetDouble();
+        Assert.InRange(expires - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 5300, 5410);
+
+        // Set two hours ago (an injected clock) for one hour: query, on the real clock, shows it expired.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await EdgeModeCommand.ExecuteAsync(["-A", "testnet", "-c", config, "-m", "force", "-C", "short pin", "--for", "1h", "127.0.0.3"],
+            stdout, stderr, clock);
+        Assert.True(code == ExitCodes.Ok, stderr.ToString());
+        var expired = (await QueryAsync(config))["127.0.0.3"];
+        Assert.Equal("available", expired.GetProperty("mode").GetString());
+        Assert.StartsWith($"[{User}] short pin (force expired at ", expired.GetProperty("comment").GetString());
+        Assert.False(expired.TryGetProperty("mode_expires_at", out _));
+    }
+
+    [Theory]
+    [InlineData("available", "1h", "available never expires")]
+    [InlineData("force", "0s", "--for must be a duration")]
+    [InlineData("force", "1.5h", "--for must be a duration")]
+    [InlineData("force", "30m1h", "--for must be a duration")]
+    [InlineData("force", "h", "--for must be a duration")]
+    [InlineData("force", "", "--for must be a duration")]
+    public async Task Bad_durations_exit_2(string mode, string duration, string message)
+    {
+        var result = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", "testnet", "-m", mode, "-C", "x", "--for", duration, "127.0.0.2");
+        Assert.Equal(ExitCodes.UsageOrConfig, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("30m", 1800)]
+    [InlineData("2h", 7200)]
+    [InlineData("1d", 86400)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("1d2h3m4s", 93784)]
+    public void Durations_parse(string text, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), EdgeModeCommand.ParseDuration(text));
 }
