@@ -17,6 +17,7 @@ public static class EdgemanageCli
           serve      keep probing and deciding a network, publishing zones on change (long-running node)
           why        explain why an edge is, or is not, live (from the last decision)
           edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
+          import-legacy  import the original edgemanage's health files and statefile into the journal
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
@@ -51,6 +52,7 @@ public static class EdgemanageCli
                 "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
                 "serve" => await ServeCommand.ExecuteAsync(rest, output, error, ct),
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
+                "import-legacy" => await ImportLegacyCommand.ExecuteAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
                 "version" or "--version" => PrintVersion(output),
@@ -82,6 +84,7 @@ public static class EdgemanageCli
         "why" => WhyCommand.Usage,
         "serve" => ServeCommand.Usage,
         "edge" => EdgeModeCommand.Usage,
+        "import-legacy" => ImportLegacyCommand.Usage,
         "validate" => ValidateCommand.Usage,
         "demo" => DemoCommand.Usage,
         _ => null,
