@@ -226,7 +226,7 @@ public static class ImportLegacyCommand
         if (failed > 0) return ExitCodes.Error;
         if (unreadable > 0)
         {
-            error.WriteLine($"edgemanage: {NetworkContext.Plural(unreadable, "file")} could not be read completely (see above); the rest was {verb}");
+            error.WriteLine($"edgemanage: {NetworkContext.Plural(unreadable, "file")} could not be read completely (see above); the rest {(dryRun ? "would be imported" : "was imported")}");
             return ExitCodes.Degraded;
         }
         return ExitCodes.Ok;

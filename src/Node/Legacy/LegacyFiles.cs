@@ -240,7 +240,10 @@ public static class LegacyFiles
         {
             // System.Text.Json counts lines and bytes from 0.
             var message = e.Message;
-            var cut = message.IndexOf(" Path:", StringComparison.Ordinal) is var p and > 0 ? message[..p] : message;
+            // Its message repeats the position, 0-based ("LineNumber: 2 | BytePositionInLine: 30."): keep only the reason.
+            foreach (var marker in new[] { " LineNumber:", " Path:" })
+                if (message.IndexOf(marker, StringComparison.Ordinal) is var at and > 0) message = message[..at];
+            var cut = message.Trim();
             problems.Add(new(path, LegacySeverity.Error, $"not valid JSON: {cut.TrimEnd('.')}; nothing in this file was imported",
                 (e.LineNumber ?? 0) + 1, (e.BytePositionInLine ?? 0) + 1));
             return null;

@@ -111,7 +111,7 @@ public sealed class LegacyFilesSpecs
         var store = Edge("{\n    \"comment\": \"\", \n    \"mode\": \"force\" \n    \"fetch_times\": {}\n}");
         var problem = Assert.Single(store.Problems);
         Assert.Equal((4L, 5L), (problem.Line, problem.Column));
-        Assert.Matches(@"^/h/e\.edgestore:4:5: error: not valid JSON: ", problem.ToString());
+        Assert.Matches(@"^/h/e\.edgestore:4:5: error: not valid JSON: '""' is invalid after a value\. Expected either ',', '}', or ']'; nothing in this file was imported$", problem.ToString());
     }
 
     [Fact]
