@@ -190,4 +190,28 @@ public sealed class EdgeModeCommandSpecs : IDisposable
     [InlineData("1d2h3m4s", 93784)]
     public void Durations_parse(string text, int seconds) =>
         Assert.Equal(TimeSpan.FromSeconds(seconds), EdgeModeCommand.ParseDuration(text));
+
+    [Fact]
+    public async Task The_next_run_after_an_expiry_uses_available_and_logs_the_expiry_once()
+    {
+        await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = Edges });
+        var config = Workspace(fleet.Port, fleet.Body);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
+        var stderr = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, await EdgeModeCommand.ExecuteAsync(
+            ["-A", "testnet", "-c", config, "-m", "unavailable", "-C", "maintenance", "--for", "1h", "127.0.0.4"], new StringWriter(), stderr, clock));
+
+        // Three healthy edges for an edge_count of 4: degraded, but the expired edge is live again.
+        var first = await EdgemanageProcess.RunInProcessAsync("run", "-A", "testnet", "-c", config);
+        Assert.True(first.ExitCode == ExitCodes.Degraded, first.ToString());
+        Assert.Contains("+127.0.0.4", first.Stdout);
+        var second = await EdgemanageProcess.RunInProcessAsync("run", "-A", "testnet", "-c", config);
+        Assert.True(second.ExitCode == ExitCodes.Degraded, second.ToString());
+
+        var log = File.ReadAllText(_dir.File("edgemanage.log"));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(log, @"Edge 127\.0\.0\.4 mode unavailable expired; now available"));
+        var row = (await QueryAsync(config))["127.0.0.4"];
+        Assert.Equal("available", row.GetProperty("mode").GetString());
+        Assert.Equal("in", row.GetProperty("state").GetString());
+    }
 }
