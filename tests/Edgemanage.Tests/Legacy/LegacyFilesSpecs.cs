@@ -28,7 +28,7 @@ public sealed class LegacyFilesSpecs
         "}";
 
     public const string RealStateFile =
-        "{\"last_live\": [\"10.0.0.2\", \"10.0.0.3\", \"10.0.0.5\", \"10.0.0.6\"], \"verification_failues\": [], " +
+        "{\"last_live\": [\"127.0.0.2\", \"127.0.0.3\", \"127.0.0.5\", \"127.0.0.6\"], \"verification_failues\": [], " +
         "\"zone_mtimes\": {\"example.net\": 1795702615, \"example.com\": 1795702615}, \"last_run\": 1795702616.2, " +
         "\"active_canaries\": {}, \"rotation_list\": [1795702615.95868], \"verification_failures\": []}";
 
@@ -120,7 +120,7 @@ public sealed class LegacyFilesSpecs
         var state = LegacyFiles.ParseStateFile("/s/net.state", RealStateFile);
 
         Assert.Empty(state.Problems);
-        Assert.Equal(["10.0.0.2", "10.0.0.3", "10.0.0.5", "10.0.0.6"], state.LastLive);
+        Assert.Equal(["127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.6"], state.LastLive);
         Assert.Equal([1795702615.95868], state.RotationListUnixSeconds);
         Assert.Contains("verification_failues", state.IgnoredKeys);
         Assert.Contains("zone_mtimes", state.IgnoredKeys);
@@ -129,12 +129,12 @@ public sealed class LegacyFilesSpecs
     [Theory]
     [InlineData(null, false, "no statefile", false)]
     [InlineData("", false, "empty statefile", false)]
-    [InlineData("{\"last_live\": [\"10.0.0.2\"", true, "not valid JSON", false)]
+    [InlineData("{\"last_live\": [\"127.0.0.2\"", true, "not valid JSON", false)]
     [InlineData("{\"rotation_list\": []}", false, "lacks last_live, assuming []", false)]
-    [InlineData("{\"last_live\": \"10.0.0.2\", \"rotation_list\": []}", true, "last_live must be a list of edges, got a string", false)]
-    [InlineData("{\"last_live\": [\"10.0.0.2\", 7], \"rotation_list\": []}", true, "last_live[1]: expected an edge name, got 7", true)]
-    [InlineData("{\"last_live\": [\"10.0.0.2\"], \"rotation_list\": [\"x\", 1795702615.5]}", true, "rotation_list[0]: expected a time", true)]
-    [InlineData("{\"last_live\": [\"10.0.0.2\"]}", false, "lacks rotation_list, assuming []", true)]
+    [InlineData("{\"last_live\": \"127.0.0.2\", \"rotation_list\": []}", true, "last_live must be a list of edges, got a string", false)]
+    [InlineData("{\"last_live\": [\"127.0.0.2\", 7], \"rotation_list\": []}", true, "last_live[1]: expected an edge name, got 7", true)]
+    [InlineData("{\"last_live\": [\"127.0.0.2\"], \"rotation_list\": [\"x\", 1795702615.5]}", true, "rotation_list[0]: expected a time", true)]
+    [InlineData("{\"last_live\": [\"127.0.0.2\"]}", false, "lacks rotation_list, assuming []", true)]
     public void Broken_statefiles_are_reported(string? text, bool error, string message, bool liveKept)
     {
         var state = LegacyFiles.ParseStateFile("/s/net.state", text);
