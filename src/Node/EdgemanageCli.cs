@@ -19,6 +19,7 @@ public static class EdgemanageCli
           edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
           ctl        look at and steer a serving node: cluster, actors, networks, edges, modes, zones
           check      Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)
+          import-legacy  import the original edgemanage's health files and statefile into the journal
           validate   check config, edge lists, canary file and zone includes without probing
           version    print the version
 
@@ -55,6 +56,7 @@ public static class EdgemanageCli
                 "serve" => await ServeCommand.ExecuteAsync(rest, output, error, ct),
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "ctl" => await CtlCommand.ExecuteAsync(rest, output, error, ct),
+                "import-legacy" => await ImportLegacyCommand.ExecuteAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "check" => await CheckCommand.ExecuteAsync(rest, output, error, ct),
                 "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
@@ -88,6 +90,7 @@ public static class EdgemanageCli
         "serve" => ServeCommand.Usage,
         "edge" => EdgeModeCommand.Usage,
         "ctl" => CtlCommand.Usage,
+        "import-legacy" => ImportLegacyCommand.Usage,
         "validate" => ValidateCommand.Usage,
         "check" => CheckCommand.Usage,
         "demo" => DemoCommand.Usage,

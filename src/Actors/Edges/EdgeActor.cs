@@ -9,8 +9,11 @@ namespace Edgemanage.Actors.Edges;
 /// <summary>Who an edge actor is: one edge of one network, seen from one vantage point.</summary>
 public sealed record EdgeIdentity(string Network, string Edge, string Vantage);
 
-/// <summary>The operator's mode of an edge with the comment and time of its last change.</summary>
-public sealed record EdgeModeState(EdgeMode Mode, string Comment, long ChangedAtUnixMs)
+/// <summary>
+/// The operator's mode of an edge with the comment and time of its last change, and when it reverts to available
+/// (<c>edge mode --for</c>); <see cref="EdgeModeExpiry.EffectiveAt"/> gives the mode in force at a time.
+/// </summary>
+public sealed record EdgeModeState(EdgeMode Mode, string Comment, long ChangedAtUnixMs, long? ExpiresAtUnixMs = null)
 {
     public static readonly EdgeModeState Default = new(EdgeMode.Available, "", -1);
 }
@@ -50,6 +53,9 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
     public sealed record Probed(long RoundId, Sample Sample, EdgeReport Report, EdgeHistorySnapshot? History) : INoSerializationVerificationNeeded;
 
     public sealed record ApplyMode(EdgeModeState Mode) : INoSerializationVerificationNeeded;
+
+    /// <summary>import-legacy: samples newer than the history's last one, oldest first, already persisted by the group.</summary>
+    public sealed record ImportSamples(IReadOnlyList<Sample> Samples) : INoSerializationVerificationNeeded;
 
     public sealed record GetReport : INoSerializationVerificationNeeded
     {
@@ -126,6 +132,10 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
             Sender.Tell(Report());
         });
         Receive<GetReport>(_ => Sender.Tell(Report()));
+        Receive<ImportSamples>(m =>
+        {
+            foreach (var sample in m.Samples) _history.Add(sample);
+        });
         Receive<CaptureHistory>(_ => Sender.Tell(Snapshot()));
     }
 
@@ -178,9 +188,14 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
 
     private static string Fmt(double? seconds) => seconds is { } s ? s.ToString("F4") : "-";
 
-    private EdgeReport Report() => new(_id.Network, _id.Edge, _id.Vantage, _mode.Mode, _mode.Comment, _mode.ChangedAtUnixMs,
-        _history.Judge(_judge, _time.GetUtcNow().ToUnixTimeMilliseconds()), _lastDetail);
+    private EdgeReport Report()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var mode = _mode.EffectiveAt(now); // an expired mode reports as available
+        return new(_id.Network, _id.Edge, _id.Vantage, mode.Mode, mode.Comment, mode.ChangedAtUnixMs,
+            _history.Judge(_judge, now), _lastDetail, mode.ExpiresAtUnixMs);
+    }
 
     private EdgeHistorySnapshot Snapshot() =>
-        new(_id.Edge, _mode.Mode, _mode.Comment, _mode.ChangedAtUnixMs, _history.ToArray());
+        new(_id.Edge, _mode.Mode, _mode.Comment, _mode.ChangedAtUnixMs, _history.ToArray(), _mode.ExpiresAtUnixMs);
 }

@@ -106,14 +106,14 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
                 edge.History = e.Samples is Sample[] array
                     ? EdgeHistory.Adopt(array, _settings.HistoryLength)
                     : EdgeHistory.Adopt(e.Samples.ToArray(), _settings.HistoryLength);
-                edge.Mode = new EdgeModeState(e.Mode, e.Comment, e.ModeChangedAtUnixMs);
+                edge.Mode = new EdgeModeState(e.Mode, e.Comment, e.ModeChangedAtUnixMs, e.ModeExpiresAtUnixMs);
             }
         });
         Recover<HistoryRoundRecorded>(evt =>
         {
             foreach (var s in evt.Samples) Recovered(s.Edge).History.Add(s.Sample);
         });
-        Recover<EdgeModeChanged>(evt => Recovered(evt.Edge).Mode = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs));
+        Recover<EdgeModeChanged>(evt => Recovered(evt.Edge).Mode = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs, evt.ExpiresAtUnixMs));
         Recover<RecoveryCompleted>(_ => StartEdges());
 
         Command<AwaitRecovered>(_ => Sender.Tell(new GroupRecovered(_settings.Group)));
@@ -121,6 +121,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Command<EdgeActor.Probed>(Collect);
         Command<RoundTimedOut>(t => { if (_round is { Finishing: false } r && r.Command.RoundId == t.RoundId) FinishRound(timedOut: true); });
         Command<SetEdgeMode>(SetMode);
+        Command<ImportEdgeHistory>(Import);
         Command<StartContinuous>(StartContinuous);
         Command<FlushBatch>(_ => Flush(replyTo: null));
         Command<StopContinuous>(_ =>
@@ -207,6 +208,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             Sender.Tell(new GroupRoundDone(cmd.RoundId, _settings.Group, [], [$"group {_settings.Group} is still busy with round {_round.Command.RoundId}"]));
             return;
         }
+        if (cmd.Persist) PersistExpiredModes();
         // Stagger snapshots: group g snapshots when its next sequence number ≡ -g (mod K).
         var snapshotDue = cmd.Persist && (LastSequenceNr + 1 + _settings.Group) % _settings.SnapshotEvery == 0;
         _round = new RoundInProgress(cmd, Sender, snapshotDue);
@@ -234,6 +236,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void Flush(IActorRef? replyTo)
     {
+        if (!_capturing) PersistExpiredModes();
         if (_batch.Count == 0 || _capturing)
         {
             replyTo?.Tell(new ContinuousStopped(1));
@@ -339,17 +342,101 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             return;
         }
         var replyTo = Sender;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         // As edge_conf's set_mode: the time of the last change moves only when the mode itself changes (a new
-        // comment on the same mode keeps it), so query's duration keeps counting from the real change.
-        var at = _modes.TryGetValue(cmd.Edge, out var current) && current.Mode == cmd.Mode && current.ChangedAtUnixMs >= 0
-            ? current.ChangedAtUnixMs
-            : _time.GetUtcNow().ToUnixTimeMilliseconds();
-        Persist(new EdgeModeChanged(cmd.Edge, cmd.Mode, cmd.Comment, at), evt =>
+        // comment on the same mode keeps it), so query's duration keeps counting from the real change. An expired
+        // mode counts as available here, as everywhere.
+        var at = _modes.TryGetValue(cmd.Edge, out var current) && current.EffectiveAt(now) is var effective
+            && effective.Mode == cmd.Mode && effective.ChangedAtUnixMs >= 0
+            ? effective.ChangedAtUnixMs
+            : now;
+        // available never expires: setting it clears any expiry.
+        var expires = cmd.Mode == EdgeMode.Available ? null : cmd.ExpiresAtUnixMs;
+        Persist(new EdgeModeChanged(cmd.Edge, cmd.Mode, cmd.Comment, at, expires), evt =>
         {
-            _modes[cmd.Edge] = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs);
-            child.Tell(new EdgeActor.ApplyMode(new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs)));
-            replyTo.Tell(new EdgeModeSet(cmd.Network, cmd.Edge, cmd.Mode, cmd.Comment));
+            var state = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs, evt.ExpiresAtUnixMs);
+            _modes[cmd.Edge] = state;
+            child.Tell(new EdgeActor.ApplyMode(state));
+            replyTo.Tell(new EdgeModeSet(cmd.Network, cmd.Edge, cmd.Mode, cmd.Comment, evt.ExpiresAtUnixMs));
         });
+    }
+
+    /// <summary>
+    /// Records every mode whose --for time has passed as a change back to available (at the expiry time), and says
+    /// so once in the log. Reports already show the effective mode before this runs; recording it keeps the journal
+    /// and the log telling the same story, and is done only by rounds that persist (never by query or a dry run).
+    /// </summary>
+    private void PersistExpiredModes()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (edge, state) in _modes.Where(m => m.Value.IsExpiredAt(now)).ToArray())
+        {
+            var reverted = state.EffectiveAt(now);
+            _modes[edge] = reverted;
+            Persist(new EdgeModeChanged(edge, reverted.Mode, reverted.Comment, reverted.ChangedAtUnixMs, null), _ =>
+            {
+                _log.Info("Edge {0} mode {1} expired; now available", edge, state.Mode.Name());
+                if (_edges.TryGetValue(edge, out var child)) child.Tell(new EdgeActor.ApplyMode(reverted));
+            });
+        }
+    }
+
+    /// <summary>
+    /// import-legacy: one edge's samples (newer than what is stored) as one event, and its mode when it differs and
+    /// was changed after the stored one. Nothing is persisted in a dry run; the reply says what would be.
+    /// </summary>
+    private void Import(ImportEdgeHistory cmd)
+    {
+        if (!_edges.TryGetValue(cmd.Edge, out var child))
+        {
+            Sender.Tell(new EdgeModeRejected(cmd.Network, cmd.Edge, $"{cmd.Edge} is not in the edge list of {cmd.Network}"));
+            return;
+        }
+        var replyTo = Sender;
+        var newestStored = _lastPersisted.TryGetValue(cmd.Edge, out var last) ? last.AtUnixMs : long.MinValue;
+        var fresh = cmd.Samples.Where(s => s.AtUnixMs > newestStored).OrderBy(s => s.AtUnixMs).ToArray();
+        if (fresh.Length > _settings.HistoryLength) fresh = fresh[^_settings.HistoryLength..];
+        var skipped = cmd.Samples.Count - fresh.Length;
+
+        var current = _modes.GetValueOrDefault(cmd.Edge) ?? EdgeModeState.Default;
+        string note;
+        EdgeModeChanged? modeEvent = null;
+        if (cmd.Mode is not { } mode) note = "mode not imported (the file had none)";
+        else if (current.Mode == mode && current.Comment == cmd.Comment) note = "mode unchanged";
+        else if (current.ChangedAtUnixMs >= 0 && current.ChangedAtUnixMs >= cmd.ModeChangedAtUnixMs)
+            note = $"mode {current.Mode.Name()} kept: it was set here after the file's {mode.Name()}";
+        else
+        {
+            modeEvent = new EdgeModeChanged(cmd.Edge, mode, cmd.Comment, cmd.ModeChangedAtUnixMs);
+            note = $"mode {mode.Name()}";
+        }
+
+        var reply = new EdgeHistoryImported(cmd.Network, cmd.Edge, fresh.Length, skipped, modeEvent is not null, note);
+        if (cmd.DryRun || (fresh.Length == 0 && modeEvent is null))
+        {
+            replyTo.Tell(reply);
+            return;
+        }
+        if (fresh.Length > 0)
+        {
+            var samples = fresh.Select(s => new EdgeSample(cmd.Edge, s)).ToArray();
+            Persist(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), _ =>
+            {
+                _lastPersisted[cmd.Edge] = fresh[^1];
+                child.Tell(new EdgeActor.ImportSamples(fresh));
+                if (modeEvent is null) replyTo.Tell(reply);
+            });
+        }
+        if (modeEvent is not null)
+        {
+            Persist(modeEvent, evt =>
+            {
+                var state = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs);
+                _modes[cmd.Edge] = state;
+                child.Tell(new EdgeActor.ApplyMode(state));
+                replyTo.Tell(reply);
+            });
+        }
     }
 
     private void ReportAll(IActorRef replyTo)

@@ -69,6 +69,13 @@ public sealed class NetworkEdgesActor : ReceiveActor
             else
                 Sender.Tell(new EdgeModeRejected(cmd.Network, cmd.Edge, $"{cmd.Edge} is not in the edge list of {cmd.Network}"));
         });
+        Receive<ImportEdgeHistory>(cmd =>
+        {
+            if (_groups.TryGetValue(HistoryGroups.GroupOf(cmd.Edge), out var group) && settings.Edges.Contains(cmd.Edge))
+                group.Forward(cmd);
+            else
+                Sender.Tell(new EdgeModeRejected(cmd.Network, cmd.Edge, $"{cmd.Edge} is not in the edge list of {cmd.Network}"));
+        });
         Receive<StartContinuous>(cmd =>
         {
             foreach (var g in _groups.Values) g.Tell(cmd);

@@ -165,6 +165,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             Become(() => Probing(pending));
         });
         Command<UpdateZones>(cmd => _zones = cmd.Zones);
+        Command<ImportDecision>(ImportLegacyDecision);
         Command<UpdateNetwork>(cmd =>
         {
             _settings = _settings with { Edges = cmd.Edges, Canaries = cmd.Canaries };
@@ -264,6 +265,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var newestPerEdge = _observations.Values.GroupBy(r => r.Edge, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.ModeChangedAtUnixMs).ThenBy(r => r.Vantage, StringComparer.Ordinal).First(),
                 StringComparer.Ordinal);
+        // An observation can be older than its mode's --for expiry: judge the mode in force now.
+        foreach (var (edge, r) in newestPerEdge.ToArray())
+            if (r.ModeExpiresAtUnixMs is { } expires && expires <= now) newestPerEdge[edge] = r with { Mode = EdgeMode.Available, ModeExpiresAtUnixMs = null };
         var combined = vote.Edges.ToDictionary(e => e.Edge, StringComparer.Ordinal);
         var candidates = _settings.Edges.Select(e => combined[e].ToCandidate(newestPerEdge.TryGetValue(e, out var r) ? r.Mode : EdgeMode.Available)).ToArray();
         var healthByIp = vote.Edges.ToDictionary(e => e.Edge, e => e.Health, StringComparer.Ordinal);
@@ -402,6 +406,32 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                 SaveSnapshot(new NetworkSnapshot(_last, _substitutionTimes));
             }
             Done(replyTo, reply);
+        });
+    }
+
+    /// <summary>
+    /// import-legacy: the original's last live set becomes this network's decision, so the keep rule starts from what
+    /// DNS serves. Never over a recorded decision: a real decision always wins.
+    /// </summary>
+    private void ImportLegacyDecision(ImportDecision cmd)
+    {
+        if (_last is not null || cmd.DryRun)
+        {
+            Sender.Tell(new DecisionImported(_settings.Network, Recorded: false, _last));
+            return;
+        }
+        var live = cmd.Live.Distinct(StringComparer.Ordinal).OrderBy(e => e, StringComparer.Ordinal).ToArray();
+        var record = new DecisionRecord(_settings.Network, _time.GetUtcNow().ToUnixTimeMilliseconds(), _settings.Required, [], live,
+            Published: true, Degraded: false,
+            live.Select(e => new EdgeDecision(e, EdgeHealth.Untested, null, null, EdgeMode.Available, true, DecisionReason.Imported, cmd.Note)).ToArray(),
+            [], [cmd.Note]);
+        var replyTo = Sender;
+        Persist(new DecisionRecorded(record, cmd.SubstitutionTimesUnixMs.Order().ToArray()), evt =>
+        {
+            _last = evt.Decision;
+            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            _log.Info("Network {0}: {1}: live {2}", _settings.Network, cmd.Note, string.Join(" ", live));
+            replyTo.Tell(new DecisionImported(_settings.Network, Recorded: true, null));
         });
     }
 

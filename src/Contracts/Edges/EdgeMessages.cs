@@ -12,6 +12,17 @@ public static class EdgeCommands
     /// </summary>
     public sealed record SetEdgeMode(string Network, string Edge, EdgeMode Mode, string Comment, long? ExpiresAtUnixMs = null) : IEdgemanageMessage;
 
+    /// <summary>
+    /// import-legacy: adds an edge's history from the original's .edgestore file. Samples at or before the newest
+    /// stored one are skipped, so importing twice adds nothing; the mode is taken only when it differs from the
+    /// stored one and was changed after it. Persisted as one HistoryRoundRecorded and at most one EdgeModeChanged.
+    /// With <paramref name="DryRun"/> nothing is persisted; the reply says what would have been.
+    /// </summary>
+    /// <param name="Mode">Null when the file said nothing usable about the mode.</param>
+    public sealed record ImportEdgeHistory(
+        string Network, string Edge, IReadOnlyList<Sample> Samples, EdgeMode? Mode, string Comment, long ModeChangedAtUnixMs, bool DryRun)
+        : IEdgemanageMessage;
+
     /// <summary>Ask for every edge's current report, without probing.</summary>
     public sealed record GetEdgeReports(string Network) : IEdgemanageMessage;
 
@@ -34,6 +45,10 @@ public static class EdgeReplies
     public sealed record RoundCompleted(long RoundId, IReadOnlyList<EdgeReport> Edges, IReadOnlyList<string> Failures) : IEdgemanageMessage;
 
     public sealed record EdgeModeSet(string Network, string Edge, EdgeMode Mode, string Comment, long? ExpiresAtUnixMs = null) : IEdgemanageMessage;
+
+    /// <summary>What an <see cref="EdgeCommands.ImportEdgeHistory"/> added (or, in a dry run, would add).</summary>
+    public sealed record EdgeHistoryImported(string Network, string Edge, int NewSamples, int SkippedSamples, bool ModeImported, string Note)
+        : IEdgemanageMessage;
 
     public sealed record EdgeModeRejected(string Network, string Edge, string Reason) : IEdgemanageMessage;
 

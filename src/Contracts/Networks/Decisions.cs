@@ -38,6 +38,8 @@ public enum DecisionReason : byte
     Replaced = 13,
     /// <summary>A canary: never a candidate for the network's live set.</summary>
     Canary = 14,
+    /// <summary>Live in the original edgemanage's statefile (<c>last_live</c>), imported by <c>import-legacy</c>.</summary>
+    Imported = 15,
 }
 
 /// <summary>The selection's view of one edge: what it was judged, what it was decided, and why.</summary>

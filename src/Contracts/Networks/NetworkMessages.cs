@@ -28,6 +28,15 @@ public static class NetworkCommands
     /// </summary>
     public sealed record GetEdgeObservations(string Network, string Edge) : IEdgemanageMessage;
 
+    /// <summary>
+    /// import-legacy: record the original's last live set (statefile <c>last_live</c>) and its substitution times
+    /// (<c>rotation_list</c>, in ms) as this network's decision, but only when no decision is recorded yet. Every
+    /// live edge gets the reason <see cref="DecisionReason.Imported"/> and the record carries <paramref name="Note"/>.
+    /// Reply <see cref="NetworkReplies.DecisionImported"/>; with <paramref name="DryRun"/> nothing is persisted.
+    /// </summary>
+    public sealed record ImportDecision(string Network, IReadOnlyList<string> Live, IReadOnlyList<long> SubstitutionTimesUnixMs, string Note, bool DryRun)
+        : IEdgemanageMessage;
+
     /// <summary>serve: the zone includes were re-read (SIGHUP); use these from the next decision on.</summary>
     public sealed record UpdateZones(IReadOnlyList<ZoneSource> Zones) : IEdgemanageMessage;
 
@@ -46,6 +55,12 @@ public static class NetworkReplies
         ZoneReplies.ZonesPublished Zones);
 
     public sealed record LastDecision(string Network, DecisionRecord? Decision);
+
+    /// <summary>
+    /// The answer to <see cref="NetworkCommands.ImportDecision"/>: <paramref name="Recorded"/> is false when the journal
+    /// already held a decision (<paramref name="Existing"/>), which is never overwritten.
+    /// </summary>
+    public sealed record DecisionImported(string Network, bool Recorded, DecisionRecord? Existing) : IEdgemanageMessage;
 
     /// <param name="Live">The live set DNS carries now (the last decision's, or the inherited live list).</param>
     /// <param name="SubstitutionTimesUnixMs">Substitutions inside the current dnschange_window.</param>

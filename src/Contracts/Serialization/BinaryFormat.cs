@@ -120,8 +120,19 @@ internal static class BinaryFormat
         w.WriteList(e.Samples, (bw, s) => bw.WriteSample(s));
     }
 
+    /// <summary>The "h.edge" layout, written before modes could expire: still read from old snapshots, never written.</summary>
     public static EdgeHistorySnapshot ReadEdgeSnapshot(this BinaryReader r) =>
         new(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadSample()));
+
+    /// <summary>The "h.edge2" layout: "h.edge" followed by the mode's optional expiry.</summary>
+    public static void WriteEdgeSnapshot2(this BinaryWriter w, EdgeHistorySnapshot e)
+    {
+        w.WriteEdgeSnapshot(e);
+        w.WriteOptional(e.ModeExpiresAtUnixMs);
+    }
+
+    public static EdgeHistorySnapshot ReadEdgeSnapshot2(this BinaryReader r) =>
+        r.ReadEdgeSnapshot() with { ModeExpiresAtUnixMs = r.ReadOptionalInt64() };
 
     public static void WriteZoneSource(this BinaryWriter w, ZoneSource z)
     {

@@ -28,11 +28,12 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
         // persisted events and snapshots
         Of<HistoryRoundRecorded>("h.round", (w, m) => { w.Write(m.AtUnixMs); w.WriteList(m.Samples, (bw, s) => { bw.Write(s.Edge); bw.WriteSample(s.Sample); }); },
             r => new HistoryRoundRecorded(r.ReadInt64(), r.ReadArray(br => new EdgeSample(br.ReadString(), br.ReadSample())))),
-        Of<EdgeModeChanged>("h.mode", (w, m) => { w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); w.Write(m.AtUnixMs); },
-            r => new EdgeModeChanged(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64())),
-        Of<EdgeHistorySnapshot>("h.edge", (w, m) => w.WriteEdgeSnapshot(m), r => r.ReadEdgeSnapshot()),
-        Of<HistoryGroupSnapshot>("h.snap", (w, m) => w.WriteList(m.Edges, (bw, e) => bw.WriteEdgeSnapshot(e)),
-            r => new HistoryGroupSnapshot(r.ReadArray(br => br.ReadEdgeSnapshot()))),
+        // "h.mode2", "h.edge2", "h.snap2" add the mode's expiry; the old layouts are read by LegacyReaders below.
+        Of<EdgeModeChanged>("h.mode2", (w, m) => { w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); w.Write(m.AtUnixMs); w.WriteOptional(m.ExpiresAtUnixMs); },
+            r => new EdgeModeChanged(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(), r.ReadOptionalInt64())),
+        Of<EdgeHistorySnapshot>("h.edge2", (w, m) => w.WriteEdgeSnapshot2(m), r => r.ReadEdgeSnapshot2()),
+        Of<HistoryGroupSnapshot>("h.snap2", (w, m) => w.WriteList(m.Edges, (bw, e) => bw.WriteEdgeSnapshot2(e)),
+            r => new HistoryGroupSnapshot(r.ReadArray(br => br.ReadEdgeSnapshot2()))),
         Of<DecisionRecord>("n.decision", (w, m) => w.WriteDecision(m), r => r.ReadDecision()),
         Of<DecisionRecorded>("n.decided", (w, m) => { w.WriteDecision(m.Decision); w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t)); },
             r => new DecisionRecorded(r.ReadDecision(), r.ReadArray(br => br.ReadInt64()))),
@@ -47,6 +48,27 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
         Of<RunRound>("e.run", (w, m) => { w.Write(m.RoundId); w.Write(m.Persist); }, r => new RunRound(r.ReadInt64(), r.ReadBoolean())),
         Of<SetEdgeMode>("e.setmode", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); w.WriteOptional(m.ExpiresAtUnixMs); },
             r => new SetEdgeMode(r.ReadString(), r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadOptionalInt64())),
+        Of<ImportEdgeHistory>("e.import", (w, m) =>
+            {
+                w.Write(m.Network); w.Write(m.Edge); w.WriteList(m.Samples, (bw, s) => bw.WriteSample(s));
+                w.Write(m.Mode.HasValue); if (m.Mode is { } mode) w.Write((byte)mode);
+                w.Write(m.Comment); w.Write(m.ModeChangedAtUnixMs); w.Write(m.DryRun);
+            },
+            r => new ImportEdgeHistory(r.ReadString(), r.ReadString(), r.ReadArray(br => br.ReadSample()), r.ReadBoolean() ? r.ReadMode() : null,
+                r.ReadString(), r.ReadInt64(), r.ReadBoolean())),
+        Of<EdgeHistoryImported>("e.imported", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write(m.NewSamples); w.Write(m.SkippedSamples); w.Write(m.ModeImported); w.Write(m.Note); },
+            r => new EdgeHistoryImported(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadString())),
+        Of<NetworkCommands.ImportDecision>("n.import", (w, m) =>
+            {
+                w.Write(m.Network); w.WriteList(m.Live, (bw, e) => bw.Write(e)); w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t));
+                w.Write(m.Note); w.Write(m.DryRun);
+            },
+            r => new NetworkCommands.ImportDecision(r.ReadString(), r.ReadArray(br => br.ReadString()), r.ReadArray(br => br.ReadInt64()), r.ReadString(), r.ReadBoolean())),
+        Of<NetworkReplies.DecisionImported>("n.imported", (w, m) =>
+            {
+                w.Write(m.Network); w.Write(m.Recorded); w.Write(m.Existing is not null); if (m.Existing is not null) w.WriteDecision(m.Existing);
+            },
+            r => new NetworkReplies.DecisionImported(r.ReadString(), r.ReadBoolean(), r.ReadBoolean() ? r.ReadDecision() : null)),
         Of<GetEdgeReports>("e.get", (w, m) => w.Write(m.Network), r => new GetEdgeReports(r.ReadString())),
         Of<RoundCompleted>("e.done", (w, m) => { w.Write(m.RoundId); w.WriteList(m.Edges, (bw, e) => bw.WriteReport(e)); w.WriteList(m.Failures, (bw, f) => bw.Write(f)); },
             r => new RoundCompleted(r.ReadInt64(), r.ReadArray(br => br.ReadReport()), r.ReadArray(br => br.ReadString()))),
@@ -84,8 +106,22 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new EdgeReports(r.ReadString(), r.ReadArray(br => br.ReadReport()))),
     ];
 
+    /// <summary>
+    /// Manifests that are no longer written but may still be in a journal or snapshot store: each is read into the
+    /// current type. Never remove one.
+    /// </summary>
+    private static readonly Codec[] LegacyReaders =
+    [
+        Of<EdgeModeChanged>("h.mode", (_, _) => throw new NotSupportedException("'h.mode' is read only; 'h.mode2' is written"),
+            r => new EdgeModeChanged(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64())),
+        Of<EdgeHistorySnapshot>("h.edge", (_, _) => throw new NotSupportedException("'h.edge' is read only; 'h.edge2' is written"),
+            r => r.ReadEdgeSnapshot()),
+        Of<HistoryGroupSnapshot>("h.snap", (_, _) => throw new NotSupportedException("'h.snap' is read only; 'h.snap2' is written"),
+            r => new HistoryGroupSnapshot(r.ReadArray(br => br.ReadEdgeSnapshot()))),
+    ];
+
     private static readonly Dictionary<Type, Codec> ByType = Codecs.ToDictionary(c => c.Type);
-    private static readonly Dictionary<string, Codec> ByManifest = Codecs.ToDictionary(c => c.Manifest);
+    private static readonly Dictionary<string, Codec> ByManifest = Codecs.Concat(LegacyReaders).ToDictionary(c => c.Manifest);
 
     /// <summary>Every type this serializer handles; the round-trip spec checks it covers every contract type.</summary>
     public static IReadOnlyCollection<Type> SupportedTypes => ByType.Keys;

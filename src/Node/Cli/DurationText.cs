@@ -13,6 +13,11 @@ public static class DurationText
         ('w', TimeSpan.FromDays(7)), ('d', TimeSpan.FromDays(1)), ('h', TimeSpan.FromHours(1)), ('m', TimeSpan.FromMinutes(1)), ('s', TimeSpan.FromSeconds(1)),
     ];
 
+    /// <summary>A command's <c>--for</c> value, or a usage error that shows the accepted forms.</summary>
+    public static TimeSpan ParseOption(string command, string text) =>
+        TryParse(text, out var duration, out var why) ? duration
+            : throw new UsageException($"{command}: --for must be a duration such as 90s, 30m, 2h, 1d or 1h30m; got '{text}' ({why})");
+
     public static bool TryParse(string text, out TimeSpan duration, out string? error)
     {
         duration = TimeSpan.Zero;

@@ -169,8 +169,7 @@ public static class CtlCommand
         if (cl.Value("for") is { } forText)
         {
             if (mode == EdgeMode.Available) throw new UsageException($"{command}: --for applies to force, blindforce and unavailable; available never expires");
-            if (!DurationText.TryParse(forText, out var duration, out var why)) throw new UsageException($"{command}: --for: {why}");
-            expires = DateTimeOffset.UtcNow.Add(duration).ToUnixTimeMilliseconds();
+            expires = DateTimeOffset.UtcNow.Add(DurationText.ParseOption(command, forText)).ToUnixTimeMilliseconds();
         }
         return (mode, text is null ? "" : $"[{EdgeModeCommand.OperatorName()}] {text}", expires);
     }

@@ -23,7 +23,8 @@ namespace Edgemanage.Node.Commands;
 public static class EdgeModeCommand
 {
     public const string Usage =
-        "usage: edgemanage edge mode -A DNET [-c FILE] -m available|force|blindforce|unavailable [-C COMMENT] [--no-syslog] EDGE";
+        "usage: edgemanage edge mode -A DNET [-c FILE] -m available|force|blindforce|unavailable [-C COMMENT] [--for DURATION] [--no-syslog] EDGE\n" +
+        "  --for DURATION  the mode reverts to available after DURATION (90s, 30m, 2h, 1d, 1h30m); not for available";
 
     public const string CommentRequired = "Comment required for mode to be changed to anything but available.";
 
@@ -33,6 +34,7 @@ public static class EdgeModeCommand
         new("config", "-c", "--config", true),
         new("mode", "-m", "--mode", true),
         new("comment", "-C", "--comment", true),
+        new("for", null, "--for", true),
         // Accepted for drop-in compatibility with edge_conf: the change goes to the operator log, never to syslog.
         new("no-syslog", null, "--no-syslog", false),
     ];
@@ -43,7 +45,12 @@ public static class EdgeModeCommand
             ? ExecuteAsync(args.Skip(1).ToArray(), output, error, ct)
             : throw new UsageException(args.Count == 0 ? "edge: a sub-command is required (mode)" : $"edge: unknown sub-command '{args[0]}' (try 'edge mode')");
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
+        ExecuteAsync(args, output, error, time: null, ct);
+
+    /// <param name="time">The clock the expiry of <c>--for</c> is counted from (tests); the system clock when null.</param>
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, TimeProvider? time,
+        CancellationToken ct = default)
     {
         var cl = CommandLine.Parse("edge mode", args, Options);
         var network = cl.Required("edge mode", "dnet", "-A DNET");
@@ -53,6 +60,12 @@ public static class EdgeModeCommand
         var text = cl.Value("comment");
         // The original's rule and message; a missing required argument is a usage error here (exit 2, not 1).
         if (mode != EdgeMode.Available && string.IsNullOrWhiteSpace(text)) throw new UsageException(CommentRequired);
+        TimeSpan? duration = null;
+        if (cl.Value("for") is { } forText)
+        {
+            if (mode == EdgeMode.Available) throw new UsageException("edge mode: --for applies to force, blindforce and unavailable; available never expires");
+            duration = DurationText.ParseOption("edge mode", forText);
+        }
         var edge = cl.Positionals.Count switch
         {
             1 => cl.Positionals[0],
@@ -79,8 +92,9 @@ public static class EdgeModeCommand
             {
                 // A serving node owns the journal: the change goes through it, so there is never a second writer.
                 if (NetworkLock.AdminAddressOf(holder) is { } node)
-                    return await ThroughNodeAsync(node, context, new SetMode(network, edge, mode, comment, null, ServingNodeSecret(context.Settings)),
-                        output, error, ct);
+                    return await ThroughNodeAsync(node, context, new SetMode(network, edge, mode, comment,
+                        duration is { } forNode ? (time ?? TimeProvider.System).GetUtcNow().Add(forNode).ToUnixTimeMilliseconds() : null,
+                        ServingNodeSecret(context.Settings)), output, error, ct);
                 error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); no mode was set");
                 return ExitCodes.Locked;
             }
@@ -88,14 +102,16 @@ public static class EdgeModeCommand
             {
                 var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
                 await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NoProber.Instance, journal,
-                    cancellationToken: ct);
+                    time, cancellationToken: ct);
                 // Recovery of the edge's history group comes first (the Ask waits behind it), so this bounds both.
-                var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment), TimeSpan.FromSeconds(60), ct);
+                long? expires = duration is { } d ? (time ?? TimeProvider.System).GetUtcNow().Add(d).ToUnixTimeMilliseconds() : null;
+                var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment, expires), TimeSpan.FromSeconds(60), ct);
                 switch (reply)
                 {
-                    case EdgeModeSet:
-                        log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}");
-                        output.WriteLine($"Set mode for {edge} to {mode.Name()}");
+                    case EdgeModeSet set:
+                        var until = set.ExpiresAtUnixMs is { } e ? $" until {Output.DecisionFormat.Time(e)}" : "";
+                        log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}{until}");
+                        output.WriteLine($"Set mode for {edge} to {mode.Name()}{until}");
                         return ExitCodes.Ok;
                     case EdgeModeRejected rejected:
                         error.WriteLine($"edgemanage: mode of {edge} not set: {rejected.Reason}");
@@ -137,8 +153,8 @@ public static class EdgeModeCommand
             await using var client = await CtlClient.ConnectAsync(node, TimeSpan.FromSeconds(30), ct);
             switch (await client.AskAsync(request, ct))
             {
-                case AdminAck:
-                    output.WriteLine($"Set mode for {request.Edge} to {request.Mode.Name()} (through the node serving {request.Network}, ctl at {node})");
+                case AdminAck ack:
+                    output.WriteLine($"{ack.Message} (through the node serving {request.Network}, ctl at {node})");
                     return ExitCodes.Ok;
                 case AdminError e:
                     error.WriteLine($"edgemanage: mode of {request.Edge} not set by the node serving {request.Network} ({node}): {e.Message}");

@@ -195,6 +195,8 @@ public static class QueryCommand
                 w.WriteString("state", StateOf(r, live));
                 w.WriteString("mode", r.Mode.Name());
                 w.WriteString("comment", r.Comment);
+                // edge mode --for: when the mode in force reverts to available (epoch seconds); absent otherwise.
+                if (r.ModeExpiresAtUnixMs is { } expires) w.WriteNumber("mode_expires_at", expires / 1000.0);
             }
             var v = r.Verdict;
             if (v.Last is { } last)

@@ -30,6 +30,7 @@ public static class DecisionFormat
         DecisionReason.NotInEdgeList => "not-listed",
         DecisionReason.Replaced => "replaced",
         DecisionReason.Canary => "canary",
+        DecisionReason.Imported => "imported",
         _ => r.ToString(),
     };
 

@@ -141,4 +141,67 @@ public sealed class EdgeModeCommandSpecs : IDisposable
         Assert.Equal("http-status", row.GetProperty("last_outcome").GetString());
         Assert.Equal(1, row.GetProperty("samples").GetInt32());
     }
+
+    [Fact]
+    public async Task A_mode_set_for_a_duration_is_in_force_until_then_and_available_after()
+    {
+        var config = Workspace();
+        var set = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", "testnet", "-c", config, "-m", "unavailable", "-C", "reboot", "--for", "1h30m", "127.0.0.2");
+        Assert.True(set.ExitCode == ExitCodes.Ok, set.ToString());
+        Assert.Matches(@"^Set mode for 127\.0\.0\.2 to unavailable until \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\n$", set.Stdout.ReplaceLineEndings("\n"));
+        var row = (await QueryAsync(config))["127.0.0.2"];
+        Assert.Equal("unavailable", row.GetProperty("mode").GetString());
+        var expires = row.GetProperty("mode_expires_at").GetDouble();
+        Assert.InRange(expires - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 5300, 5410);
+
+        // Set two hours ago (an injected clock) for one hour: query, on the real clock, shows it expired.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await EdgeModeCommand.ExecuteAsync(["-A", "testnet", "-c", config, "-m", "force", "-C", "short pin", "--for", "1h", "127.0.0.3"],
+            stdout, stderr, clock);
+        Assert.True(code == ExitCodes.Ok, stderr.ToString());
+        var expired = (await QueryAsync(config))["127.0.0.3"];
+        Assert.Equal("available", expired.GetProperty("mode").GetString());
+        Assert.StartsWith($"[{User}] short pin (force expired at ", expired.GetProperty("comment").GetString());
+        Assert.False(expired.TryGetProperty("mode_expires_at", out _));
+    }
+
+    [Theory]
+    [InlineData("available", "1h", "available never expires")]
+    [InlineData("force", "0s", "--for must be a duration")]
+    [InlineData("force", "1.5h", "--for must be a duration")]
+    [InlineData("force", "30m1h", "--for must be a duration")]
+    [InlineData("force", "h", "--for must be a duration")]
+    [InlineData("force", "", "--for must be a duration")]
+    public async Task Bad_durations_exit_2(string mode, string duration, string message)
+    {
+        var result = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", "testnet", "-m", mode, "-C", "x", "--for", duration, "127.0.0.2");
+        Assert.Equal(ExitCodes.UsageOrConfig, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+    }
+
+    [Fact]
+    public async Task The_next_run_after_an_expiry_uses_available_and_logs_the_expiry_once()
+    {
+        await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = Edges });
+        var config = Workspace(fleet.Port, fleet.Body);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2));
+        var stderr = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, await EdgeModeCommand.ExecuteAsync(
+            ["-A", "testnet", "-c", config, "-m", "unavailable", "-C", "maintenance", "--for", "1h", "127.0.0.4"], new StringWriter(), stderr, clock));
+
+        // Three healthy edges for an edge_count of 4: degraded, but the expired edge is live again.
+        var first = await EdgemanageProcess.RunInProcessAsync("run", "-A", "testnet", "-c", config);
+        Assert.True(first.ExitCode == ExitCodes.Degraded, first.ToString());
+        Assert.Contains("+127.0.0.4", first.Stdout);
+        var second = await EdgemanageProcess.RunInProcessAsync("run", "-A", "testnet", "-c", config);
+        Assert.True(second.ExitCode == ExitCodes.Degraded, second.ToString());
+
+        var log = File.ReadAllText(_dir.File("edgemanage.log"));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(log, @"Edge 127\.0\.0\.4 mode unavailable expired; now available"));
+        var row = (await QueryAsync(config))["127.0.0.4"];
+        Assert.Equal("available", row.GetProperty("mode").GetString());
+        Assert.Equal("in", row.GetProperty("state").GetString());
+    }
 }

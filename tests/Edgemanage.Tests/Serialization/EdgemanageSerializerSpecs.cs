@@ -32,7 +32,15 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
     {
         new HistoryRoundRecorded(1_800_000_000_000, [new EdgeSample("127.0.0.2", S1), new EdgeSample("edge-ü.example", S2)]),
         new EdgeModeChanged("127.0.0.3", EdgeMode.Unavailable, "[root] maintenance", 1_800_000_000_000),
+        new EdgeModeChanged("127.0.0.3", EdgeMode.Force, "[root] for an hour", 1_800_000_000_000, 1_800_003_600_000),
         new EdgeHistorySnapshot("127.0.0.4", EdgeMode.BlindForce, "", -1, [S1, S2]),
+        new EdgeHistorySnapshot("127.0.0.4", EdgeMode.Unavailable, "x", 5, [S1], 1_800_003_600_000),
+        new ImportEdgeHistory("net", "127.0.0.2", [S1, S2], EdgeMode.Force, "[ops] legacy", 1_795_702_611_520, DryRun: false),
+        new ImportEdgeHistory("net", "127.0.0.2", [], null, "", -1, DryRun: true),
+        new EdgeHistoryImported("net", "127.0.0.2", 12, 3, true, "mode force"),
+        new NetworkCommands.ImportDecision("net", ["127.0.0.2", "127.0.0.3"], [1_795_702_615_958], "imported from legacy statefile /x.state", false),
+        new NetworkReplies.DecisionImported("net", true, null),
+        new NetworkReplies.DecisionImported("net", false, Decision with { Edges = [Decision.Edges[0] with { Reason = DecisionReason.Imported }] }),
         new HistoryGroupSnapshot([new EdgeHistorySnapshot("a", EdgeMode.Available, "", -1, []), new EdgeHistorySnapshot("b", EdgeMode.Force, "c", 5, [S1])]),
         Report,
         Report with { Verdict = new EdgeVerdict(EdgeHealth.Untested, null, null, null, 0), LastDetail = null },
@@ -113,6 +121,46 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
             .Where(t => typeof(IEdgemanageMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false }).ToHashSet();
         Assert.Subset(EdgemanageSerializer.SupportedTypes.ToHashSet(), contractTypes);
         Assert.Subset(Samples().Select(s => s[0].GetType()).ToHashSet(), contractTypes);
+    }
+
+    [Fact]
+    public void Mode_events_and_snapshots_written_before_expiry_existed_are_still_read()
+    {
+        var serializer = (EdgemanageSerializer)Sys.Serialization.FindSerializerForType(typeof(EdgeModeChanged));
+        // The exact bytes the "h.mode", "h.edge" and "h.snap" codecs wrote before --for: version 1, then the fields.
+        static byte[] Bytes(Action<BinaryWriter> write)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) { w.Write((byte)1); write(w); }
+            return ms.ToArray();
+        }
+        static void OldEdge(BinaryWriter w, string edge, EdgeMode mode, string comment, long at, Sample[] samples)
+        {
+            w.Write(edge); w.Write((byte)mode); w.Write(comment); w.Write(at);
+            w.Write(samples.Length);
+            foreach (var s in samples) { w.Write(s.AtUnixMs); w.Write(s.Seconds); w.Write((byte)s.Outcome); w.Write(s.HttpStatus); }
+        }
+
+        var mode = Assert.IsType<EdgeModeChanged>(serializer.FromBinary(
+            Bytes(w => { w.Write("127.0.0.3"); w.Write((byte)EdgeMode.Unavailable); w.Write("[root] old"); w.Write(1_700_000_000_000L); }), "h.mode"));
+        Assert.Equal(new EdgeModeChanged("127.0.0.3", EdgeMode.Unavailable, "[root] old", 1_700_000_000_000, null), mode);
+
+        var edge = Assert.IsType<EdgeHistorySnapshot>(serializer.FromBinary(
+            Bytes(w => OldEdge(w, "127.0.0.4", EdgeMode.Force, "c", 7, [S1, S2])), "h.edge"));
+        Assert.Equal(("127.0.0.4", EdgeMode.Force, "c", 7L, (long?)null), (edge.Edge, edge.Mode, edge.Comment, edge.ModeChangedAtUnixMs, edge.ModeExpiresAtUnixMs));
+        Assert.Equal([S1, S2], edge.Samples);
+
+        var snap = Assert.IsType<HistoryGroupSnapshot>(serializer.FromBinary(
+            Bytes(w => { w.Write(2); OldEdge(w, "a", EdgeMode.Available, "", -1, []); OldEdge(w, "b", EdgeMode.BlindForce, "x", 9, [S1]); }), "h.snap"));
+        Assert.Equal(["a", "b"], snap.Edges.Select(e => e.Edge));
+        Assert.Equal(EdgeMode.BlindForce, snap.Edges[1].Mode);
+        Assert.Equal([S1], snap.Edges[1].Samples);
+        Assert.All(snap.Edges, e => Assert.Null(e.ModeExpiresAtUnixMs));
+
+        // New writes use the new manifests.
+        Assert.Equal("h.mode2", serializer.Manifest(mode));
+        Assert.Equal("h.edge2", serializer.Manifest(edge));
+        Assert.Equal("h.snap2", serializer.Manifest(snap));
     }
 
     [Fact]
