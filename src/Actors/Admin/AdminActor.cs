@@ -121,9 +121,10 @@ public sealed class AdminActor : ReceiveActor
             var observed = served.NetworkActor.Ask<EdgeReports>(new GetEdgeObservations(network, edge), _settings.AskTimeout);
             var status = served.NetworkActor.Ask<NetworkStatus>(new GetNetworkStatus(network), _settings.AskTimeout);
             await Task.WhenAll(local, observed, status);
-            var reports = observed.Result.Edges.Concat(local.Result.Edges.Where(r => r.Edge == edge))
+            var reports = local.Result.Edges.Where(r => r.Edge == edge).Concat(observed.Result.Edges)
                 .GroupBy(r => r.Vantage, StringComparer.Ordinal)
-                // The local report is at least as new as what the decider holds from this vantage.
+                // The local report is at least as new as what the decider holds from this vantage (and wins a tie: a
+                // mode just set is in the local report before the next batch carries it to the decider).
                 .Select(g => g.MaxBy(r => r.Verdict.Last?.AtUnixMs ?? -1)!)
                 .OrderBy(r => r.Vantage, StringComparer.Ordinal).ToArray();
             var decision = status.Result.LastDecision;

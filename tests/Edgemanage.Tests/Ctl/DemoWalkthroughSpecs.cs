@@ -28,21 +28,24 @@ public sealed class DemoWalkthroughSpecs : IDisposable
         await demo.WaitForOutputAsync("ctl endpoint on ", Within);
         var node = Regex.Match(demo.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
         var config = Path.Combine(_dir.Path, "edgemanage.yaml");
-        await Eventually.True(() => ZoneA().Contains("127.0.0.2"), Within, "127.0.0.2 live in the demo zone");
+        await Eventually.True(() => ZoneA().Length == 4 || demo.HasExited, Within, "the demo zone");
+        Assert.False(demo.HasExited, demo.Output);
+        // The README drains 127.0.0.2, the fastest edge; on a loaded machine another fast one may be live instead.
+        var edge = ZoneA().Contains("127.0.0.2") ? "127.0.0.2" : ZoneA()[0];
 
         var show = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "cluster", "show");
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.Contains("a node of its own (not clustered), serving demo", show.Stdout);
 
         var drain = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "-c", config,
-            "edge", "mode", "demo", "127.0.0.2", "unavailable", "-C", "disk swap", "--for", "2h");
+            "edge", "mode", "demo", edge, "unavailable", "-C", "disk swap", "--for", "2h");
         Assert.True(drain.ExitCode == 0, drain.ToString());
-        Assert.Contains("Set mode for 127.0.0.2 to unavailable until", drain.Stdout);
-        await Eventually.True(() => ZoneA().Length == 4 && !ZoneA().Contains("127.0.0.2"), Within, "127.0.0.2 leaving the zone");
+        Assert.Contains($"Set mode for {edge} to unavailable until", drain.Stdout);
+        await Eventually.True(() => ZoneA().Length == 4 && !ZoneA().Contains(edge), Within, $"{edge} leaving the zone");
 
-        var why = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "why", "demo", "127.0.0.2");
+        var why = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "why", "demo", edge);
         Assert.True(why.ExitCode == 0, why.ToString());
-        Assert.Contains("127.0.0.2 is NOT live in demo", why.Stdout);
+        Assert.Contains($"{edge} is NOT live in demo", why.Stdout);
         Assert.Contains("reason: unavailable", why.Stdout);
 
         var check = await EdgemanageProcess.RunInProcessAsync("check", "latency", "-A", "demo", "-c", config);
