@@ -10,13 +10,22 @@ public sealed class OperatorLogAkkaLogger : ReceiveActor, IRequiresMessageQueue<
     public OperatorLogAkkaLogger()
     {
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
-        Receive<Debug>(e => Write(OperatorLogLevel.Debug, e));
-        Receive<Info>(e => Write(OperatorLogLevel.Info, e));
-        Receive<Warning>(e => Write(OperatorLogLevel.Warning, e));
-        Receive<Error>(e => Write(OperatorLogLevel.Error, e, e.Cause));
+        var system = Context.System;
+        Receive<Debug>(e => Write(system, OperatorLogLevel.Debug, e));
+        Receive<Info>(e => Write(system, OperatorLogLevel.Info, e));
+        Receive<Warning>(e => Write(system, OperatorLogLevel.Warning, e));
+        Receive<Error>(e => Write(system, OperatorLogLevel.Error, e, e.Cause));
     }
 
-    private static void Write(OperatorLogLevel level, LogEvent e, Exception? cause = null)
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, OperatorLog> Owners = new();
+
+    /// <summary>
+    /// Ties an ActorSystem's log lines to the log of the command that started it. One process runs one command, so
+    /// this only matters where several run side by side (the test suite runs commands in-process, in parallel).
+    /// </summary>
+    public static void Own(ActorSystem system, OperatorLog log) => Owners.AddOrUpdate(system, log);
+
+    private static void Write(ActorSystem system, OperatorLogLevel level, LogEvent e, Exception? cause = null)
     {
         // Akka's own housekeeping (logger start, coordinated-shutdown phases) is not news for an operator:
         // its debug lines are dropped and its info lines demoted to debug. Its warnings and errors stay.
@@ -25,7 +34,7 @@ public sealed class OperatorLogAkkaLogger : ReceiveActor, IRequiresMessageQueue<
             if (level == OperatorLogLevel.Debug) return;
             if (level == OperatorLogLevel.Info) level = OperatorLogLevel.Debug;
         }
-        var log = OperatorLog.Current;
+        var log = Owners.TryGetValue(system, out var owner) ? owner : OperatorLog.Current;
         if (!log.IsEnabled(level)) return;
         var text = e.Message?.ToString() ?? "";
         if (cause is not null) text += $" ({cause.GetType().Name}: {cause.Message})";

@@ -85,7 +85,8 @@ public sealed class EdgemanageNode : IAsyncDisposable
     {
         time ??= TimeProvider.System;
         var clock = time;
-        var akkaLevel = OperatorLog.Current.Minimum switch
+        var operatorLog = OperatorLog.Current;
+        var akkaLevel = operatorLog.Minimum switch
         {
             OperatorLogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
             OperatorLogLevel.Info => Akka.Event.LogLevel.InfoLevel,
@@ -102,6 +103,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
                     loggers.AddLogger<OperatorLogAkkaLogger>();
                 });
                 builder.AddHocon(EmbeddedHocon.Value, HoconAddMode.Prepend);
+                builder.AddStartup((system, _) => OperatorLogAkkaLogger.Own(system, operatorLog));
                 // Strict: anything persisted or sent remotely that is not ours fails loudly instead of falling back to JSON of CLR types.
                 builder.WithStrictSerialization();
                 builder.WithCustomSerializer("edgemanage", [typeof(IEdgemanageMessage)], system => new EdgemanageSerializer(system));
