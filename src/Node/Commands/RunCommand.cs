@@ -112,12 +112,30 @@ public static class RunCommand
                     log.Warning(failure);
                     error.WriteLine($"edgemanage: warning: {failure}");
                 }
-                return Report(round, context, journal, options, output, error, log);
+                var code = Report(round, context, journal, options, output, error, log);
+                if (!options.DryRun) await WriteMetricsTextfileAsync(node, context, error, log, ct);
+                return code;
             }
         }
         finally
         {
             OperatorLog.Current = previousLog;
+        }
+    }
+
+    /// <summary>The round's metrics for node_exporter's textfile collector; a failure to write them is a warning only.</summary>
+    private static async Task WriteMetricsTextfileAsync(EdgemanageNode node, NetworkContext context, TextWriter error, OperatorLog log,
+        CancellationToken ct)
+    {
+        try
+        {
+            if (await MetricsTextfile.WriteAsync(node, context.Settings, context.Paths.Network, ct) is { } path)
+                log.Debug($"Metrics written to {path}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning($"Writing the metrics textfile failed: {e.Message}");
+            error.WriteLine($"edgemanage: warning: writing the metrics textfile failed: {e.Message}");
         }
     }
 

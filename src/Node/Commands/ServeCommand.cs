@@ -39,6 +39,8 @@ public static class ServeCommand
         usage: edgemanage serve [-A DNET]... [-c FILE] [-v]
                                 [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
                                 [--vantage NAME] [--source-address IP]
+                                [--metrics-listen HOST:PORT|off]
+          --metrics-listen overrides metrics.listen (default 127.0.0.1:9469): where GET /metrics is served.
           The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
         """;
 
@@ -54,6 +56,7 @@ public static class ServeCommand
         new("roles", null, "--roles", true),
         new("vantage", null, "--vantage", true),
         new("source-address", null, "--source-address", true),
+        new("metrics-listen", null, "--metrics-listen", true),
     ];
 
     /// <summary>The config's cluster section with the command line's overrides; null = a node of its own.</summary>
@@ -123,16 +126,20 @@ public static class ServeCommand
         var (firstSettings, cluster) = ApplyOverrides(contexts[0].Settings, cl);
         if (cluster is not null && contexts.Count > 1)
             throw new UsageException($"serve: a cluster node serves one network; start one node per network (got {string.Join(", ", networks)})");
+        var metricsListen = MetricsEndpoint.ListenFor(firstSettings.Metrics, cl.Value("metrics-listen"));
 
         using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
         var previousLog = OperatorLog.Current;
         OperatorLog.Current = log;
         try
         {
+            // Metrics: one /metrics endpoint for every network of this process; failing to bind only warns.
+            await using var metrics = metricsListen is null ? null : MetricsEndpoint.TryStart(metricsListen, output, error, log);
+
             // One ActorSystem per network, each with its own journal and lock, as a cron run of it would have.
             using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var serving = contexts.Select(c => ServeNetworkAsync(c with { Settings = ApplyOverrides(c.Settings, cl).Settings }, cluster, log,
-                output, error, stopAll.Token)).ToList();
+                output, error, stopAll.Token, metrics)).ToList();
             var first = await Task.WhenAny(serving);
             var stoppedByOperator = ct.IsCancellationRequested;
             // A network that ends before the operator stopped the node could not start: stop the others too, and
@@ -149,7 +156,7 @@ public static class ServeCommand
     }
 
     private static async Task<int> ServeNetworkAsync(NetworkContext context, ClusterSettings? cluster, OperatorLog log,
-        TextWriter output, TextWriter error, CancellationToken ct)
+        TextWriter output, TextWriter error, CancellationToken ct, MetricsEndpoint? metrics = null)
     {
         var network = context.Paths.Network;
         var settings = context.Settings;
@@ -176,6 +183,7 @@ public static class ServeCommand
             };
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                 cancellationToken: ct, publish: plan, cluster: cluster);
+            using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
 
             var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
             node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
