@@ -28,9 +28,12 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     private readonly object _gate = new();
     private readonly HashSet<Task> _connections = [];
 
-    private MetricsEndpoint(TcpListener listener, Func<CancellationToken, Task<string>>? render)
+    private readonly TimeSpan _requestTimeout;
+
+    private MetricsEndpoint(TcpListener listener, Func<CancellationToken, Task<string>>? render, TimeSpan requestTimeout)
     {
         _listener = listener;
+        _requestTimeout = requestTimeout;
         _render = render ?? RenderSourcesAsync;
         Bound = (IPEndPoint)listener.LocalEndpoint;
         _accepting = Task.Run(AcceptLoopAsync);
@@ -91,8 +94,11 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>Binds and starts accepting; <paramref name="render"/> replaces the registered sources (tests).</summary>
-    public static MetricsEndpoint Start(string listen, Func<CancellationToken, Task<string>>? render = null)
+    /// <summary>
+    /// Binds and starts accepting; <paramref name="render"/> replaces the registered sources and
+    /// <paramref name="requestTimeout"/> the <see cref="RequestTimeout"/> (tests).
+    /// </summary>
+    public static MetricsEndpoint Start(string listen, Func<CancellationToken, Task<string>>? render = null, TimeSpan? requestTimeout = null)
     {
         if (!TryParseListen(listen, out var host, out var port)) throw new FormatException($"'{listen}' is not host:port");
         var address = IPAddress.TryParse(host, out var ip) ? ip
@@ -100,7 +106,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
               ?? throw new ArgumentException($"{host} has no address");
         var listener = new TcpListener(address, port);
         listener.Start(backlog: 128);
-        return new MetricsEndpoint(listener, render);
+        return new MetricsEndpoint(listener, render, requestTimeout ?? RequestTimeout);
     }
 
     /// <summary>Adds a source of metrics (one per served network); disposing the result removes it.</summary>
@@ -159,7 +165,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
                 client.NoDelay = true;
                 var stream = client.GetStream();
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                deadline.CancelAfter(RequestTimeout);
+                deadline.CancelAfter(_requestTimeout);
                 if (busy)
                 {
                     await WriteResponseAsync(stream, 503, "Service Unavailable", "too many connections\n", headOnly: false, deadline.Token);
