@@ -158,6 +158,15 @@ public sealed class EdgemanageMetrics : IExtension
         }
     }
 
+    /// <summary>Creates the zero-valued series of a network's counters, so they exist (for rate and alerts) before the first count.</summary>
+    public void Touch(string network)
+    {
+        foreach (var family in new[] { Decisions, DegradedDecisions, FrozenDecisions, DeferredSubstitutions, ZoneCheckFailures })
+            family.With(network);
+        Substitutions.With(network, "discretionary");
+        Substitutions.With(network, "necessary");
+    }
+
     public void RecordFrozen(string network) => FrozenDecisions.With(network).Inc();
 
     /// <summary>The serial each zone carries as last written or confirmed unchanged by this process.</summary>

@@ -41,7 +41,9 @@ public static class NodeMetrics
         try { reports = (await reportsTask).Edges; } catch (Exception e) when (e is not OutOfMemoryException) { }
         try { status = await statusTask; } catch (Exception e) when (e is not OutOfMemoryException) { }
 
-        EdgemanageMetrics.Get(system).WriteTo(text);
+        var metrics = EdgemanageMetrics.Get(system);
+        metrics.Touch(network);
+        metrics.WriteTo(text);
         WriteEdges(text, network, vantage, reports, status);
         WriteNetwork(text, network, required, status);
         const string failedHelp = "1 when this part of the node did not answer the last scrape in time (its metrics are missing), else 0.";
@@ -52,6 +54,9 @@ public static class NodeMetrics
     }
 
     private static double Seconds(long unixMs) => unixMs / 1000.0;
+
+    /// <summary>Samples are stored as floats: a microsecond is all the precision they have, and all a reader needs.</summary>
+    private static double Microseconds(double seconds) => Math.Round(seconds, 6);
 
     private static void WriteEdges(MetricsText text, string network, string vantage, IReadOnlyList<EdgeReport>? reports, NetworkStatus? status)
     {
@@ -72,19 +77,21 @@ public static class NodeMetrics
                  })
             text.Declare(name, type, help);
 
-        var known = new SortedSet<string>(StringComparer.Ordinal);
+        // Edges in edge-list order (the local reports), then any only the decision or the live set names.
+        var known = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var r in reports ?? [])
         {
-            known.Add(r.Edge);
+            if (seen.Add(r.Edge)) known.Add(r.Edge);
             (string, string)[] labels = [("network", network), ("edge", r.Edge), ("vantage", r.Vantage)];
             var v = r.Verdict;
             if (v.Last is { } last)
             {
-                text.Gauge("edgemanage_edge_last_seconds", lastHelp, last.Seconds, labels);
+                text.Gauge("edgemanage_edge_last_seconds", lastHelp, Microseconds(last.Seconds), labels);
                 text.Gauge("edgemanage_edge_last_probe_timestamp_seconds", tsHelp, Seconds(last.AtUnixMs), labels);
             }
-            if (v.Average is { } avg) text.Gauge("edgemanage_edge_average_seconds", avgHelp, avg, labels);
-            if (v.WindowAverage is { } window) text.Gauge("edgemanage_edge_window_average_seconds", windowHelp, window, labels);
+            if (v.Average is { } avg) text.Gauge("edgemanage_edge_average_seconds", avgHelp, Microseconds(avg), labels);
+            if (v.WindowAverage is { } window) text.Gauge("edgemanage_edge_window_average_seconds", windowHelp, Microseconds(window), labels);
             text.Gauge("edgemanage_edge_samples", samplesHelp, v.SampleCount, labels);
             text.Gauge("edgemanage_edge_health", healthHelp, 1, [.. labels, ("health", v.Health.Name())]);
             text.Gauge("edgemanage_edge_mode", modeHelp, 1, [.. labels, ("mode", r.Mode.Name())]);
@@ -112,9 +119,9 @@ public static class NodeMetrics
         }
 
         if (status is null) return;
-        foreach (var e in decision?.Edges ?? []) known.Add(e.Edge);
+        foreach (var e in decision?.Edges ?? []) if (seen.Add(e.Edge)) known.Add(e.Edge);
         var live = new HashSet<string>(status.Live, StringComparer.Ordinal);
-        known.UnionWith(live);
+        foreach (var e in status.Live) if (seen.Add(e)) known.Add(e);
         foreach (var edge in known)
             text.Gauge("edgemanage_edge_live", liveHelp, live.Contains(edge) ? 1 : 0, ("network", network), ("edge", edge));
     }
