@@ -77,9 +77,13 @@ public static class RunCommand
             }
             using (networkLock)
             {
+                var beforeHooks = new List<CommandOutcome>();
                 if (!options.DryRun)
                     foreach (var line in settings.Commands.RunBefore)
-                        ReportHook(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct), log, error);
+                    {
+                        beforeHooks.Add(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct));
+                        ReportHook(beforeHooks[^1], log, error);
+                    }
 
                 // A dry run writes nothing: with no journal yet, it runs on a throwaway one instead of creating it.
                 using var scratchJournal = options.DryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite
@@ -93,6 +97,7 @@ public static class RunCommand
                 var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                     cancellationToken: ct, publish: PlanFor(context, inputs));
+                Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
                 var started = clock.Elapsed;
                 var zones = await zoneSet;
                 ReportProblems(zones.Problems, log, error);

@@ -216,6 +216,23 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_counts_hook_runs_and_failures()
+    {
+        var config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges, extraYaml: ServeYaml, goodEnough: 0.5, edgeCount: 3,
+            commandsYaml: "commands:\n  run_before: [\"false\"]\n  run_after: [\"true\"]\n  run_after_changes: [\"true\", \"false\"]");
+        var run = await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", config);
+        Assert.Equal(ExitCodes.Degraded, run.ExitCode); // run_after_changes failed
+        var p = PromText.Parse(File.ReadAllText(Path.Combine(_dir.Path, "state", $"{Net}.prom")));
+        (string, string) n = ("network", Net);
+        Assert.Equal(1, p.Value("edgemanage_hook_runs_total", n, ("hook", "run_before")));
+        Assert.Equal(1, p.Value("edgemanage_hook_failures_total", n, ("hook", "run_before")));
+        Assert.Equal(1, p.Value("edgemanage_hook_runs_total", n, ("hook", "run_after")));
+        Assert.Null(p.Value("edgemanage_hook_failures_total", n, ("hook", "run_after")));
+        Assert.Equal(2, p.Value("edgemanage_hook_runs_total", n, ("hook", "run_after_changes")));
+        Assert.Equal(1, p.Value("edgemanage_hook_failures_total", n, ("hook", "run_after_changes")));
+    }
+
+    [Fact]
     public async Task Run_textfile_path_substitutes_dnet_and_off_disables_it()
     {
         var custom = Config("metrics:\n  textfile: textfiles/edgemanage-{dnet}.prom\n");
