@@ -241,6 +241,12 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
         Assert.True(File.Exists(Path.Combine(_dir.Path, "textfiles", $"edgemanage-{Net}.prom")), run.ToString());
 
+        // A textfile that cannot be written is a warning; the round's exit code stands.
+        var broken = Config("metrics:\n  textfile: test_object/{dnet}.prom\n"); // test_object is a file, not a directory
+        run = await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", broken);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
+        Assert.Contains("warning: writing the metrics textfile failed", run.Stderr);
+
         var off = Config("metrics:\n  textfile: off\n");
         run = await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", off);
         Assert.True(run.ExitCode == ExitCodes.Ok, run.ToString());
