@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Edgemanage.Actors.Metrics;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Probing;
@@ -80,6 +81,7 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
     private TimeSpan? _interval;
     private bool _probing;
     private IActorRef? _stopRequester;
+    private readonly ProbeCounters _probeCounters;
 
     public EdgeActor(EdgeIdentity id, EdgeHistory history, EdgeModeState mode, IProber prober, JudgeSettings judge, TimeProvider time)
     {
@@ -89,6 +91,7 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
         _prober = prober;
         _judge = judge;
         _time = time;
+        _probeCounters = EdgemanageMetrics.Get(Context.System).ProbesOf(id.Network, id.Vantage);
 
         Receive<Probe>(StartProbe);
         Receive<ProbeFinished>(f =>
@@ -173,6 +176,7 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
     {
         var sample = Sample.From(f.Result);
         _history.Add(sample);
+        _probeCounters.Count(f.Result.Outcome);
         _lastDetail = f.Result.Detail;
         var report = Report();
         if (_log.IsDebugEnabled)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using Edgemanage.Actors.Canaries;
+using Edgemanage.Actors.Metrics;
 using Edgemanage.Actors.Zones;
 using Edgemanage.Contracts.Canaries;
 using Edgemanage.Contracts.Edges;
@@ -246,6 +247,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         {
             // Loud, but once per change of reason: a frozen network is checked every tick.
             var reason = vote.FrozenReason ?? "too few vantages vote";
+            EdgemanageMetrics.Get(Context.System).RecordFrozen(_settings.Network);
             if (reason != _frozenReason)
             {
                 _log.Error("Network {0}: DNS FROZEN: {1}", _settings.Network, reason);
@@ -405,6 +407,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                 _eventsSinceSnapshot = 0;
                 SaveSnapshot(new NetworkSnapshot(_last, _substitutionTimes));
             }
+            EdgemanageMetrics.Get(Context.System).RecordDecision(evt.Decision, zones);
             Done(replyTo, reply);
         });
     }

@@ -77,9 +77,13 @@ public static class RunCommand
             }
             using (networkLock)
             {
+                var beforeHooks = new List<CommandOutcome>();
                 if (!options.DryRun)
                     foreach (var line in settings.Commands.RunBefore)
-                        ReportHook(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct), log, error);
+                    {
+                        beforeHooks.Add(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct));
+                        ReportHook(beforeHooks[^1], log, error);
+                    }
 
                 // A dry run writes nothing: with no journal yet, it runs on a throwaway one instead of creating it.
                 using var scratchJournal = options.DryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite
@@ -93,6 +97,7 @@ public static class RunCommand
                 var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                     cancellationToken: ct, publish: PlanFor(context, inputs));
+                Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
                 var started = clock.Elapsed;
                 var zones = await zoneSet;
                 ReportProblems(zones.Problems, log, error);
@@ -112,12 +117,30 @@ public static class RunCommand
                     log.Warning(failure);
                     error.WriteLine($"edgemanage: warning: {failure}");
                 }
-                return Report(round, context, journal, options, output, error, log);
+                var code = Report(round, context, journal, options, output, error, log);
+                if (!options.DryRun) await WriteMetricsTextfileAsync(node, context, error, log, ct);
+                return code;
             }
         }
         finally
         {
             OperatorLog.Current = previousLog;
+        }
+    }
+
+    /// <summary>The round's metrics for node_exporter's textfile collector; a failure to write them is a warning only.</summary>
+    private static async Task WriteMetricsTextfileAsync(EdgemanageNode node, NetworkContext context, TextWriter error, OperatorLog log,
+        CancellationToken ct)
+    {
+        try
+        {
+            if (await MetricsTextfile.WriteAsync(node, context.Settings, context.Paths.Network, ct) is { } path)
+                log.Debug($"Metrics written to {path}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning($"Writing the metrics textfile failed: {e.Message}");
+            error.WriteLine($"edgemanage: warning: writing the metrics textfile failed: {e.Message}");
         }
     }
 

@@ -40,6 +40,8 @@ public static class ServeCommand
         usage: edgemanage serve [-A DNET]... [-c FILE] [-v]
                                 [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
                                 [--vantage NAME] [--source-address IP] [--admin HOST:PORT|off]
+                                [--metrics-listen HOST:PORT|off]
+          --metrics-listen overrides metrics.listen (default 127.0.0.1:9469): where GET /metrics is served.
           The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
           --admin overrides admin.host/admin.port, where 'edgemanage ctl' reaches this node (port 0: any free port).
         """;
@@ -57,6 +59,7 @@ public static class ServeCommand
         new("vantage", null, "--vantage", true),
         new("source-address", null, "--source-address", true),
         new("admin", null, "--admin", true),
+        new("metrics-listen", null, "--metrics-listen", true),
     ];
 
     /// <summary>The config's cluster section with the command line's overrides; null = a node of its own.</summary>
@@ -126,6 +129,7 @@ public static class ServeCommand
         var (firstSettings, cluster) = ApplyOverrides(contexts[0].Settings, cl);
         if (cluster is not null && contexts.Count > 1)
             throw new UsageException($"serve: a cluster node serves one network; start one node per network (got {string.Join(", ", networks)})");
+        var metricsListen = MetricsEndpoint.ListenFor(firstSettings.Metrics, cl.Value("metrics-listen"));
 
         using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
         var previousLog = OperatorLog.Current;
@@ -133,10 +137,13 @@ public static class ServeCommand
         await using var admin = StartAdmin(firstSettings, cl, log, output);
         try
         {
+            // Metrics: one /metrics endpoint for every network of this process; failing to bind only warns.
+            await using var metrics = metricsListen is null ? null : MetricsEndpoint.TryStart(metricsListen, output, error, log);
+
             // One ActorSystem per network, each with its own journal and lock, as a cron run of it would have.
             using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var serving = contexts.Select(c => ServeNetworkAsync(c with { Settings = ApplyOverrides(c.Settings, cl).Settings }, cluster, admin, log,
-                output, error, stopAll.Token)).ToList();
+                output, error, stopAll.Token, metrics)).ToList();
             var first = await Task.WhenAny(serving);
             var stoppedByOperator = ct.IsCancellationRequested;
             // A network that ends before the operator stopped the node could not start: stop the others too, and
@@ -185,7 +192,7 @@ public static class ServeCommand
     }
 
     private static async Task<int> ServeNetworkAsync(NetworkContext context, ClusterSettings? cluster, AdminEndpoint? admin, OperatorLog log,
-        TextWriter output, TextWriter error, CancellationToken ct)
+        TextWriter output, TextWriter error, CancellationToken ct, MetricsEndpoint? metrics = null)
     {
         var network = context.Paths.Network;
         var settings = context.Settings;
@@ -214,6 +221,7 @@ public static class ServeCommand
             };
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                 cancellationToken: ct, publish: plan, cluster: cluster);
+            using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
 
             admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);
             var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
