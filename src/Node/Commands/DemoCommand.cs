@@ -13,7 +13,7 @@ public static class DemoCommand
 {
     public const string Usage = """
         usage: edgemanage demo [--dir DIR] [--rounds N] [-v]
-               edgemanage demo --serve [--dir DIR] [--admin HOST:PORT] [-v]
+               edgemanage demo --serve [--dir DIR] [--admin HOST:PORT] [--metrics-listen HOST:PORT] [-v]
           --serve: instead of cron rounds, keep the demo fleet up and serve it as a long-running node until Ctrl-C,
                    to try 'edgemanage ctl', the metrics endpoint and the Nagios checks against it
         """;
@@ -25,6 +25,7 @@ public static class DemoCommand
         new("verbose", "-v", "--verbose", false),
         new("serve", null, "--serve", false),
         new("admin", null, "--admin", true),
+        new("metrics-listen", null, "--metrics-listen", true),
     ];
 
     public const string Network = "demo";
@@ -107,10 +108,12 @@ public static class DemoCommand
         output.WriteLine($"  edgemanage ctl net show {Network}");
         output.WriteLine($"  edgemanage ctl -c {relative} edge mode {Network} 127.0.0.2 unavailable -C \"disk swap\" --for 2h");
         output.WriteLine($"  edgemanage ctl why {Network} 127.0.0.2");
+        output.WriteLine($"  curl -s http://127.0.0.1:9469/metrics | grep '^edgemanage_edge_live'");
         output.WriteLine($"  edgemanage check latency -A {Network} -c {relative}");
         output.WriteLine();
         List<string> serveArgs = ["-A", Network, "-c", configPath];
         if (cl.Value("admin") is { } admin) serveArgs.AddRange(["--admin", admin]);
+        if (cl.Value("metrics-listen") is { } metrics) serveArgs.AddRange(["--metrics-listen", metrics]);
         if (cl.Flag("verbose")) serveArgs.Add("-v");
         return await ServeCommand.ExecuteAsync(serveArgs, output, error, ct);
     }

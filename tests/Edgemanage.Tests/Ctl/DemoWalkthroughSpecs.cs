@@ -24,8 +24,11 @@ public sealed class DemoWalkthroughSpecs : IDisposable
     [Fact]
     public async Task The_readme_walk_through_a_serving_demo_node()
     {
-        await using var demo = ServeProcess.StartCommand("demo", "demo", "--serve", "--dir", _dir.Path, "--admin", "127.0.0.1:0");
+        await using var demo = ServeProcess.StartCommand("demo", "demo", "--serve", "--dir", _dir.Path, "--admin", "127.0.0.1:0",
+            "--metrics-listen", "127.0.0.1:0");
         await demo.WaitForOutputAsync("ctl endpoint on ", Within);
+        await demo.WaitForOutputAsync("metrics on ", Within);
+        var metricsUrl = Regex.Match(demo.Output, @"metrics on (\S+)").Groups[1].Value;
         var node = Regex.Match(demo.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
         var config = Path.Combine(_dir.Path, "edgemanage.yaml");
         await Eventually.True(() => ZoneA().Length == 4 || demo.HasExited, Within, "the demo zone");
@@ -47,6 +50,11 @@ public sealed class DemoWalkthroughSpecs : IDisposable
         Assert.True(why.ExitCode == 0, why.ToString());
         Assert.Contains($"{edge} is NOT live in demo", why.Stdout);
         Assert.Contains("reason: unavailable", why.Stdout);
+
+        using var http = new HttpClient();
+        var scraped = await http.GetStringAsync(metricsUrl);
+        Assert.Matches($@"(?m)^edgemanage_edge_live\{{network=""demo"",edge=""{Regex.Escape(edge)}""\}} 0$", scraped);
+        Assert.Matches(@"(?m)^edgemanage_network_live_edges\{network=""demo""\} 4$", scraped);
 
         var check = await EdgemanageProcess.RunInProcessAsync("check", "latency", "-A", "demo", "-c", config);
         Assert.True(check.ExitCode == 0, check.ToString());
