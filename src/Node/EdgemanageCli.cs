@@ -67,7 +67,8 @@ public static class EdgemanageCli
         catch (UsageException e)
         {
             error.WriteLine($"edgemanage: {e.Message}");
-            if (CommandUsage(command) is { } usage) error.WriteLine(usage);
+            // A message that already points at --help stays one line (scripts and humans at 3 am read the first line).
+            if (CommandUsage(command) is { } usage && !e.Message.Contains("--help", StringComparison.Ordinal)) error.WriteLine(usage);
             return ExitCodes.UsageOrConfig;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -144,6 +144,7 @@ public sealed class CtlSpecs : IAsyncLifetime
         var unknown = await Ctl("net", "explode");
         Assert.Equal(ExitCodes.UsageOrConfig, unknown.ExitCode);
         Assert.Contains("unknown command 'net explode'", unknown.Stderr);
+        Assert.Single(unknown.Stderr.Trim().Split('\n'));
 
         var noNetwork = await Ctl("net", "show", "nosuchnet");
         Assert.Equal(ExitCodes.NotFound, noNetwork.ExitCode);
@@ -160,5 +161,16 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.Equal(ExitCodes.Unreachable, silent.ExitCode);
         Assert.Contains("nothing answers on", silent.Stderr);
         Assert.Single(silent.Stderr.Trim().Split('\n'));
+
+        // Something listens but is not an edgemanage node: it accepts and never answers.
+        using var mute = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        mute.Start();
+        var accepted = new List<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () => { while (true) accepted.Add(await mute.AcceptTcpClientAsync()); });
+        var notANode = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", $"127.0.0.1:{((System.Net.IPEndPoint)mute.LocalEndpoint).Port}",
+            "--timeout", "2", "net", "list");
+        Assert.Equal(ExitCodes.Unreachable, notANode.ExitCode);
+        Assert.Contains("accepted the connection but no edgemanage node answered within 2s", notANode.Stderr);
+        Assert.Single(notANode.Stderr.Trim().Split('\n'));
     }
 }
