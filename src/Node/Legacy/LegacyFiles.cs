@@ -76,6 +76,24 @@ public static class LegacyFiles
     public static readonly IReadOnlySet<string> IgnoredStateKeys = new HashSet<string>(StringComparer.Ordinal)
         { "last_run", "verification_failures", "verification_failues", "zone_mtimes", "active_canaries" };
 
+    /// <summary>
+    /// The file's JSON object, or null with the reason added to <paramref name="problems"/>: a missing or empty file is
+    /// a warning (the original started afresh), invalid JSON or anything but an object an error.
+    /// </summary>
+    private static JsonDocument? OpenObject(string path, string? text, string missing, string empty, List<LegacyProblem> problems)
+    {
+        if (text is null || text.Trim().Length == 0)
+        {
+            problems.Add(new(path, LegacySeverity.Warning, text is null ? missing : empty));
+            return null;
+        }
+        if (Parse(path, text, problems) is not { } root) return null;
+        if (root.RootElement.ValueKind == JsonValueKind.Object) return root;
+        problems.Add(new(path, LegacySeverity.Error, $"expected a JSON object, got {Kind(root.RootElement)}; nothing imported"));
+        root.Dispose();
+        return null;
+    }
+
     /// <param name="text">The file's content; null when the file does not exist.</param>
     /// <param name="timeoutSeconds">The probe timeout: a stored value this large (or the original's 10) was a failure.</param>
     public static LegacyEdgeStore ParseEdgeStore(string path, string edge, string? text, double timeoutSeconds)
@@ -83,24 +101,11 @@ public static class LegacyFiles
         var problems = new List<LegacyProblem>();
         LegacyEdgeStore Nothing() => new(edge, path, [], null, "", -1, [], problems);
 
-        if (text is null)
-        {
-            problems.Add(new(path, LegacySeverity.Warning, $"no health file for {edge}: a previously untracked edge, nothing to import"));
+        if (OpenObject(path, text, $"no health file for {edge}: a previously untracked edge, nothing to import",
+                $"empty file: the original treats {edge} as a previously untracked edge; nothing to import", problems) is not { } root)
             return Nothing();
-        }
-        if (text.Trim().Length == 0)
-        {
-            problems.Add(new(path, LegacySeverity.Warning, $"empty file: the original treats {edge} as a previously untracked edge; nothing to import"));
-            return Nothing();
-        }
-        if (Parse(path, text, problems) is not { } root) return Nothing();
         using (root)
         {
-            if (root.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                problems.Add(new(path, LegacySeverity.Error, $"expected a JSON object, got {Kind(root.RootElement)}; nothing imported"));
-                return Nothing();
-            }
             var obj = root.RootElement;
             var ignored = obj.EnumerateObject().Select(p => p.Name)
                 .Where(k => k is not ("fetch_times" or "mode" or "comment" or "state_entry_time")).Distinct().ToArray();
@@ -171,24 +176,11 @@ public static class LegacyFiles
     {
         var problems = new List<LegacyProblem>();
         LegacyStateFile Nothing() => new(path, null, [], [], problems);
-        if (text is null)
-        {
-            problems.Add(new(path, LegacySeverity.Warning, "no statefile: no live set or substitution times to import"));
+        if (OpenObject(path, text, "no statefile: no live set or substitution times to import",
+                "empty statefile: no live set or substitution times to import", problems) is not { } root)
             return Nothing();
-        }
-        if (text.Trim().Length == 0)
-        {
-            problems.Add(new(path, LegacySeverity.Warning, "empty statefile: no live set or substitution times to import"));
-            return Nothing();
-        }
-        if (Parse(path, text, problems) is not { } root) return Nothing();
         using (root)
         {
-            if (root.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                problems.Add(new(path, LegacySeverity.Error, $"expected a JSON object, got {Kind(root.RootElement)}; nothing imported"));
-                return Nothing();
-            }
             var obj = root.RootElement;
             var ignored = obj.EnumerateObject().Select(p => p.Name).Where(k => k is not ("last_live" or "rotation_list")).Distinct().ToArray();
 

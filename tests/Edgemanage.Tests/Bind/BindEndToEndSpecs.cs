@@ -35,10 +35,9 @@ public sealed class BindEndToEndSpecs : IAsyncLifetime
             extraYaml: "probe_timeout: 2\n", goodEnough: 0.5, edgeCount: 3,
             commandsYaml: reloadCommand.Length == 0 ? null : $"commands:\n  run_after_changes: [\"{reloadCommand}\"]");
 
-    private static string[] ARecords(string zoneText) =>
-        zoneText.Split('\n').Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).Order(StringComparer.Ordinal).ToArray();
+    private static string[] ARecords(string zoneText) => ZoneRecords.ApexAIn(zoneText).Order(StringComparer.Ordinal).ToArray();
 
-    private static uint Serial(string zoneText) => uint.Parse(zoneText.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[6]);
+    private static uint Serial(string zoneText) => ZoneRecords.Serial(zoneText);
 
     [NamedFact]
     public async Task Named_serves_the_chosen_edges_and_the_replacement_after_an_edge_fails()

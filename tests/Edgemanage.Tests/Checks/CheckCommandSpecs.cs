@@ -121,12 +121,10 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
     {
         var dir = Path.Combine(_dir.Path, "serve");
         var config = DemoWorkspace.Write(dir, "servenet", _fleet.Port, _fleet.Body, Edges.Select(e => e.Edge).ToArray(),
-            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n",
+            extraYaml: ServeWorkspace.FastServeYaml,
             goodEnough: 0.5, edgeCount: 3);
         var zone = Path.Combine(dir, "named", "example.test.zone");
-        string[] ZoneA() => File.Exists(zone)
-            ? File.ReadAllLines(zone).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
-            : [];
+        string[] ZoneA() => ZoneRecords.ApexA(zone);
         var within = TimeSpan.FromSeconds(30);
 
         using var stop = new CancellationTokenSource();

@@ -48,10 +48,9 @@ public sealed class PublishSpecs : IAsyncLifetime
     private Task<EdgemanageProcess.Result> Run(params string[] extra) =>
         EdgemanageProcess.RunInProcessAsync(["run", "-A", Net, "-c", _config, .. extra]);
 
-    private static string[] ARecords(string zoneText) =>
-        zoneText.Split('\n').Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray();
+    private static string[] ARecords(string zoneText) => ZoneRecords.ApexAIn(zoneText);
 
-    private static uint Serial(string zoneText) => uint.Parse(zoneText.Split('\n')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[6]);
+    private static uint Serial(string zoneText) => ZoneRecords.Serial(zoneText);
 
     [Fact]
     public async Task The_first_run_publishes_edge_count_edges_and_an_unchanged_run_writes_nothing()

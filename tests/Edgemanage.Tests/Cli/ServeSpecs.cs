@@ -27,7 +27,7 @@ public sealed class ServeSpecs : IAsyncLifetime
     {
         _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n",
+            extraYaml: ServeWorkspace.FastServeYaml,
             goodEnough: 0.5, edgeCount: 3);
     }
 
@@ -39,9 +39,7 @@ public sealed class ServeSpecs : IAsyncLifetime
 
     private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
 
-    private string[] ZoneA() => File.Exists(ZonePath)
-        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
-        : [];
+    private string[] ZoneA() => ZoneRecords.ApexA(ZonePath);
 
     [Fact]
     public async Task Serves_replaces_a_failing_live_edge_and_persists_its_history_when_stopped()
@@ -80,7 +78,7 @@ public sealed class ServeSpecs : IAsyncLifetime
             ServeSignals.RequestReload();
             await Eventually.True(() => output.ToString().Contains("keeping the last good version"), Within, "the broken edge list reported");
             Assert.Contains($"{edgeList}:2:", error.ToString());
-            Assert.Equal(ZoneA(), before.Split('\n').Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]));
+            Assert.Equal(ZoneA(), ZoneRecords.ApexAIn(before));
             Assert.False(serve.IsCompleted);
         }
         finally
@@ -104,7 +102,7 @@ public sealed class ServeSpecs : IAsyncLifetime
     {
         // A second network beside the first, publishing its own zone (the rewritten config asks 2 edges of each).
         DemoWorkspace.Write(_dir.Path, "othernet", _fleet.Port, _fleet.Body, FleetEdges[..3],
-            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n",
+            extraYaml: ServeWorkspace.FastServeYaml,
             goodEnough: 0.5, edgeCount: 2);
         File.Move(Path.Combine(_dir.Path, "zones", "othernet", "example.test.zone"), Path.Combine(_dir.Path, "zones", "othernet", "other.test.zone"));
         var otherZone = Path.Combine(_dir.Path, "named", "other.test.zone");

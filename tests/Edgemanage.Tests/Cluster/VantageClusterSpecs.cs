@@ -25,14 +25,10 @@ public sealed class VantageClusterSpecs : IAsyncLifetime
     {
         _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         var config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n" +
+            extraYaml: ServeWorkspace.FastServeYaml +
                        "quorum: majority\nmin_vantages: 2\n",
             goodEnough: 0.5, edgeCount: 3);
-        // One config per node: each keeps its own journal and lock (state_dir) and log; zones go to one named_dir.
-        foreach (var node in new[] { "a", "b", "c" })
-            File.WriteAllText(NodeConfig(node), File.ReadAllText(config)
-                .Replace("state_dir: state\n", $"state_dir: state-{node}\n")
-                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log"));
+        ServeWorkspace.WriteNodeConfigs(_dir.Path, config, "a", "b", "c");
     }
 
     public async Task DisposeAsync()
@@ -42,13 +38,11 @@ public sealed class VantageClusterSpecs : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private string NodeConfig(string node) => Path.Combine(_dir.Path, $"edgemanage-{node}.yaml");
+    private string NodeConfig(string node) => ServeWorkspace.NodeConfig(_dir.Path, node);
 
     private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
 
-    private string[] ZoneA() => File.Exists(ZonePath)
-        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
-        : [];
+    private string[] ZoneA() => ZoneRecords.ApexA(ZonePath);
 
     private string Diagnostics() => string.Join("\n", _nodes.Select(n => n.Output));
 

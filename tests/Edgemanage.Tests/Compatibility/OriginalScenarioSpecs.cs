@@ -78,10 +78,7 @@ public sealed class OriginalScenarioSpecs : IAsyncLifetime
 
     private string[] ZoneA(string zone)
     {
-        var path = Path.Combine(_dir.Path, "named", zone + ".zone");
-        return File.Exists(path)
-            ? File.ReadAllLines(path).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
-            : [];
+        return ZoneRecords.ApexA(Path.Combine(_dir.Path, "named", zone + ".zone"));
     }
 
     private string[] LiveList() => File.ReadAllLines(Path.Combine(_dir.Path, "state", $"{Net}.live"));

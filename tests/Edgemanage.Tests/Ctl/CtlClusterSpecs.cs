@@ -24,13 +24,10 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
     {
         _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         var config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n" +
+            extraYaml: ServeWorkspace.FastServeYaml +
                        "metrics:\n  listen: off\n",
             goodEnough: 0.5, edgeCount: 2);
-        foreach (var node in new[] { "a", "b" })
-            File.WriteAllText(NodeConfig(node), File.ReadAllText(config)
-                .Replace("state_dir: state\n", $"state_dir: state-{node}\n")
-                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log"));
+        ServeWorkspace.WriteNodeConfigs(_dir.Path, config, "a", "b");
     }
 
     public async Task DisposeAsync()
@@ -40,7 +37,7 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private string NodeConfig(string node) => Path.Combine(_dir.Path, $"edgemanage-{node}.yaml");
+    private string NodeConfig(string node) => ServeWorkspace.NodeConfig(_dir.Path, node);
 
     private async Task<(ServeProcess Process, string Ctl)> StartNode(string node, int port, int? seedPort, string roles)
     {

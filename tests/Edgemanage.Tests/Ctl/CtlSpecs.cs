@@ -29,7 +29,7 @@ public sealed class CtlSpecs : IAsyncLifetime
     {
         _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n" +
+            extraYaml: ServeWorkspace.FastServeYaml +
                        "metrics:\n  listen: off\n",
             goodEnough: 0.5, edgeCount: 3);
         _node = ServeProcess.Start("node", "-A", Net, "-c", _config, "--admin", "127.0.0.1:0");
@@ -47,9 +47,7 @@ public sealed class CtlSpecs : IAsyncLifetime
 
     private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
 
-    private string[] ZoneA() => File.Exists(ZonePath)
-        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
-        : [];
+    private string[] ZoneA() => ZoneRecords.ApexA(ZonePath);
 
     private Task<EdgemanageProcess.Result> Ctl(params string[] args) =>
         EdgemanageProcess.RunInProcessAsync(["ctl", "--node", _address, .. args]);

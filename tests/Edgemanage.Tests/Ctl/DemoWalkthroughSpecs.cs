@@ -17,9 +17,7 @@ public sealed class DemoWalkthroughSpecs : IDisposable
 
     private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
 
-    private string[] ZoneA() => File.Exists(ZonePath)
-        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).ToArray()
-        : [];
+    private string[] ZoneA() => ZoneRecords.ApexA(ZonePath);
 
     [Fact]
     public async Task The_readme_walk_through_a_serving_demo_node()

@@ -27,12 +27,9 @@ public sealed partial class MetricsClusterSpecs : IAsyncLifetime
     {
         _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n",
+            extraYaml: ServeWorkspace.FastServeYaml,
             goodEnough: 0.5, edgeCount: 2);
-        foreach (var node in new[] { "a", "b" })
-            File.WriteAllText(NodeConfig(node), File.ReadAllText(_config)
-                .Replace("state_dir: state\n", $"state_dir: state-{node}\n")
-                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log"));
+        ServeWorkspace.WriteNodeConfigs(_dir.Path, _config, "a", "b");
     }
 
     public async Task DisposeAsync()
@@ -41,7 +38,7 @@ public sealed partial class MetricsClusterSpecs : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private string NodeConfig(string node) => Path.Combine(_dir.Path, $"edgemanage-{node}.yaml");
+    private string NodeConfig(string node) => ServeWorkspace.NodeConfig(_dir.Path, node);
 
     [GeneratedRegex(@"metrics on (http://127\.0\.0\.1:\d+/metrics)")]
     private static partial Regex MetricsLine();

@@ -19,7 +19,7 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
     private const string Net = "metricnet";
     private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"];
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
-    private const string ServeYaml = "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n";
+    private const string ServeYaml = ServeWorkspace.FastServeYaml;
 
     private readonly TempDir _dir = new();
     private TestFleet _fleet = null!;
@@ -39,9 +39,7 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
 
     private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
 
-    private string[] ZoneA() => File.Exists(ZonePath)
-        ? File.ReadAllLines(ZonePath).Where(l => l.StartsWith("@\t\tIN\tA\t", StringComparison.Ordinal)).Select(l => l.Split('\t')[^1]).Order().ToArray()
-        : [];
+    private string[] ZoneA() => ZoneRecords.ApexA(ZonePath).Order().ToArray();
 
     [GeneratedRegex(@"metrics on (http://127\.0\.0\.1:\d+/metrics)")]
     private static partial Regex MetricsLine();
