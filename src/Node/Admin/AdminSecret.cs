@@ -22,11 +22,10 @@ public static class AdminSecret
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var temp = file + ".tmp-" + Environment.ProcessId;
-        using (var stream = new FileStream(temp, new FileStreamOptions
-               {
-                   Mode = FileMode.Create, Access = FileAccess.Write,
-                   UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
-               }))
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        // Readable by the node's user only: whoever can read it may change the node.
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temp, options))
         using (var writer = new StreamWriter(stream))
             writer.WriteLine(secret);
         File.Move(temp, file, overwrite: true);

@@ -23,14 +23,7 @@ public sealed class EdgeModeCommandSpecs : IDisposable
     private string Workspace(int port = 9, byte[]? body = null) =>
         DemoWorkspace.Write(_dir.Path, "testnet", port, body ?? "object"u8.ToArray(), Edges, extraYaml: "probe_timeout: 2\n");
 
-    private static async Task<Dictionary<string, JsonElement>> QueryAsync(string config)
-    {
-        var query = await EdgemanageProcess.RunInProcessAsync("query", "-A", "testnet", "-c", config, "-f", "json", "-v");
-        Assert.True(query.ExitCode == ExitCodes.Ok, query.ToString());
-        return query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .ToDictionary(e => e.GetProperty("edge").GetString()!);
-    }
+    private static Task<Dictionary<string, JsonElement>> QueryAsync(string config) => EdgemanageProcess.QueryRowsAsync("testnet", config);
 
     [Fact]
     public async Task Sets_a_mode_with_a_comment_signed_by_the_operator()

@@ -42,14 +42,7 @@ public sealed class ImportLegacyCommandSpecs : IDisposable
             $"\"last_run\": {nowSeconds - 60}.2, \"active_canaries\": {{}}, \"rotation_list\": [{nowSeconds - 100_000}.5, {nowSeconds - 60}.95868], \"verification_failures\": []}}"));
     }
 
-    private static async Task<Dictionary<string, JsonElement>> QueryAsync(string config)
-    {
-        var query = await EdgemanageProcess.RunInProcessAsync("query", "-A", "testnet", "-c", config, "-f", "json", "-v");
-        Assert.True(query.ExitCode == ExitCodes.Ok, query.ToString());
-        return query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .ToDictionary(e => e.GetProperty("edge").GetString()!);
-    }
+    private static Task<Dictionary<string, JsonElement>> QueryAsync(string config) => EdgemanageProcess.QueryRowsAsync("testnet", config);
 
     [Fact]
     public async Task Imports_history_modes_and_the_live_set_once_and_a_run_keeps_that_live_set()

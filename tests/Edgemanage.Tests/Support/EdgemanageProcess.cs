@@ -48,4 +48,14 @@ public static class EdgemanageProcess
         var code = await Edgemanage.Node.EdgemanageCli.MainAsync(args, stdout, stderr);
         return new Result(code, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary><c>query -f json -v</c> of a network, one row per edge; the query must succeed.</summary>
+    public static async Task<Dictionary<string, System.Text.Json.JsonElement>> QueryRowsAsync(string network, string config)
+    {
+        var query = await RunInProcessAsync("query", "-A", network, "-c", config, "-f", "json", "-v");
+        Xunit.Assert.True(query.ExitCode == 0, query.ToString());
+        return query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .ToDictionary(e => e.GetProperty("edge").GetString()!);
+    }
 }
