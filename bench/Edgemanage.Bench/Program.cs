@@ -29,6 +29,10 @@ const string usage = """
       after the first zone; every SAMPLE-SECONDS reads the node's CPU time and VmRSS from /proc, the journal's size
       (db + wal + shm) and the probes the fleet has seen. Prints one Markdown table row (CPU share of one core,
       RSS, journal size, probes/s); per-sample lines go to stderr.
+    usage: edgemanage-bench operate --edgemanage PATH [--edges 5000] [--repeats 10] [--work DIR]
+      Operate: runs `PATH serve` against a loopback fleet of EDGES edges and, once it published, times a scrape of
+      /metrics and the ctl requests (net show, edge show, zones, actor hierarchy, net list), REPEATS times each.
+      Prints a Markdown table: answer size, min / median / max milliseconds.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -50,6 +54,8 @@ try
             return await DetectionBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "soak":
             return await SoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "operate":
+            return await OperateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:
             Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
             Console.Error.WriteLine(usage);
