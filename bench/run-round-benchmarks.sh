@@ -30,6 +30,9 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 echo "# publishing edgemanage (ReadyToRun, TieredPGO=false)" >&2
+# ReadyToRun images are cached in obj by timestamp, and NuGet packages carry old timestamps: after a package
+# upgrade the cache would ship the previous version's image (seen with Akka.Cluster 1.5.73 -> 1.5.74). Start clean.
+rm -rf src/Node/obj/Release/net10.0/linux-x64/R2R
 dotnet publish src/Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
   -o artifacts/edgemanage-r2r -nologo -v quiet >&2
 echo "# building edgemanage-bench (Release)" >&2

@@ -71,7 +71,7 @@ public static class OperateBenchmark
 
             await using var ctl = await CtlClient.ConnectAsync(node, TimeSpan.FromSeconds(30));
             var serializer = new Edgemanage.Contracts.Serialization.EdgemanageSerializer(null!);
-            async Task<int> Ask(object request) => serializer.ToBinary(await ctl.AskAsync(request));
+            async Task<int> Ask(object request) => serializer.ToBinary(await ctl.AskAsync(request)).Length;
             await Row(output, edges, "ctl net show", repeats, () => Ask(new ShowNetwork(Network)));
             await Row(output, edges, "ctl edge show", repeats, () => Ask(new ShowEdge(Network, addresses[0])));
             await Row(output, edges, "ctl zones", repeats, () => Ask(new ShowZones(Network)));

@@ -145,6 +145,15 @@ public sealed class ServeChild : IDisposable
 
     public void Dispose()
     {
+        // A benchmark that failed half-way must not leave a node probing the fleet (and holding its lock).
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // it exited between the check and the kill
+        }
         lock (_gate)
         {
             _disposed = true;
