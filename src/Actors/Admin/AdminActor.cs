@@ -47,6 +47,8 @@ public sealed class AdminActor : ReceiveActor
         Receive<ShowZones>(q => WithNetwork(q.Network, served => served.NetworkActor.Ask<object>(q, _settings.AskTimeout)
             .ContinueWith(t => Answer(t, $"the zone writer of {q.Network}"))));
         Receive<ShowEdge>(q => WithNetwork(q.Network, served => ShowEdgeAsync(served, q.Edge)));
+        Receive<GetReports>(q => WithNetwork(q.Network, served => served.Edges.Ask<object>(new GetEdgeReports(q.Network), _settings.AskTimeout)
+            .ContinueWith(t => Answer(t, $"the edges of {q.Network}"))));
 
         Receive<SetMode>(q => Authorized(q, () => WithNetwork(q.Network, served => SetModeAsync(served, q))));
         Receive<LeaveCluster>(q => Authorized(q, () => Sender.Tell(ClusterMembership.Leave(ClusterSystem(), q.Address))));

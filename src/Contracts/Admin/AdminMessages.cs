@@ -45,6 +45,9 @@ public static class AdminRequests
 
     public sealed record ShowZones(string Network) : IEdgemanageMessage;
 
+    /// <summary>Every edge's report from this node's vantage (what the Nagios checks read while a node serves).</summary>
+    public sealed record GetReports(string Network) : IEdgemanageMessage;
+
     /// <summary>edge_conf through a serving node; <paramref name="ExpiresAtUnixMs"/> makes the mode revert to available then.</summary>
     public sealed record SetMode(string Network, string Edge, EdgeMode Mode, string Comment, long? ExpiresAtUnixMs, string Secret)
         : IEdgemanageMessage, IMutating;

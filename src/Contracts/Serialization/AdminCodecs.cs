@@ -22,6 +22,7 @@ internal static class AdminCodecs
         Of<ShowNetwork>("a.net?", (w, m) => w.Write(m.Network), r => new ShowNetwork(r.ReadString())),
         Of<ShowEdge>("a.edge?", (w, m) => { w.Write(m.Network); w.Write(m.Edge); }, r => new ShowEdge(r.ReadString(), r.ReadString())),
         Of<ShowZones>("a.zones?", (w, m) => w.Write(m.Network), r => new ShowZones(r.ReadString())),
+        Of<GetReports>("a.reports?", (w, m) => w.Write(m.Network), r => new GetReports(r.ReadString())),
         Of<SetMode>("a.mode", (w, m) =>
             {
                 w.Write(m.Network); w.Write(m.Edge); w.Write((byte)m.Mode); w.Write(m.Comment); w.WriteOptional(m.ExpiresAtUnixMs); w.Write(m.Secret);

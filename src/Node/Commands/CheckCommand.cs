@@ -146,9 +146,23 @@ public static class CheckCommand
             "integrity" => context.ProbedAddresses(ReadCanaries(context, error)),
             _ => context.Edges.ToArray(),
         };
-        var state = await QueryCommand.ReadStatusAsync(context, addresses, ct);
+        // A serving node answers from memory (and knows about a DNS freeze); otherwise the journal, read-only.
+        var state = await ServingNode.TryReadAsync(context, addresses.Length > 0, ct) ?? await QueryCommand.ReadStatusAsync(context, addresses, ct);
         if (state is not { } read) return NagiosChecks.Unknown(label, $"no state yet for {network} (no journal at {context.Paths.Journal})");
         var (reports, status) = read;
+        var listed = addresses.ToHashSet(StringComparer.Ordinal);
+        reports = reports.Where(r => listed.Contains(r.Edge)).ToArray();
+        if (status.FrozenReason is { } frozen && kind == "rotation")
+        {
+            // DNS is not rotating because it is frozen: that is worth a warning whatever the count says.
+            var rotation = NagiosChecks.Rotation(network, status.LastDecision is not null, status.SubstitutionTimesUnixMs, status.AtUnixMs,
+                window, status.BudgetWindowMs / 1000.0, thresholds, status.BudgetMax, status.BudgetRemaining);
+            return rotation with
+            {
+                Status = rotation.Status is NagiosStatus.Critical ? NagiosStatus.Critical : NagiosStatus.Warning,
+                Message = $"DNS FROZEN: {(frozen.EndsWith("; DNS is frozen", StringComparison.Ordinal) ? frozen[..^"; DNS is frozen".Length] : frozen)}; {rotation.Message}",
+            };
+        }
         switch (kind)
         {
             case "rotation":

@@ -31,6 +31,23 @@ public sealed class NetworkLock : IDisposable
         return end < 0 ? rest : rest[..end];
     }
 
+    /// <summary>
+    /// Who holds the lock, without touching the lock itself (taking it even for an instant could make a cron run
+    /// starting at that moment exit 4). A holder that crashed leaves its line behind: callers must cope with a stale one.
+    /// </summary>
+    public static string? ReadHolder(string path)
+    {
+        try
+        {
+            var holderPath = path + ".holder";
+            return File.Exists(holderPath) ? File.ReadAllText(holderPath).Trim() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public static bool TryAcquire(string path, string purpose, out NetworkLock? acquired, out string holder)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -117,7 +117,7 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_checks_read_the_journal_while_serve_holds_the_network()
+    public async Task While_serve_holds_the_network_the_checks_ask_the_node()
     {
         var dir = Path.Combine(_dir.Path, "serve");
         var config = DemoWorkspace.Write(dir, "servenet", _fleet.Port, _fleet.Body, Edges.Select(e => e.Edge).ToArray(),
@@ -130,11 +130,12 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         var output = new StringWriter();
         var error = new StringWriter();
-        var serve = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "servenet", "-c", config],
+        var serve = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "servenet", "-c", config, "--admin", "127.0.0.1:0"],
             TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
         try
         {
             await Eventually.True(() => ZoneA().Length == 3 || serve.IsCompleted, within, "the first zone");
+            Assert.Contains("ctl endpoint on 127.0.0.1:", output.ToString());
             Assert.False(serve.IsCompleted, $"serve ended early: {error}");
 
             var integrity = await Check("integrity", "-A", "servenet", "-c", config);
@@ -154,6 +155,31 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
             AssertStatus(rotation, 1, "EDGE_ROTATE WARNING ");
             Assert.Matches(@"substitutions? in the last 600 s; dnschange_maxfreq 10 per 600 s, [89] left \| frequency=[12];1;5;0", rotation.Stdout);
             Assert.False(serve.IsCompleted, $"serve ended: {error}");
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        Assert.Equal(ExitCodes.Ok, await serve);
+    }
+
+    [Fact]
+    public async Task A_frozen_network_is_a_rotation_warning_that_says_why()
+    {
+        // One node that wants two vantages: it probes but never publishes, and says DNS is frozen.
+        var dir = Path.Combine(_dir.Path, "frozen");
+        var config = DemoWorkspace.Write(dir, "frozennet", _fleet.Port, _fleet.Body, Edges.Select(e => e.Edge).ToArray(),
+            extraYaml: ServeWorkspace.FastServeYaml + "min_vantages: 2\n", goodEnough: 0.5, edgeCount: 3);
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var serve = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "frozennet", "-c", config, "--admin", "127.0.0.1:0"],
+            TextWriter.Synchronized(output), TextWriter.Synchronized(new StringWriter()), stop.Token));
+        try
+        {
+            await Eventually.True(() => output.ToString().Contains("DNS FROZEN") || serve.IsCompleted, TimeSpan.FromSeconds(30), "the freeze");
+            Assert.False(serve.IsCompleted, output.ToString());
+            var rotation = await Check("rotation", "-A", "frozennet", "-c", config);
+            AssertStatus(rotation, 1, "EDGE_ROTATE WARNING DNS FROZEN: only 1 of 1 vantages vote (min_vantages is 2); no decision recorded yet");
         }
         finally
         {

@@ -62,6 +62,7 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new AdminRequests.ShowNetwork("net"),
         new AdminRequests.ShowEdge("net", "::1"),
         new AdminRequests.ShowZones("net"),
+        new AdminRequests.GetReports("net"),
         new AdminRequests.SetMode("net", "127.0.0.2", EdgeMode.Unavailable, "[ops] drain", 1_800_000_600_000, "s3cret"),
         new AdminRequests.SetMode("net", "127.0.0.2", EdgeMode.Available, "", null, ""),
         new AdminReplies.AdminError(AdminReplies.AdminErrorKind.Denied, "wrong admin secret"),
