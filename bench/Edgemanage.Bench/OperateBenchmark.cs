@@ -10,7 +10,8 @@ namespace Edgemanage.Bench;
 /// <summary>
 /// Operate: what looking at a busy node costs. One <c>edgemanage serve</c> node probes a loopback fleet of N edges;
 /// once it published, the benchmark times a Prometheus scrape of /metrics and the ctl requests an operator makes
-/// (net show, edge show, zones, actor hierarchy), each repeated, and reports the size of each answer.
+/// (net show, edge show, zones, actor hierarchy), each repeated, and reports the size of each answer; then runs the
+/// three Nagios checks as processes, which ask the serving node.
 /// </summary>
 public static class OperateBenchmark
 {
@@ -77,6 +78,9 @@ public static class OperateBenchmark
             await Row(output, edges, "ctl zones", repeats, () => Ask(new ShowZones(Network)));
             await Row(output, edges, "ctl actor hierarchy", repeats, () => Ask(new GetActorHierarchy(0)));
             await Row(output, edges, "ctl net list", repeats, () => Ask(ListNetworks.Instance));
+            // A Nagios check is a process of its own: start-up included, as Nagios pays it.
+            foreach (var check in new[] { "latency", "integrity", "rotation" })
+                await Row(output, edges, $"check {check} (process)", Math.Min(repeats, 5), () => CheckAsync(edgemanage, check, config));
             return await child.StopAsync(TimeSpan.FromSeconds(30), error) == 0 ? 0 : 1;
         }
         catch
@@ -84,6 +88,17 @@ public static class OperateBenchmark
             error.WriteLine(child.Tail());
             throw;
         }
+    }
+
+    private static async Task<int> CheckAsync(string edgemanage, string check, string config)
+    {
+        var psi = new ProcessStartInfo(edgemanage) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "check", check, "-A", Network, "-c", config }) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var line = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode == 3) throw new InvalidOperationException($"check {check}: {line.Trim()}");
+        return line.Length;
     }
 
     /// <summary>One table row: the request repeated, timed one by one; the answer's size in bytes (wire or text).</summary>
