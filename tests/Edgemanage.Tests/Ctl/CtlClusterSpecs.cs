@@ -56,7 +56,7 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
         var portB = ServeProcess.FreePort();
         var (a, ctlA) = await StartNode("a", portA, null, "vantage,decider");
         await a.WaitForOutputAsync("serving ctlcluster", Within);
-        var (b, _) = await StartNode("b", portB, portA, "vantage");
+        var (b, ctlB) = await StartNode("b", portB, portA, "vantage");
         await b.WaitForOutputAsync("serving ctlcluster", Within);
 
         JsonElement[] Members(EdgemanageProcess.Result r) =>
@@ -73,6 +73,17 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
         var table = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "cluster", "show");
         Assert.Matches($@"\*\s+akka\.tcp://edgemanage@127\.0\.0\.1:{portA}\s+Up\s+yes", table.Stdout);
         Assert.Contains("2 members, 2 up", table.Stdout);
+
+        // b only probes; the network's decider (a singleton on a) answers b's ctl through the proxy, with both vantages.
+        await Eventually.True(async () =>
+        {
+            var edge = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlB, "--json", "edge", "show", Net, FleetEdges[0]);
+            return edge.ExitCode == 0 && JsonDocument.Parse(edge.Stdout).RootElement.GetProperty("reports").EnumerateArray()
+                .Select(r => r.GetProperty("vantage").GetString()).Order().SequenceEqual(["a", "b"]);
+        }, Within, "both vantages' reports of one edge through b");
+        var net = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlB, "net", "show", Net);
+        Assert.True(net.ExitCode == 0, net.ToString());
+        Assert.Matches(@"live:\s+127\.0\.0\.\d+ 127\.0\.0\.\d+ \(2 of edge_count 2\)", net.Stdout);
 
         var stranger = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "-c", NodeConfig("a"), "cluster", "leave", "127.0.0.1:1");
         Assert.Equal(ExitCodes.NotFound, stranger.ExitCode);
