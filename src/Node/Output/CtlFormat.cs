@@ -165,7 +165,8 @@ public static class CtlFormat
         {
             var published = z.Zones.FirstOrDefault(p => p.Zone == name);
             outcomes.TryGetValue(name, out var last);
-            var check = last?.Action == ZoneAction.CheckFailed ? "FAILED" : published is null ? "-" : "passed";
+            // An empty check key means the zone was written with checking off (zone_check_command: false).
+            var check = last?.Action == ZoneAction.CheckFailed ? "FAILED" : published is null ? "-" : published.CheckKey.Length == 0 ? "off" : "passed";
             table.Add(name, published?.Serial.ToString(CultureInfo.InvariantCulture) ?? "-", last?.Action.ToString().ToLowerInvariant() ?? "-", check,
                 last?.Detail ?? "");
         }
