@@ -167,7 +167,7 @@ public static class CtlFormat
             outcomes.TryGetValue(name, out var last);
             // An empty check key means the zone was written with checking off (zone_check_command: false).
             var check = last?.Action == ZoneAction.CheckFailed ? "FAILED" : published is null ? "-" : published.CheckKey.Length == 0 ? "off" : "passed";
-            table.Add(name, published?.Serial.ToString(CultureInfo.InvariantCulture) ?? "-", last?.Action.ToString().ToLowerInvariant() ?? "-", check,
+            table.Add(name, published?.Serial.ToString(CultureInfo.InvariantCulture) ?? "-", last is null ? "-" : JsonNamingPolicy.SnakeCaseLower.ConvertName(last.Action.ToString()), check,
                 last?.Detail ?? "");
         }
         table.Write(output);
