@@ -17,13 +17,27 @@ public sealed class OperatorLogAkkaLogger : ReceiveActor, IRequiresMessageQueue<
         Receive<Error>(e => Write(system, OperatorLogLevel.Error, e, e.Cause));
     }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, OperatorLog> Owners = new();
+    private sealed record Owner(OperatorLog Log, bool QuietRemoting);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, Owner> Owners = new();
 
     /// <summary>
     /// Ties an ActorSystem's log lines to the log of the command that started it. One process runs one command, so
     /// this only matters where several run side by side (the test suite runs commands in-process, in parallel).
     /// </summary>
-    public static void Own(ActorSystem system, OperatorLog log) => Owners.AddOrUpdate(system, log);
+    /// <param name="quietRemoting">
+    /// The ctl endpoint: every <c>edgemanage ctl</c> (a Nagios check a minute, say) connects and goes away, and
+    /// Akka.Remote reports each departure as a failed association (a WARNING and an ERROR line). There, Akka.Remote's
+    /// lines are debug: what the endpoint refuses is logged by the admin actor itself.
+    /// </param>
+    public static void Own(ActorSystem system, OperatorLog log, bool quietRemoting = false) => Owners.AddOrUpdate(system, new Owner(log, quietRemoting));
+
+    /// <summary>Akka.Remote's own lines, including failures of its endpoint actors logged by their supervisors.</summary>
+    private static bool IsRemoting(LogEvent e, Exception? cause) =>
+        e.LogClass?.Namespace?.StartsWith("Akka.Remote", StringComparison.Ordinal) == true
+        || cause?.GetType().Namespace?.StartsWith("Akka.Remote", StringComparison.Ordinal) == true
+        || e.LogSource?.Contains("/system/endpointManager", StringComparison.Ordinal) == true
+        || e.LogSource?.Contains("/system/transports", StringComparison.Ordinal) == true;
 
     private static void Write(ActorSystem system, OperatorLogLevel level, LogEvent e, Exception? cause = null)
     {
@@ -34,7 +48,9 @@ public sealed class OperatorLogAkkaLogger : ReceiveActor, IRequiresMessageQueue<
             if (level == OperatorLogLevel.Debug) return;
             if (level == OperatorLogLevel.Info) level = OperatorLogLevel.Debug;
         }
-        var log = Owners.TryGetValue(system, out var owner) ? owner : OperatorLog.Current;
+        var owned = Owners.TryGetValue(system, out var owner);
+        if (owned && owner!.QuietRemoting && IsRemoting(e, cause)) level = OperatorLogLevel.Debug;
+        var log = owned ? owner!.Log : OperatorLog.Current;
         if (!log.IsEnabled(level)) return;
         var text = e.Message?.ToString() ?? "";
         if (cause is not null) text += $" ({cause.GetType().Name}: {cause.Message})";

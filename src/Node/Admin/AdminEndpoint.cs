@@ -32,7 +32,7 @@ public sealed class AdminEndpoint : IAsyncDisposable
         var system = ActorSystem.Create(AdminRemoting.SystemName, AdminRemoting.Config(admin.Host, admin.Port));
         try
         {
-            Actors.Logging.OperatorLogAkkaLogger.Own(system, Actors.Logging.OperatorLog.Current);
+            Actors.Logging.OperatorLogAkkaLogger.Own(system, Actors.Logging.OperatorLog.Current, quietRemoting: true);
             var bound = ((ExtendedActorSystem)system).Provider.DefaultAddress;
             var host = bound.Host!.Contains(':') ? $"[{bound.Host}]" : bound.Host;
             var address = $"{host}:{bound.Port}";

@@ -95,6 +95,12 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.Contains("akka://edgemanage-admin/user/admin", actors.Stdout);
         Assert.Contains("/user/edges-ctlnet", actors.Stdout);
         Assert.Contains("/user/network-ctlnet", actors.Stdout);
+
+        // Every ctl call connects and leaves; the node's log must not call each departure a failure.
+        for (var i = 0; i < 10; i++) Assert.Equal(0, (await Ctl("net", "list")).ExitCode);
+        var log = File.ReadAllText(Path.Combine(_dir.Path, "edgemanage.log"));
+        Assert.DoesNotContain("Disassociated", log);
+        Assert.DoesNotContain("Association with remote system", log);
     }
 
     [Fact]
