@@ -29,6 +29,7 @@ public sealed class AdminEndpoint : IAsyncDisposable
 
     public static AdminEndpoint Start(AdminSettings admin, string secret)
     {
+        if (Hosting.PortProbe.InUse(admin.Host, admin.Port) is { } busy) throw new IOException(busy);
         var system = ActorSystem.Create(AdminRemoting.SystemName, AdminRemoting.Config(admin.Host, admin.Port));
         try
         {
@@ -51,5 +52,11 @@ public sealed class AdminEndpoint : IAsyncDisposable
 
     public void Unserve(string network) => Admin.Tell(new NetworkUnserved(network));
 
-    public async ValueTask DisposeAsync() => await _system.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+    public async ValueTask DisposeAsync()
+    {
+        // As for the networks' systems: once our logger stops, Akka's stdout logger takes over at the current level,
+        // and "Remoting shut down." would land on stdout.
+        _system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
+        await _system.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

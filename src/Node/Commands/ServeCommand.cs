@@ -129,6 +129,12 @@ public static class ServeCommand
         var (firstSettings, cluster) = ApplyOverrides(contexts[0].Settings, cl);
         if (cluster is not null && contexts.Count > 1)
             throw new UsageException($"serve: a cluster node serves one network; start one node per network (got {string.Join(", ", networks)})");
+        // Akka.Remote would share a taken port with the other process (SO_REUSEPORT) and split the cluster's traffic.
+        if (cluster is not null && PortProbe.InUse(cluster.Host, cluster.Port) is { } busy)
+        {
+            error.WriteLine($"edgemanage: serve: cluster port: {busy}; give each node on this machine its own --port (cluster.port)");
+            return ExitCodes.Error;
+        }
         var metricsListen = MetricsEndpoint.ListenFor(firstSettings.Metrics, cl.Value("metrics-listen"));
 
         using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
