@@ -125,7 +125,10 @@ public sealed class VantageClusterSpecs : IAsyncLifetime
         Assert.True(Serial(File.ReadAllText(ZonePath)) > Serial(zone));
 
         // The other vantage leaves: one vantage is below min_vantages 2, and the singleton's node says DNS is frozen.
-        // Which of b and c took the singleton over depends on which one the cluster saw Up first.
+        // Which of b and c took the singleton over depends on which one the cluster saw Up first; its node prints the
+        // substitution just after writing the zone, so wait for the line rather than race it.
+        await Eventually.True(() => b.Output.Contains("substituted", StringComparison.Ordinal) || c.Output.Contains("substituted", StringComparison.Ordinal),
+            Within, "the new singleton's node printing its substitution");
         var (host, other, otherName) = b.Output.Contains("substituted", StringComparison.Ordinal) ? (b, c, "c") : (c, b, "b");
         Assert.Equal(0, await other.StopAsync());
         await host.WaitForOutputAsync($"DNS FROZEN: only 1 of 2 vantages vote (min_vantages is 2); {otherName} stale", Within)
