@@ -59,7 +59,8 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.True(cluster.ExitCode == 0, cluster.ToString());
         Assert.Contains("a node of its own (not clustered), serving ctlnet", cluster.Stdout);
 
-        var list = await Ctl("net", "list");
+        var list = await EdgemanageProcess.RunInProcessUntilAsync(r => r.Stdout.Contains("3/3", StringComparison.Ordinal), Within,
+            "ctl", "--node", _address, "net", "list");
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Matches(@"ctlnet\s+3/3\s+ok", list.Stdout);
 
@@ -127,7 +128,8 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.Contains($"Set mode for {victim} to unavailable until", drain.Stdout);
         await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(victim), Within, $"{victim} leaving the zone");
 
-        var why = await Ctl("why", Net, victim);
+        var why = await EdgemanageProcess.RunInProcessUntilAsync(r => r.Stdout.Contains("is NOT live", StringComparison.Ordinal), Within,
+            "ctl", "--node", _address, "why", Net, victim);
         Assert.Contains($"{victim} is NOT live", why.Stdout);
         Assert.Contains("unavailable", why.Stdout);
         var edge = await Ctl("edge", "show", Net, victim);

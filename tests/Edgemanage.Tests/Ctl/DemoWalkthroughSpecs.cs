@@ -44,14 +44,16 @@ public sealed class DemoWalkthroughSpecs : IDisposable
         Assert.Contains($"Set mode for {edge} to unavailable until", drain.Stdout);
         await Eventually.True(() => ZoneA().Length == 4 && !ZoneA().Contains(edge), Within, $"{edge} leaving the zone");
 
-        var why = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", node, "why", "demo", edge);
+        var why = await EdgemanageProcess.RunInProcessUntilAsync(r => r.Stdout.Contains("is NOT live", StringComparison.Ordinal), Within,
+            "ctl", "--node", node, "why", "demo", edge);
         Assert.True(why.ExitCode == 0, why.ToString());
         Assert.Contains($"{edge} is NOT live in demo", why.Stdout);
         Assert.Contains("reason: unavailable", why.Stdout);
 
         using var http = new HttpClient();
-        var scraped = await http.GetStringAsync(metricsUrl);
-        Assert.Matches($@"(?m)^edgemanage_edge_live\{{network=""demo"",edge=""{Regex.Escape(edge)}""\}} 0$", scraped);
+        var live = new Regex($@"(?m)^edgemanage_edge_live\{{network=""demo"",edge=""{Regex.Escape(edge)}""\}} 0$");
+        var scraped = "";
+        await Eventually.True(async () => live.IsMatch(scraped = await http.GetStringAsync(metricsUrl)), Within, $"{edge} not live in /metrics");
         Assert.Matches(@"(?m)^edgemanage_network_live_edges\{network=""demo""\} 4$", scraped);
 
         var check = await EdgemanageProcess.RunInProcessAsync("check", "latency", "-A", "demo", "-c", config);

@@ -49,6 +49,21 @@ public static class EdgemanageProcess
         return new Result(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Runs a command in-process until its result satisfies <paramref name="done"/> (a zone is written just before
+    /// its decision is persisted, so a read right after a zone change can still see the previous decision).
+    /// </summary>
+    public static async Task<Result> RunInProcessUntilAsync(Func<Result, bool> done, TimeSpan within, params string[] args)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var result = await RunInProcessAsync(args);
+            if (done(result) || DateTime.UtcNow > deadline) return result;
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary><c>query -f json -v</c> of a network, one row per edge; the query must succeed.</summary>
     public static async Task<Dictionary<string, System.Text.Json.JsonElement>> QueryRowsAsync(string network, string config)
     {
