@@ -194,6 +194,9 @@ public sealed record AdminSettings
     public string? Secret { get; init; }
     /// <summary>secret_file: where the secret is read from or generated into (mode 0600); default {state_dir}/admin.secret.</summary>
     public string? SecretFile { get; init; }
+
+    /// <summary>"Every interface": remoting would advertise that literal name and drop messages sent to the node's real one.</summary>
+    public static bool IsWildcard(string host) => host is "0.0.0.0" or "::" or "[::]" or "*";
 }
 
 /// <summary>The <c>metrics:</c> section.</summary>

@@ -177,7 +177,11 @@ public static class ServeCommand
         {
             if (text == "off") admin = admin with { Enabled = false };
             else if (AdminRemoting.ParseHostPort(text, allowAnyPort: true) is { } hp)
+            {
+                if (AdminSettings.IsWildcard(hp.Host))
+                    throw new UsageException($"serve: --admin must name one address of this node that ctl will use, not '{hp.Host}'");
                 admin = admin with { Enabled = true, Host = hp.Host, Port = hp.Port };
+            }
             else throw new UsageException($"serve: --admin must be host:port or off, got '{text}'");
         }
         if (!admin.Enabled) return null;

@@ -306,7 +306,13 @@ internal static class ConfigSections
         var a = top.Mapping("admin", required: false);
         if (a is null) return result;
         if (a.Bool("enabled", required: false) is { } enabled) result = result with { Enabled = enabled };
-        if (a.String("host", required: false) is { } host) result = result with { Host = host };
+        if (a.String("host", required: false) is { } host)
+        {
+            if (AdminSettings.IsWildcard(host))
+                top.Sink.Error(a.Node("host", false, "")!.Start,
+                    $"admin.host must be one address of this node that ctl will use, not '{host}' (Akka.Remote answers only to the address it binds)");
+            result = result with { Host = host };
+        }
         if (a.Integer("port", required: false, min: 0, max: 65535) is { } port) result = result with { Port = (int)port };
         if (a.String("secret", required: false) is { } secret)
         {

@@ -46,6 +46,10 @@ public class ConfigProblemSpecs
         { "named_dir: named", "named_dir: named\npersistence:\n  provider: mysql", 22, 13, "persistence.provider must be one of sqlite, postgresql, got 'mysql'" },
         { "named_dir: named", "named_dir: named\npersistence:\n  provider: postgresql", 22, 3, "missing required key 'persistence.connection_string'" },
         { "named_dir: named", "named_dir: named\ncanary_killer: many", 21, 16, "canary_killer must be an integer, got 'many'" },
+        { "named_dir: named", "named_dir: named\nadmin:\n  host: 0.0.0.0", 22, 9, "admin.host must be one address of this node that ctl will use, not '0.0.0.0'" },
+        { "named_dir: named", "named_dir: named\nadmin:\n  port: 70000", 22, 9, "admin.port must be between 0 and 65535, got 70000" },
+        { "named_dir: named", "named_dir: named\nadmin:\n  secret: short", 22, 11, "admin.secret must be at least 8 characters" },
+        { "named_dir: named", "named_dir: named\nmetrics:\n  listen: everywhere", 22, 11, "metrics.listen must be host:port or off, got 'everywhere'" },
     };
 
     [Theory]
