@@ -144,6 +144,22 @@ public static class CtlFormat
         table.Write(output);
     }
 
+    /// <summary>ctl why --json: the edge's line of the last decision, with what else that decision says about it.</summary>
+    public sealed record WhyAnswer(string Network, string Edge, bool Live, long? DecidedAtUnixMs, bool Published, EdgeDecision? Decision,
+        IReadOnlyList<Substitution> Substitutions, IReadOnlyList<string> Votes, IReadOnlyList<string> Notes);
+
+    public static WhyAnswer WhyOf(NetworkStatus status, string edge)
+    {
+        var d = status.LastDecision;
+        var votes = d?.Votes is { } matrix && matrix.Edges.FirstOrDefault(e => e.Edge == edge) is { } row
+            ? row.Cells.Select(c => $"{(c.Vantage < matrix.Vantages.Count ? matrix.Vantages[c.Vantage].Vantage : "?")} {c.Health.Name()}" +
+                                    (c.Use == VoteUse.Counted ? "" : $" ({c.Use.ToString().ToLowerInvariant()})")).ToArray()
+            : [];
+        return new WhyAnswer(status.Network, edge, status.Live.Contains(edge, StringComparer.Ordinal), d?.AtUnixMs, d?.Published ?? false,
+            d?.Edges.FirstOrDefault(e => e.Edge == edge), d?.Substitutions.Where(s => s.Out == edge || s.In == edge).ToArray() ?? [], votes,
+            d?.Notes ?? []);
+    }
+
     public static void WriteWhy(TextWriter output, NetworkStatus status, string edge)
     {
         if (status.LastDecision is not { } decision)

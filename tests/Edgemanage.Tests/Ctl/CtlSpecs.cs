@@ -86,6 +86,14 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.True(why.ExitCode == 0, why.ToString());
         Assert.Contains($"{live} is LIVE in ctlnet", why.Stdout);
 
+        var whyJson = await Ctl("--json", "why", Net, live);
+        using (var doc = JsonDocument.Parse(whyJson.Stdout))
+        {
+            Assert.True(doc.RootElement.GetProperty("live").GetBoolean());
+            Assert.Contains(doc.RootElement.GetProperty("decision").GetProperty("reason").GetString(), new[] { "filled", "kept_healthy" });
+            Assert.StartsWith("local ", Assert.Single(doc.RootElement.GetProperty("votes").EnumerateArray()).GetString());
+        }
+
         var zones = await Ctl("zones", Net);
         Assert.True(zones.ExitCode == 0, zones.ToString());
         Assert.Matches(@"zones of ctlnet: serial \d+", zones.Stdout);
