@@ -140,7 +140,7 @@ public static class ServeCommand
         using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
         var previousLog = OperatorLog.Current;
         OperatorLog.Current = log;
-        await using var admin = StartAdmin(firstSettings, cl, log, output);
+        await using var admin = StartAdmin(firstSettings, cl, log, output, error);
         try
         {
             // Metrics: one /metrics endpoint for every network of this process; failing to bind only warns.
@@ -170,7 +170,7 @@ public static class ServeCommand
     /// The ctl endpoint of this process (admin: section, --admin). A node that cannot open it still serves DNS: ctl
     /// is how operators look, not what keeps the zones right, so a taken port is a warning, not a failure.
     /// </summary>
-    private static AdminEndpoint? StartAdmin(EdgemanageSettings settings, CommandLine cl, OperatorLog log, TextWriter output)
+    private static AdminEndpoint? StartAdmin(EdgemanageSettings settings, CommandLine cl, OperatorLog log, TextWriter output, TextWriter error)
     {
         var admin = settings.Admin;
         if (cl.Value("admin") is { } text)
@@ -194,8 +194,8 @@ public static class ServeCommand
         }
         catch (Exception e)
         {
-            var message = $"WARNING: no ctl endpoint on {admin.Host}:{admin.Port}: {e.GetBaseException().Message}; serving without it";
-            output.WriteLine(message);
+            var message = $"no ctl endpoint on {admin.Host}:{admin.Port}: {e.GetBaseException().Message}; serving without it";
+            error.WriteLine($"edgemanage: warning: {message}");
             log.Warning(message);
             return null;
         }

@@ -176,6 +176,24 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.Contains("nothing answers on", silent.Stderr);
         Assert.Single(silent.Stderr.Trim().Split('\n'));
 
+        // A second node told to use the same ctl address serves without one and says why, instead of sharing the port.
+        var otherDir = Path.Combine(_dir.Path, "other");
+        var otherConfig = DemoWorkspace.Write(otherDir, "othernet", _fleet.Port, _fleet.Body, FleetEdges,
+            extraYaml: ServeWorkspace.FastServeYaml + "metrics:\n  listen: off\n", goodEnough: 0.5, edgeCount: 3);
+        using (var stop = new CancellationTokenSource())
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var other = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "othernet", "-c", otherConfig, "--admin", _address],
+                TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+            await Eventually.True(() => output.ToString().Contains("serving othernet") || other.IsCompleted, Within, "the second node serving");
+            stop.Cancel();
+            Assert.Equal(ExitCodes.Ok, await other);
+            Assert.Contains($"edgemanage: warning: no ctl endpoint on {_address}: {_address} is already in use by another process; serving without it",
+                error.ToString());
+        }
+        Assert.Contains("serving ctlnet", (await Ctl("cluster", "show")).Stdout.Replace("a node of its own (not clustered), ", ""));
+
         // Something listens but is not an edgemanage node: it accepts and never answers.
         using var mute = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         mute.Start();
