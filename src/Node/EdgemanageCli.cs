@@ -11,17 +11,17 @@ public static class EdgemanageCli
         usage: edgemanage <command> [options]
 
         commands:
-          demo       start a loopback demo fleet and run rounds against it (try this first)
-          run        probe every edge of a network once, decide and publish its zones (the cron job)
-          query      list edges and their persisted state (edge_query)
-          serve      keep probing and deciding a network, publishing zones on change (long-running node)
-          why        explain why an edge is, or is not, live (from the last decision)
-          edge mode  set an edge's mode: available, force, blindforce, unavailable (edge_conf)
-          ctl        look at and steer a serving node: cluster, actors, networks, edges, modes, zones
-          check      Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)
+          demo           start a loopback demo fleet and run rounds against it (try this first)
+          run            probe every edge of a network once, decide and publish its zones (the cron job)
+          query          list edges and their persisted state (edge_query)
+          serve          keep probing and deciding a network, publishing zones on change (long-running node)
+          why            explain why an edge is, or is not, live (from the last decision)
+          edge mode      set an edge's mode: available, force, blindforce, unavailable (edge_conf)
+          ctl            look at and steer a serving node: cluster, actors, networks, edges, modes, zones
+          check          Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)
           import-legacy  import the original edgemanage's health files and statefile into the journal
-          validate   check config, edge lists, canary file and zone includes without probing
-          version    print the version
+          validate       check config, edge lists, canary file and zone includes without probing
+          version        print the version
 
         'edgemanage <command> --help' shows a command's options.
         exit codes: 0 published or unchanged, 1 error, 2 usage or configuration error,
