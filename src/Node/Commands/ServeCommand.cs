@@ -234,7 +234,7 @@ public static class ServeCommand
             using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
 
             admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);
-            var printer = node.System.ActorOf(Props.Create(() => new DecisionPrinter(output)), "decision-printer");
+            var printer = node.System.ActorOf(DecisionPrinter.Props(output), "decision-printer");
             node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
             node.System.EventStream.Subscribe(printer, typeof(Frozen));
             node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
@@ -347,45 +347,5 @@ public static class ServeCommand
             throw new UsageException($"quorum: {error}"); // the config loader already rejects this; kept for callers that build settings in code
         var stale = settings.VoteStaleAfterSeconds ?? 3 * settings.ProbeIntervalSeconds + settings.Probe.TimeoutSeconds;
         return new QuorumSettings(spec, TimeSpan.FromSeconds(stale), settings.MinVantages);
-    }
-
-    private static string VantageLine(Contracts.Networks.VoteMatrix votes)
-    {
-        var voting = votes.Vantages.Where(v => v.Status == Contracts.Networks.VantageStatus.Voting).Select(v => v.Vantage);
-        var others = votes.Vantages.Where(v => v.Status != Contracts.Networks.VantageStatus.Voting)
-            .Select(v => $"{v.Vantage} {v.Status.ToString().ToLowerInvariant()}");
-        return $"vantages voting: {string.Join(" ", voting)}" + (others.Any() ? $" ({string.Join(", ", others)})" : "");
-    }
-
-    /// <summary>Prints each decision that changed something or is degraded (the node's stdout is its journal for humans).</summary>
-    private sealed class DecisionPrinter : ReceiveActor
-    {
-        public DecisionPrinter(TextWriter output)
-        {
-            Receive<Frozen>(f =>
-            {
-                output.WriteLine($"[{DecisionFormat.Time(f.AtUnixMs)}] {f.Network}: DNS FROZEN: {f.Reason}");
-                output.Flush();
-            });
-            string? vantages = null;
-            Receive<RoundDecided>(d =>
-            {
-                // Which vantages vote is news when it changes: a region lost, broken or back.
-                if (d.Decision.Votes is { } votes)
-                {
-                    var now = VantageLine(votes);
-                    if (now != vantages)
-                    {
-                        output.WriteLine($"[{DecisionFormat.Time(d.Decision.AtUnixMs)}] {d.Decision.Network}: {now}");
-                        vantages = now;
-                    }
-                }
-                var changed = !d.Decision.PreviousLive.SequenceEqual(d.Decision.Live, StringComparer.Ordinal) || d.Zones.AnyChanged;
-                if (!changed && !d.Decision.Degraded) return;
-                output.Write($"[{DecisionFormat.Time(d.Decision.AtUnixMs)}] ");
-                DecisionFormat.WriteSummary(output, d.Decision, d.Zones);
-                output.Flush();
-            });
-        }
     }
 }
