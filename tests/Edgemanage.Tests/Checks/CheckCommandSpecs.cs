@@ -164,6 +164,17 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stale_lock_holder_naming_a_dead_node_falls_back_to_the_journal()
+    {
+        await Round();
+        // What a serve node killed with SIGKILL leaves behind: its holder line, naming a ctl endpoint nobody answers on.
+        File.WriteAllText(Path.Combine(_dir.Path, "state", "edgemanage-testnet.lock.holder"),
+            $"pid 999999 (edgemanage serve -A testnet, ctl at 127.0.0.1:{ServeProcess.FreePort()}) since 2026-11-27 07:00:00Z\n");
+        var integrity = await Check("integrity", "-A", "testnet", "-c", _config);
+        AssertStatus(integrity, 2, "EDGE_TESTMATCH CRITICAL Verification failures on 1 of 6 edges: 127.0.0.4");
+    }
+
+    [Fact]
     public async Task A_frozen_network_is_a_rotation_warning_that_says_why()
     {
         // One node that wants two vantages: it probes but never publishes, and says DNS is frozen.
