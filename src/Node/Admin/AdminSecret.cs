@@ -32,6 +32,25 @@ public static class AdminSecret
         return secret;
     }
 
+    /// <summary>
+    /// A client's secret for the nodes of <paramref name="config"/>: $EDGEMANAGE_ADMIN_SECRET, else admin.secret, else the
+    /// node's secret file; "" when none can be read (the node then says the secret is missing, the truth for this user).
+    /// </summary>
+    public static string ForClient(EdgemanageSettings? config)
+    {
+        if (Environment.GetEnvironmentVariable("EDGEMANAGE_ADMIN_SECRET") is { Length: > 0 } fromEnv) return fromEnv;
+        if (config is null) return "";
+        if (config.Admin.Secret is { } configured) return configured;
+        try
+        {
+            return TryRead(DefaultFile(config)) ?? "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>The secret in a file (first line, trimmed); null when the file is missing or empty.</summary>
     public static string? TryRead(string file)
     {

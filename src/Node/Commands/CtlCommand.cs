@@ -198,16 +198,6 @@ public static class CtlCommand
     {
         if (cl.Value("secret-file") is { } file)
             return AdminSecret.TryRead(file) ?? throw new UsageException($"ctl: --secret-file {file} is missing or empty");
-        if (Environment.GetEnvironmentVariable("EDGEMANAGE_ADMIN_SECRET") is { Length: > 0 } fromEnv) return fromEnv;
-        if (config is null) return "";
-        if (config.Admin.Secret is { } configured) return configured;
-        try
-        {
-            return AdminSecret.TryRead(AdminSecret.DefaultFile(config)) ?? "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return ""; // the node then says the secret is missing, which is the truth for this user
-        }
+        return AdminSecret.ForClient(config);
     }
 }

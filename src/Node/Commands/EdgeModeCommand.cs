@@ -94,7 +94,7 @@ public static class EdgeModeCommand
                 if (NetworkLock.AdminAddressOf(holder) is { } node)
                     return await ThroughNodeAsync(node, context, new SetMode(network, edge, mode, comment,
                         duration is { } forNode ? (time ?? TimeProvider.System).GetUtcNow().Add(forNode).ToUnixTimeMilliseconds() : null,
-                        ServingNodeSecret(context.Settings)), output, error, ct);
+                        AdminSecret.ForClient(context.Settings)), output, error, ct);
                 error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); no mode was set");
                 return ExitCodes.Locked;
             }
@@ -128,20 +128,6 @@ public static class EdgeModeCommand
         finally
         {
             OperatorLog.Current = previousLog;
-        }
-    }
-
-    /// <summary>The secret of a node serving this config's networks: admin.secret, else the node's secret file.</summary>
-    private static string ServingNodeSecret(Contracts.Config.EdgemanageSettings settings)
-    {
-        if (Environment.GetEnvironmentVariable("EDGEMANAGE_ADMIN_SECRET") is { Length: > 0 } fromEnv) return fromEnv;
-        try
-        {
-            return settings.Admin.Secret ?? AdminSecret.TryRead(AdminSecret.DefaultFile(settings)) ?? "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
         }
     }
 
