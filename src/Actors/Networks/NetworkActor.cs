@@ -77,6 +77,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private IReadOnlyList<ZoneSource> _zones = [];
     private long _decisions;
     private bool _immediateDecisionQueued;
+    private bool _stoppedDeciding;
     private string? _frozenReason;
 
     /// <param name="edges">The local edges, asked for cron rounds; Nobody where the edges report on their own (serve).</param>
@@ -198,7 +199,15 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         Command<DecideTick>(_ =>
         {
             _immediateDecisionQueued = false;
-            DecideOnObservations();
+            if (!_stoppedDeciding) DecideOnObservations();
+        });
+        // Only ever handled here, in Idle: the round states stash it, so a round in flight finishes (zones written,
+        // decision persisted) before the node is told it may stop.
+        Command<StopDeciding>(_ =>
+        {
+            _stoppedDeciding = true;
+            Timers.Cancel("decide");
+            Sender.Tell(new DecidingStopped(_settings.Network, _last));
         });
         CommonCommands();
     }

@@ -43,6 +43,14 @@ public static class NetworkCommands
     /// <summary>serve: the edge lists or the canary file changed (SIGHUP); decide over these from now on.</summary>
     public sealed record UpdateNetwork(IReadOnlyList<string> Edges, IReadOnlyDictionary<string, string> Canaries, IReadOnlyList<ZoneSource> Zones)
         : IEdgemanageMessage;
+
+    /// <summary>
+    /// serve, stopping: make no more decisions, and reply <see cref="NetworkReplies.DecidingStopped"/> once a round in
+    /// flight has both published its zones and persisted its decision. Without it a node stopped between the zone
+    /// write and the persist restarts believing in the previous live set while DNS already serves the new one.
+    /// Local to the node that serves the network (a cluster singleton hands over instead).
+    /// </summary>
+    public sealed record StopDeciding(string Network);
 }
 
 public static class NetworkReplies
@@ -55,6 +63,9 @@ public static class NetworkReplies
         ZoneReplies.ZonesPublished Zones);
 
     public sealed record LastDecision(string Network, DecisionRecord? Decision);
+
+    /// <summary>The answer to <see cref="NetworkCommands.StopDeciding"/>: nothing is in flight, and nothing more will be decided.</summary>
+    public sealed record DecidingStopped(string Network, DecisionRecord? LastDecision);
 
     /// <summary>
     /// The answer to <see cref="NetworkCommands.ImportDecision"/>: <paramref name="Recorded"/> is false when the journal

@@ -327,10 +327,30 @@ public static class ServeCommand
                 Report($"{network}: this node left the cluster; stopped");
                 return ExitCodes.Ok;
             }
+            if (cluster is null) await FinishDecidingAsync(node.Network!, network, log, error);
             var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, TimeSpan.FromSeconds(30));
             log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups persisted");
             output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups persisted");
             return ExitCodes.Ok;
+        }
+    }
+
+    /// <summary>
+    /// Lets a round in flight finish (zones written, decision persisted) before the node stops, so the journal never
+    /// lags behind the zones on disk. A round stuck longer than a zone check and hooks may take is abandoned with a
+    /// warning: the next start re-decides and rewrites the zones if they differ.
+    /// </summary>
+    private static async Task FinishDecidingAsync(IActorRef networkActor, string network, OperatorLog log, TextWriter error)
+    {
+        try
+        {
+            await networkActor.Ask<DecidingStopped>(new StopDeciding(network), TimeSpan.FromSeconds(60));
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            var message = $"{network}: the decision in flight did not finish within 60s; stopping without it (the next start decides again)";
+            log.Warning(message);
+            error.WriteLine($"edgemanage: {message}");
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class CtlSpecs : IAsyncLifetime
     private const string Net = "ctlnet";
     private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"];
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+    private static readonly Regex NetListOk = new(@"ctlnet\s+3/3\s+ok");
 
     private readonly TempDir _dir = new();
     private TestFleet _fleet = null!;
@@ -29,9 +30,9 @@ public sealed class CtlSpecs : IAsyncLifetime
     {
         _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: ServeWorkspace.FastServeYaml +
+            extraYaml: ServeWorkspace.SteadyServeYaml +
                        "metrics:\n  listen: off\n",
-            goodEnough: 0.5, edgeCount: 3);
+            goodEnough: 3, edgeCount: 3);
         _node = ServeProcess.Start("node", "-A", Net, "-c", _config, "--admin", "127.0.0.1:0");
         await _node.WaitForOutputAsync("ctl endpoint on ", Within);
         _address = Regex.Match(_node.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
@@ -59,10 +60,11 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.True(cluster.ExitCode == 0, cluster.ToString());
         Assert.Contains("a node of its own (not clustered), serving ctlnet", cluster.Stdout);
 
-        var list = await EdgemanageProcess.RunInProcessUntilAsync(r => r.Stdout.Contains("3/3", StringComparison.Ordinal), Within,
+        // Under a loaded machine a 1 s probe can time out and make one decision DEGRADED; the next heals it.
+        var list = await EdgemanageProcess.RunInProcessUntilAsync(r => NetListOk.IsMatch(r.Stdout), Within,
             "ctl", "--node", _address, "net", "list");
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches(@"ctlnet\s+3/3\s+ok", list.Stdout);
+        Assert.Matches(NetListOk, list.Stdout);
 
         var show = await Ctl("net", "show", Net);
         Assert.True(show.ExitCode == 0, show.ToString());
@@ -179,7 +181,7 @@ public sealed class CtlSpecs : IAsyncLifetime
         // A second node told to use the same ctl address serves without one and says why, instead of sharing the port.
         var otherDir = Path.Combine(_dir.Path, "other");
         var otherConfig = DemoWorkspace.Write(otherDir, "othernet", _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: ServeWorkspace.FastServeYaml + "metrics:\n  listen: off\n", goodEnough: 0.5, edgeCount: 3);
+            extraYaml: ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n", goodEnough: 3, edgeCount: 3);
         using (var stop = new CancellationTokenSource())
         {
             var output = new StringWriter();

@@ -122,4 +122,28 @@ public sealed class NetworkActorSpecs : IDisposable
             Assert.Equal(["a.example.test", "b.example.test"], last.Decision!.Live);
         }
     }
+
+    [Fact]
+    public async Task Stop_deciding_waits_for_the_round_in_flight_to_write_its_zones_and_persist_its_decision()
+    {
+        _zones = [new ZoneSource("example.test", "example.test.zone", "ns1 60 IN A 127.0.0.1\n", null)];
+        DecisionRecord? persisted;
+        await using (var node = await Start(maxFreq: null))
+        {
+            // Sent right behind the round: it is stashed until the round has published and persisted, so it answers
+            // with the round's decision rather than with none.
+            var round = Decide(node, 1);
+            var stopped = await node.Network!.Ask<DecidingStopped>(new StopDeciding(Net), AskTimeout);
+            persisted = stopped.LastDecision;
+            Assert.NotNull(persisted);
+            Assert.Equal((await round).Decision.Live, persisted.Live);
+        }
+
+        await using (var node = await Start(maxFreq: null))
+        {
+            var last = await node.Network!.Ask<LastDecision>(new GetLastDecision(Net), AskTimeout);
+            Assert.Equal(persisted.Live, last.Decision!.Live);
+            Assert.Equal(persisted.AtUnixMs, last.Decision.AtUnixMs);
+        }
+    }
 }

@@ -7,6 +7,13 @@ public static class ServeWorkspace
     public const string FastServeYaml =
         "probe_timeout: 1\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n";
 
+    /// <summary>
+    /// <see cref="FastServeYaml"/> with a probe timeout a loaded CI machine never reaches: for specs that assert a
+    /// stable live set rather than how failures are detected (pair it with a generous good_enough).
+    /// </summary>
+    public const string SteadyServeYaml =
+        "probe_timeout: 5\nzone_check_command: false\nprobe_interval: 1\ndecision_interval: 1\nhistory_batch_window: 0.3\n";
+
     public static string NodeConfig(string dir, string node) => Path.Combine(dir, $"edgemanage-{node}.yaml");
 
     /// <summary>
