@@ -121,7 +121,7 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
     {
         var dir = Path.Combine(_dir.Path, "serve");
         var config = DemoWorkspace.Write(dir, "servenet", _fleet.Port, _fleet.Body, Edges.Select(e => e.Edge).ToArray(),
-            extraYaml: ServeWorkspace.FastServeYaml,
+            extraYaml: ServeWorkspace.SteadyServeYaml, // no healthy edge timing out on a loaded machine: the substitutions counted are ours
             goodEnough: 0.5, edgeCount: 3);
         var zone = Path.Combine(dir, "named", "example.test.zone");
         string[] ZoneA() => ZoneRecords.ApexA(zone);

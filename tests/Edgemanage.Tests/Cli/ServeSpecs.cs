@@ -27,8 +27,8 @@ public sealed class ServeSpecs : IAsyncLifetime
     {
         _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: ServeWorkspace.FastServeYaml,
-            goodEnough: 0.5, edgeCount: 3);
+            extraYaml: ServeWorkspace.SteadyServeYaml,
+            goodEnough: 3, edgeCount: 3);
     }
 
     public async Task DisposeAsync()
@@ -102,8 +102,8 @@ public sealed class ServeSpecs : IAsyncLifetime
     {
         // A second network beside the first, publishing its own zone (the rewritten config asks 2 edges of each).
         DemoWorkspace.Write(_dir.Path, "othernet", _fleet.Port, _fleet.Body, FleetEdges[..3],
-            extraYaml: ServeWorkspace.FastServeYaml,
-            goodEnough: 0.5, edgeCount: 2);
+            extraYaml: ServeWorkspace.SteadyServeYaml,
+            goodEnough: 3, edgeCount: 2);
         File.Move(Path.Combine(_dir.Path, "zones", "othernet", "example.test.zone"), Path.Combine(_dir.Path, "zones", "othernet", "other.test.zone"));
         var otherZone = Path.Combine(_dir.Path, "named", "other.test.zone");
 
