@@ -201,14 +201,15 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _immediateDecisionQueued = false;
             if (!_stoppedDeciding) DecideOnObservations();
         });
-        // Only ever handled here, in Idle: the round states stash it, so a round in flight finishes (zones written,
-        // decision persisted) before the node is told it may stop.
+        // StopDeciding and HandOver are only ever handled here, in Idle: the round states stash them, so a round in
+        // flight finishes (zones written, decision persisted) before the node is told it may stop.
         Command<StopDeciding>(_ =>
         {
             _stoppedDeciding = true;
             Timers.Cancel("decide");
             Sender.Tell(new DecidingStopped(_settings.Network, _last));
         });
+        Command<HandOver>(_ => Context.Stop(Self));
         CommonCommands();
     }
 

@@ -51,6 +51,16 @@ public static class NetworkCommands
     /// Local to the node that serves the network (a cluster singleton hands over instead).
     /// </summary>
     public sealed record StopDeciding(string Network);
+
+    /// <summary>
+    /// The cluster singleton's termination message: when the singleton moves to another decider, the NetworkActor
+    /// first finishes a round in flight (zones written, decision persisted) and then stops, so the next decider
+    /// never starts from a journal that lags behind the zones.
+    /// </summary>
+    public sealed record HandOver
+    {
+        public static readonly HandOver Instance = new();
+    }
 }
 
 public static class NetworkReplies

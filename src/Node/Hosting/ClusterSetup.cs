@@ -6,6 +6,7 @@ using Akka.Remote.Hosting;
 using Edgemanage.Actors.Networks;
 using Edgemanage.Actors.Zones;
 using Edgemanage.Contracts.Config;
+using static Edgemanage.Contracts.Networks.NetworkCommands;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Edgemanage.Node.Hosting;
@@ -39,7 +40,7 @@ public static class ClusterSetup
             });
 
         var name = SingletonName(network);
-        var options = new ClusterSingletonOptions { Role = ClusterSettings.DeciderRole };
+        var options = new ClusterSingletonOptions { Role = ClusterSettings.DeciderRole, TerminationMessage = HandOver.Instance };
         if (cluster.Has(ClusterSettings.DeciderRole) && publish is not null)
         {
             builder.WithSingleton<NetworkSingleton>(name,

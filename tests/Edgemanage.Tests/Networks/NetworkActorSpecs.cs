@@ -146,4 +146,26 @@ public sealed class NetworkActorSpecs : IDisposable
             Assert.Equal(persisted.AtUnixMs, last.Decision.AtUnixMs);
         }
     }
+
+    [Fact]
+    public async Task A_hand_over_stops_the_actor_only_after_the_round_in_flight_is_persisted()
+    {
+        _zones = [new ZoneSource("example.test", "example.test.zone", "ns1 60 IN A 127.0.0.1\n", null)];
+        RoundDecided decided;
+        await using (var node = await Start(maxFreq: null))
+        {
+            var network = node.Network!;
+            var round = Decide(node, 1);
+            network.Tell(HandOver.Instance); // what the singleton manager sends when the singleton moves
+            Assert.True(await network.WatchAsync().WaitAsync(AskTimeout), "the actor stopped");
+            decided = await round;
+        }
+
+        await using (var node = await Start(maxFreq: null))
+        {
+            var last = await node.Network!.Ask<LastDecision>(new GetLastDecision(Net), AskTimeout);
+            Assert.Equal(decided.Decision.Live, last.Decision!.Live);
+            Assert.Equal(decided.Decision.AtUnixMs, last.Decision.AtUnixMs);
+        }
+    }
 }
