@@ -20,7 +20,7 @@ public static class SoakBenchmark
     private static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(30);
 
     private sealed record Options(string Edgemanage, int Edges, double ProbeInterval, double DecisionInterval,
-        double BatchWindow, double Minutes, double SampleSeconds, string? WorkDir);
+        double BatchWindow, double Minutes, double SampleSeconds, string? WorkDir, int History);
 
     private sealed record Sample(double T, double? CpuPercent, double RssMb, double JournalMb, long Probes);
 
@@ -29,7 +29,7 @@ public static class SoakBenchmark
         var o = Parse(args);
         if (!OperatingSystem.IsLinux()) throw new ArgumentException("soak reads /proc: Linux only");
         var work = Path.GetFullPath(o.WorkDir ?? Path.Combine("artifacts", "bench",
-            string.Create(CultureInfo.InvariantCulture, $"soak-{o.Edges}e-p{o.ProbeInterval}-d{o.DecisionInterval}-b{o.BatchWindow}")));
+            string.Create(CultureInfo.InvariantCulture, $"soak-{o.Edges}e-p{o.ProbeInterval}-d{o.DecisionInterval}-b{o.BatchWindow}-h{o.History}")));
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(work);
         var edgemanage = Path.GetFullPath(o.Edgemanage);
@@ -38,13 +38,13 @@ public static class SoakBenchmark
 
         var addresses = FleetAddresses.Range(2, o.Edges);
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"# soak: {o.Minutes} min, sample every {o.SampleSeconds} s; probe_interval {o.ProbeInterval} s, decision_interval {o.DecisionInterval} s, history_batch_window {o.BatchWindow} s; fleet {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {EdgeDelay.TotalMilliseconds} ms (expect ~{addresses.Count / o.ProbeInterval:F0} probes/s); CLK_TCK {clkTck} ({clkTckSource}); work dir {work}"));
+            $"# soak: {o.Minutes} min, sample every {o.SampleSeconds} s; probe_interval {o.ProbeInterval} s, decision_interval {o.DecisionInterval} s, history_batch_window {o.BatchWindow} s, history_length {o.History} (rings full after ~{o.History * o.ProbeInterval / 60:F0} min); fleet {addresses.Count} edges {addresses[0]}..{addresses[^1]}, delay {EdgeDelay.TotalMilliseconds} ms (expect ~{addresses.Count / o.ProbeInterval:F0} probes/s); CLK_TCK {clkTck} ({clkTckSource}); work dir {work}"));
         await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = addresses });
         foreach (var a in addresses) fleet.Set(a, EdgeBehaviour.Delay(EdgeDelay));
 
         var config = Edgemanage.Node.Commands.DemoWorkspace.Write(work, Network, fleet.Port, fleet.Body, addresses,
             extraYaml: string.Create(CultureInfo.InvariantCulture,
-                $"probe_timeout: 10\nzone_check_command: false\nprobe_interval: {o.ProbeInterval}\ndecision_interval: {o.DecisionInterval}\nhistory_batch_window: {o.BatchWindow}\nprobe_concurrency: 1000\n"),
+                $"probe_timeout: 10\nzone_check_command: false\nprobe_interval: {o.ProbeInterval}\ndecision_interval: {o.DecisionInterval}\nhistory_batch_window: {o.BatchWindow}\nprobe_concurrency: 1000\nhistory_length: {o.History}\n"),
             goodEnough: 0.2, edgeCount: 4);
         var zonePath = Path.Combine(work, "named", "example.test.zone");
         var stateDir = Path.Combine(work, "state");
@@ -133,6 +133,7 @@ public static class SoakBenchmark
     {
         string? edgemanage = null, work = null;
         var edges = 5000;
+        var history = 2000;
         double probe = 10, decision = 10, batch = 5, minutes = 10, sample = 10;
         for (var i = 0; i < args.Length; i++)
         {
@@ -146,6 +147,7 @@ public static class SoakBenchmark
                 case "--batch-window": batch = BenchArgs.PositiveDouble("--batch-window", Next()); break;
                 case "--minutes": minutes = BenchArgs.PositiveDouble("--minutes", Next()); break;
                 case "--sample-seconds": sample = BenchArgs.PositiveDouble("--sample-seconds", Next()); break;
+                case "--history": history = BenchArgs.PositiveInt("--history", Next()); break;
                 case "--work": work = Next(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
@@ -153,7 +155,8 @@ public static class SoakBenchmark
         if (edgemanage is null) throw new ArgumentException("soak needs --edgemanage PATH");
         if (edges < 4) throw new ArgumentException("--edges must be at least 4 (edge_count is 4)");
         if (sample > minutes * 60) throw new ArgumentException("--sample-seconds must not be longer than --minutes");
-        return new Options(edgemanage, edges, probe, decision, batch, minutes, sample, work);
+        if (history < 10) throw new ArgumentException("--history must be at least 10 (history_length's minimum)");
+        return new Options(edgemanage, edges, probe, decision, batch, minutes, sample, work, history);
     }
 
     /// <summary>utime + stime (clock ticks) from /proc/PID/stat and VmRSS (kB) from /proc/PID/status.</summary>

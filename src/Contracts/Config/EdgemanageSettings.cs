@@ -194,6 +194,10 @@ public sealed record AdminSettings
     public string? Secret { get; init; }
     /// <summary>secret_file: where the secret is read from or generated into (mode 0600); default {state_dir}/admin.secret.</summary>
     public string? SecretFile { get; init; }
+    /// <summary>tls_certificate: a PKCS#12 file; when set, the endpoint speaks mutual TLS and answers only to clients with this certificate.</summary>
+    public string? TlsCertificate { get; init; }
+    /// <summary>tls_password: the certificate file's password (ctl also reads $EDGEMANAGE_ADMIN_TLS_PASSWORD).</summary>
+    public string? TlsPassword { get; init; }
 
     /// <summary>"Every interface": remoting would advertise that literal name and drop messages sent to the node's real one.</summary>
     public static bool IsWildcard(string host) => host is "0.0.0.0" or "::" or "[::]" or "*";

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Edgemanage.Actors.Admin;
 using Edgemanage.Contracts.Admin;
@@ -15,9 +16,12 @@ public sealed class AdminEndpoint : IAsyncDisposable
 {
     private readonly ActorSystem _system;
 
-    private AdminEndpoint(ActorSystem system, IActorRef admin, string address)
+    private readonly X509Certificate2? _tls;
+
+    private AdminEndpoint(ActorSystem system, IActorRef admin, string address, X509Certificate2? tls)
     {
         _system = system;
+        _tls = tls;
         Admin = admin;
         Address = address;
     }
@@ -30,7 +34,18 @@ public sealed class AdminEndpoint : IAsyncDisposable
     public static AdminEndpoint Start(AdminSettings admin, string secret)
     {
         if (Hosting.PortProbe.InUse(admin.Host, admin.Port) is { } busy) throw new IOException(busy);
-        var system = ActorSystem.Create(AdminRemoting.SystemName, AdminRemoting.Config(admin.Host, admin.Port));
+        // Kept for the endpoint's life: the transport reads it at every handshake.
+        var tls = admin.TlsCertificate is { } path ? AdminTls.Load(path, admin.TlsPassword) : null;
+        ActorSystem system;
+        try
+        {
+            system = AdminRemoting.CreateSystem(AdminRemoting.SystemName, admin.Host, admin.Port, tls);
+        }
+        catch
+        {
+            tls?.Dispose();
+            throw;
+        }
         try
         {
             Actors.Logging.OperatorLogAkkaLogger.Own(system, Actors.Logging.OperatorLog.Current, quietRemoting: true);
@@ -38,11 +53,12 @@ public sealed class AdminEndpoint : IAsyncDisposable
             var host = bound.Host!.Contains(':') ? $"[{bound.Host}]" : bound.Host;
             var address = $"{host}:{bound.Port}";
             var actor = system.ActorOf(AdminActor.Props(new AdminActorSettings(secret, address, TimeSpan.FromSeconds(5))), AdminRemoting.ActorName);
-            return new AdminEndpoint(system, actor, address);
+            return new AdminEndpoint(system, actor, address, tls);
         }
         catch
         {
             system.Terminate().Wait(TimeSpan.FromSeconds(5));
+            tls?.Dispose();
             throw;
         }
     }
@@ -58,5 +74,6 @@ public sealed class AdminEndpoint : IAsyncDisposable
         // and "Remoting shut down." would land on stdout.
         _system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
         await _system.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
+        _tls?.Dispose();
     }
 }

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Edgemanage.Contracts;
 using Edgemanage.Contracts.Serialization;
@@ -19,9 +22,20 @@ public static class AdminRemoting
 
     public const string ActorName = "admin";
 
-    public static string ActorPath(string hostPort) => $"akka.tcp://{SystemName}@{hostPort}/user/{ActorName}";
+    /// <summary>The admin actor's path; an endpoint with TLS has the akka.ssl.tcp protocol in its addresses.</summary>
+    public static string ActorPath(string hostPort, bool tls = false) => $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{hostPort}/user/{ActorName}";
 
-    public static Config Config(string bindHost, int port, string? publicHost = null, string logLevel = "INFO") => ConfigurationFactory.ParseString($$"""
+    /// <summary>
+    /// An ActorSystem with this remoting; with <paramref name="tls"/> its transport speaks mutual TLS pinned to that
+    /// certificate (<see cref="AdminTls"/>).
+    /// </summary>
+    public static ActorSystem CreateSystem(string name, string bindHost, int port, X509Certificate2? tls, string logLevel = "INFO")
+    {
+        var setup = BootstrapSetup.Create().WithConfig(Config(bindHost, port, tls is not null, logLevel));
+        return tls is null ? ActorSystem.Create(name, setup) : ActorSystem.Create(name, setup.And(AdminTls.Setup(tls)));
+    }
+
+    public static Config Config(string bindHost, int port, bool tls = false, string logLevel = "INFO") => ConfigurationFactory.ParseString($$"""
         akka {
           loglevel = {{logLevel}}
           stdout-loglevel = OFF
@@ -38,7 +52,7 @@ public static class AdminRemoting
             log-remote-lifecycle-events = off
             dot-netty.tcp {
               hostname = "{{bindHost}}"
-              {{(publicHost is null ? "" : $"public-hostname = \"{publicHost}\"")}}
+              enable-ssl = {{(tls ? "on" : "off")}}
               port = {{port.ToString(CultureInfo.InvariantCulture)}}
               maximum-frame-size = 16000000b
               send-buffer-size = 16000000b

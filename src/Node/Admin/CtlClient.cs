@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 
 namespace Edgemanage.Node.Admin;
@@ -17,17 +18,21 @@ public sealed class CtlClient : IAsyncDisposable
     private readonly ActorSelection _admin;
     private readonly TimeSpan _timeout;
 
-    private CtlClient(ActorSystem system, ActorSelection admin, string node, TimeSpan timeout)
+    private readonly bool _tls;
+
+    private CtlClient(ActorSystem system, ActorSelection admin, string node, TimeSpan timeout, bool tls)
     {
         _system = system;
         _admin = admin;
         Node = node;
         _timeout = timeout;
+        _tls = tls;
     }
 
     public string Node { get; }
 
-    public static async Task<CtlClient> ConnectAsync(string node, TimeSpan timeout, CancellationToken ct = default)
+    /// <param name="tls">The certificate of a node whose endpoint speaks TLS (admin.tls_certificate); null for plain TCP.</param>
+    public static async Task<CtlClient> ConnectAsync(string node, TimeSpan timeout, X509Certificate2? tls, CancellationToken ct = default)
     {
         var parsed = AdminRemoting.ParseHostPort(node) ?? throw new Cli.UsageException($"ctl: --node must be host:port, got '{node}'");
         // The node's address must match its canonical one exactly; "localhost" is never what a node binds as.
@@ -50,8 +55,8 @@ public sealed class CtlClient : IAsyncDisposable
                 throw new CtlUnreachableException($"could not connect to {hostPort} within {timeout.TotalSeconds:0.#}s");
             }
         }
-        var system = ActorSystem.Create("edgemanage-ctl", AdminRemoting.Config(AdminRemoting.ReplyAddressFor(host), 0, logLevel: "ERROR"));
-        return new CtlClient(system, system.ActorSelection(AdminRemoting.ActorPath(hostPort)), hostPort, timeout);
+        var system = AdminRemoting.CreateSystem("edgemanage-ctl", AdminRemoting.ReplyAddressFor(host), 0, tls, logLevel: "ERROR");
+        return new CtlClient(system, system.ActorSelection(AdminRemoting.ActorPath(hostPort, tls is not null)), hostPort, timeout, tls is not null);
     }
 
     /// <summary>One request, one reply (a reply record or an AdminError).</summary>
@@ -65,7 +70,9 @@ public sealed class CtlClient : IAsyncDisposable
         {
             throw new CtlUnreachableException(
                 $"{Node} accepted the connection but no edgemanage node answered within {_timeout.TotalSeconds:0.#}s " +
-                "(is it the node's ctl endpoint, written exactly as its admin.host? a busy node may need --timeout)");
+                "(is it the node's ctl endpoint, written exactly as its admin.host? a busy node may need --timeout" +
+                (_tls ? "; with TLS, both sides need the same certificate, admin.tls_certificate)"
+                    : "; an endpoint with TLS answers only to its certificate: admin.tls_certificate in -c FILE, or --tls-certificate)"));
         }
     }
 

@@ -20,7 +20,7 @@ public static class CtlCommand
     public const string DefaultNode = "127.0.0.1:4050";
 
     public const string Usage = """
-        usage: edgemanage ctl [--node HOST:PORT] [-c FILE] [--secret-file FILE] [--json] [--timeout SECONDS] COMMAND
+        usage: edgemanage ctl [--node HOST:PORT] [-c FILE] [--secret-file FILE] [--tls-certificate FILE] [--json] [--timeout SECONDS] COMMAND
           cluster show                         members, their status and roles, the leader
           cluster leave ADDR                   ask a member to leave gracefully          (needs the secret)
           cluster down ADDR                    mark a member down                        (needs the secret)
@@ -37,6 +37,8 @@ public static class CtlCommand
         --node: the node's ctl endpoint (default: admin.host:admin.port of -c FILE, else $EDGEMANAGE_NODE, else 127.0.0.1:4050)
         secret: --secret-file FILE, else $EDGEMANAGE_ADMIN_SECRET, else admin.secret / admin.secret_file of -c FILE
                 (default {state_dir}/admin.secret, written by the node)
+        TLS:    when the node's endpoint has admin.tls_certificate, ctl presents the same PKCS#12 file: --tls-certificate
+                FILE, else admin.tls_certificate of -c FILE; its password $EDGEMANAGE_ADMIN_TLS_PASSWORD, else admin.tls_password
         exit codes: 0 done, 1 the node failed the command, 2 usage error, 5 node unreachable or silent,
                     6 refused (admin secret), 7 no such network, edge or member
         """;
@@ -46,6 +48,7 @@ public static class CtlCommand
         new("node", null, "--node", true),
         new("config", "-c", "--config", true),
         new("secret-file", null, "--secret-file", true),
+        new("tls-certificate", null, "--tls-certificate", true),
         new("json", null, "--json", false),
         new("timeout", null, "--timeout", true),
         new("depth", "-d", "--depth", true),
@@ -64,7 +67,8 @@ public static class CtlCommand
         var timeout = TimeSpan.FromSeconds(cl.Int("ctl", "timeout", "--timeout", 10, 1, 600));
         try
         {
-            await using var client = await CtlClient.ConnectAsync(node, timeout, ct);
+            using var tls = AdminTls.ForClient(config, cl.Value("tls-certificate"));
+            await using var client = await CtlClient.ConnectAsync(node, timeout, tls, ct);
             var reply = await client.AskAsync(request, ct);
             if (reply is AdminError e)
             {
@@ -86,6 +90,11 @@ public static class CtlCommand
         {
             error.WriteLine($"edgemanage: ctl: {u.Message}");
             return ExitCodes.Unreachable;
+        }
+        catch (AdminTlsException t)
+        {
+            error.WriteLine($"edgemanage: ctl: {t.Message}");
+            return ExitCodes.UsageOrConfig;
         }
     }
 

@@ -136,7 +136,8 @@ public static class EdgeModeCommand
     {
         try
         {
-            await using var client = await CtlClient.ConnectAsync(node, TimeSpan.FromSeconds(30), ct);
+            using var tls = AdminTls.ForClient(context.Settings);
+            await using var client = await CtlClient.ConnectAsync(node, TimeSpan.FromSeconds(30), tls, ct);
             switch (await client.AskAsync(request, ct))
             {
                 case AdminAck ack:
@@ -161,6 +162,11 @@ public static class EdgeModeCommand
             error.WriteLine($"edgemanage: network {request.Network} is served by a node whose ctl endpoint ({node}) does not answer: {u.Message}; " +
                             $"no mode was set (lock {context.Paths.NetworkLock})");
             return ExitCodes.Unreachable;
+        }
+        catch (AdminTlsException t)
+        {
+            error.WriteLine($"edgemanage: network {request.Network} is served by a node whose ctl endpoint ({node}) needs TLS: {t.Message}; no mode was set");
+            return ExitCodes.UsageOrConfig;
         }
     }
 

@@ -188,8 +188,9 @@ public static class ServeCommand
         try
         {
             var endpoint = AdminEndpoint.Start(admin, AdminSecret.LoadOrCreate(settings with { Admin = admin }));
-            output.WriteLine($"ctl endpoint on {endpoint.Address} (edgemanage ctl --node {endpoint.Address} ...)");
-            log.Info($"ctl endpoint on {endpoint.Address}");
+            var tls = admin.TlsCertificate is { } certificate ? $"TLS with {certificate}; " : "";
+            output.WriteLine($"ctl endpoint on {endpoint.Address} ({tls}edgemanage ctl --node {endpoint.Address} ...)");
+            log.Info($"ctl endpoint on {endpoint.Address}{(tls.Length > 0 ? $" ({tls.TrimEnd(';', ' ')})" : "")}");
             return endpoint;
         }
         catch (Exception e)

@@ -23,6 +23,6 @@ internal static class ConfigKeys
     public static readonly string[] Commands = ["run_before", "run_after", "run_after_changes"];
     public static readonly string[] Persistence = ["provider", "connection_string"];
     public static readonly string[] Cluster = ["system_name", "host", "port", "seed_nodes", "roles"];
-    public static readonly string[] Admin = ["enabled", "host", "port", "secret", "secret_file"];
+    public static readonly string[] Admin = ["enabled", "host", "port", "secret", "secret_file", "tls_certificate", "tls_password"];
     public static readonly string[] Metrics = ["listen", "textfile"];
 }

@@ -320,6 +320,21 @@ internal static class ConfigSections
             result = result with { Secret = secret };
         }
         if (a.Path("secret_file", required: false, baseDir) is { } file) result = result with { SecretFile = file };
+        if (a.String("tls_password", required: false) is { } tlsPassword) result = result with { TlsPassword = tlsPassword };
+        if (a.Path("tls_certificate", required: false, baseDir) is { } certificate)
+        {
+            result = result with { TlsCertificate = certificate };
+            // Opened here so that a wrong path or password is a config error at its line, not a node without ctl. A
+            // user who may not read it (a check, a query) is not in error: only the node and ctl use it.
+            try
+            {
+                using var _ = Admin.AdminTls.Load(certificate, result.TlsPassword);
+            }
+            catch (Admin.AdminTlsException e) when (!e.AccessDenied)
+            {
+                top.Sink.Error(a.Node("tls_certificate", false, "")!.Start, $"admin.tls_certificate: {e.Message}");
+            }
+        }
         a.WarnUnknownKeys(ConfigKeys.Admin);
         return result;
     }
