@@ -5,7 +5,8 @@ using Akka.Remote.Transport.DotNetty;
 namespace Edgemanage.Node.Admin;
 
 /// <summary>The ctl endpoint's certificate could not be used; the message names the file and why.</summary>
-/// <param name="AccessDenied">The file exists but this user may not read it (a Nagios check, for one, need not).</param>
+/// <param name="message">What went wrong, naming the file.</param>
+/// <param name="accessDenied">The file exists but this user may not read it (a Nagios check, for one, need not).</param>
 public sealed class AdminTlsException(string message, bool accessDenied = false) : Exception(message)
 {
     public bool AccessDenied { get; } = accessDenied;
