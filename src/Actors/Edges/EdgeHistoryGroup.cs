@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Probing;
 using Edgemanage.Contracts.Edges;
 using static Edgemanage.Contracts.Edges.EdgeCommands;
@@ -154,8 +155,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotSuccess>(ok =>
         {
             // Everything up to the snapshot is covered: drop it so the journal stays bounded.
-            DeleteMessages(ok.Metadata.SequenceNr);
-            DeleteSnapshots(new SnapshotSelectionCriteria(ok.Metadata.SequenceNr - 1));
+            this.DropWhatTheSnapshotCovers(ok);
             Housekeeping(+2 - 1); // two deletions started, the snapshot itself is done
         });
         Command<SaveSnapshotFailure>(f =>

@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Edgemanage.Actors.Canaries;
 using Edgemanage.Actors.Metrics;
+using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Zones;
 using Edgemanage.Contracts.Canaries;
 using Edgemanage.Contracts.Edges;
@@ -226,10 +227,12 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         });
         Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network,
             _observations.Values.Where(r => r.Edge == q.Edge).OrderBy(r => r.Vantage, StringComparer.Ordinal).ToArray())));
-        Command<SaveSnapshotSuccess>(ok => DeleteMessages(ok.Metadata.SequenceNr));
+        Command<SaveSnapshotSuccess>(this.DropWhatTheSnapshotCovers);
         Command<SaveSnapshotFailure>(f => _log.Warning("Network {0}: snapshot failed: {1}", _settings.Network, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning("Network {0}: deleting old decisions failed: {1}", _settings.Network, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Network {0}: deleting old snapshots failed: {1}", _settings.Network, f.Cause.Message));
     }
 
     private NetworkStatus Status()

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Edgemanage.Actors.Persistence;
 using Edgemanage.Contracts.Zones;
 using static Edgemanage.Contracts.Admin.AdminRequests;
 using static Edgemanage.Contracts.Admin.AdminReplies;
@@ -81,10 +82,12 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
         Command<ShowZones>(_ => Sender.Tell(new ZonesStatus(_settings.Network, _state.LastSerial, _lastWriteAtUnixMs,
             _state.Zones.Values.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), _state.LiveList, _lastPublish?.AtUnixMs,
             _lastPublish?.Outcomes ?? [], _lastPublish?.Hooks ?? [])));
-        Command<SaveSnapshotSuccess>(ok => DeleteMessages(ok.Metadata.SequenceNr));
+        Command<SaveSnapshotSuccess>(this.DropWhatTheSnapshotCovers);
         Command<SaveSnapshotFailure>(f => _log.Warning("Zone writer {0}: snapshot failed: {1}", PersistenceId, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning("Zone writer {0}: deleting old events failed: {1}", PersistenceId, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Zone writer {0}: deleting old snapshots failed: {1}", PersistenceId, f.Cause.Message));
     }
 
     private void Publishing()

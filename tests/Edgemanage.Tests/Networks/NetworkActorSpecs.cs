@@ -168,4 +168,34 @@ public sealed class NetworkActorSpecs : IDisposable
             Assert.Equal(decided.Decision.AtUnixMs, last.Decision.AtUnixMs);
         }
     }
+
+    [Fact]
+    public async Task Old_snapshots_of_decisions_and_zones_are_deleted_so_the_journal_stays_bounded()
+    {
+        _zones = [new ZoneSource("example.test", "example.test.zone", "ns1 60 IN A 127.0.0.1\n", null)];
+        await using (var node = await Start(maxFreq: null))
+        {
+            // SnapshotEvery is 3 for both actors: ten rounds make three snapshots of each.
+            for (var round = 1; round <= 10; round++) await Decide(node, round, forceUpdate: true);
+            await Eventually.True(() => SnapshotsOf(NetworkActor.PersistenceIdFor(Net)) == 1 && SnapshotsOf(ZoneWriterActor.PersistenceIdFor(Net)) == 1,
+                AskTimeout, "one snapshot left of each");
+        }
+
+        // The one left is enough to recover from.
+        await using (var again = await Start(maxFreq: null))
+        {
+            var last = await again.Network!.Ask<LastDecision>(new GetLastDecision(Net), AskTimeout);
+            Assert.Equal(["a.example.test", "b.example.test"], last.Decision!.Live);
+        }
+    }
+
+    private long SnapshotsOf(string persistenceId)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "journal.db")};Pooling=false");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM snapshot WHERE persistence_id = $id";
+        cmd.Parameters.AddWithValue("$id", persistenceId);
+        return (long)cmd.ExecuteScalar()!;
+    }
 }
