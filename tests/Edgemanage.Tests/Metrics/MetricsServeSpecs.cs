@@ -34,8 +34,8 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private string Config(string extraYaml = "") =>
-        DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges, extraYaml: ServeYaml + extraYaml, goodEnough: 0.5, edgeCount: 3);
+    private string Config(string extraYaml = "", string serveYaml = ServeYaml, double goodEnough = 0.5) =>
+        DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges, extraYaml: serveYaml + extraYaml, goodEnough: goodEnough, edgeCount: 3);
 
     private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
 
@@ -127,6 +127,46 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
             stop.Cancel();
         }
         Assert.Equal(ExitCodes.Ok, await serve);
+    }
+
+    [Fact]
+    public async Task A_steady_network_counts_every_decision_but_persists_only_those_that_say_something_new()
+    {
+        var config = Config("metrics:\n  listen: 127.0.0.1:0\n", ServeWorkspace.SteadyServeYaml, goodEnough: 3);
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", config], TextWriter.Synchronized(output),
+            TextWriter.Synchronized(new StringWriter()), stop.Token));
+        double decisions;
+        try
+        {
+            await Eventually.True(() => MetricsLine().IsMatch(output.ToString()) || serve.IsCompleted, Within, "the metrics line");
+            Assert.False(serve.IsCompleted, output.ToString());
+            var url = MetricsLine().Match(output.ToString()).Groups[1].Value;
+            PromText p = null!;
+            await Eventually.True(async () => (p = await ScrapeAsync(url)).Sum("edgemanage_decisions_total", ("network", Net)) >= 10,
+                Within, "ten decisions");
+            decisions = p.Sum("edgemanage_decisions_total", ("network", Net));
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        Assert.Equal(ExitCodes.Ok, await serve);
+
+        // The first decision fills the set, the next keeps it; after that nothing changes and nothing is written
+        // (a few more for healths settling while the windows fill).
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "state", $"edgemanage-{Net}.journal.db")};Pooling=false");
+        db.Open();
+        using var count = db.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id = $id";
+        count.Parameters.AddWithValue("$id", Edgemanage.Actors.Networks.NetworkActor.PersistenceIdFor(Net));
+        var persisted = (long)count.ExecuteScalar()!;
+        Assert.True(persisted >= 1 && persisted <= decisions / 2, $"{persisted} of {decisions} decisions persisted");
+
+        // What the journal keeps still answers why.
+        var why = await EdgemanageProcess.RunInProcessAsync("why", "-A", Net, "-c", config, ZoneA()[0]);
+        Assert.Contains($"{ZoneA()[0]} is LIVE", why.Stdout);
     }
 
     [Fact]
