@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Edgemanage.Fleet;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Commands;
 using Edgemanage.Tests.Support;
@@ -20,38 +19,17 @@ public sealed class CtlSpecs : IAsyncLifetime
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
     private static readonly Regex NetListOk = new(@"ctlnet\s+3/3\s+ok");
 
-    private readonly TempDir _dir = new();
-    private TestFleet _fleet = null!;
-    private string _config = null!;
-    private ServeProcess _node = null!;
-    private string _address = null!;
+    private ServedNetwork _served = null!;
 
-    public async Task InitializeAsync()
-    {
-        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
-        _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: ServeWorkspace.SteadyServeYaml +
-                       "metrics:\n  listen: off\n",
-            goodEnough: 3, edgeCount: 3);
-        _node = ServeProcess.Start("node", "-A", Net, "-c", _config, "--admin", "127.0.0.1:0");
-        await _node.WaitForOutputAsync("ctl endpoint on ", Within);
-        _address = Regex.Match(_node.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
-        await Eventually.True(() => ZoneA().Length == 3, Within, "the first zone");
-    }
+    public async Task InitializeAsync() =>
+        _served = await ServedNetwork.StartAsync(Net, FleetEdges, extraYaml: "", goodEnough: 3, edgeCount: 3);
 
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        await _fleet.DisposeAsync();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _served.DisposeAsync();
 
-    private string ZonePath => Path.Combine(_dir.Path, "named", "example.test.zone");
-
-    private string[] ZoneA() => ZoneRecords.ApexA(ZonePath);
+    private string[] ZoneA() => _served.ZoneA();
 
     private Task<EdgemanageProcess.Result> Ctl(params string[] args) =>
-        EdgemanageProcess.RunInProcessAsync(["ctl", "--node", _address, .. args]);
+        EdgemanageProcess.RunInProcessAsync(["ctl", "--node", _served.Address, .. args]);
 
     [Fact]
     public async Task Reads_show_the_node_its_network_an_edge_its_zones_and_its_actors()
@@ -60,9 +38,9 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.True(cluster.ExitCode == 0, cluster.ToString());
         Assert.Contains("a node of its own (not clustered), serving ctlnet", cluster.Stdout);
 
-        // Under a loaded machine a 1 s probe can time out and make one decision DEGRADED; the next heals it.
+        // Under a loaded machine a slow probe can make one decision DEGRADED; the next heals it.
         var list = await EdgemanageProcess.RunInProcessUntilAsync(r => NetListOk.IsMatch(r.Stdout), Within,
-            "ctl", "--node", _address, "net", "list");
+            "ctl", "--node", _served.Address, "net", "list");
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Matches(NetListOk, list.Stdout);
 
@@ -109,7 +87,7 @@ public sealed class CtlSpecs : IAsyncLifetime
 
         // Every ctl call connects and leaves; the node's log must not call each departure a failure.
         for (var i = 0; i < 10; i++) Assert.Equal(0, (await Ctl("net", "list")).ExitCode);
-        var log = File.ReadAllText(Path.Combine(_dir.Path, "edgemanage.log"));
+        var log = File.ReadAllText(Path.Combine(_served.Dir.Path, "edgemanage.log"));
         Assert.DoesNotContain("Disassociated", log);
         Assert.DoesNotContain("Association with remote system", log);
     }
@@ -123,30 +101,30 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.Equal(ExitCodes.Denied, anonymous.ExitCode);
         Assert.Contains("needs the admin secret", anonymous.Stderr);
 
-        var wrongSecret = Path.Combine(_dir.Path, "wrong.secret");
+        var wrongSecret = Path.Combine(_served.Dir.Path, "wrong.secret");
         File.WriteAllText(wrongSecret, "not-the-secret\n");
         var wrong = await Ctl("--secret-file", wrongSecret, "edge", "mode", Net, victim, "unavailable", "-C", "maintenance");
         Assert.Equal(ExitCodes.Denied, wrong.ExitCode);
         Assert.Contains("wrong admin secret", wrong.Stderr);
 
-        var noComment = await Ctl("-c", _config, "edge", "mode", Net, victim, "unavailable");
+        var noComment = await Ctl("-c", _served.Config, "edge", "mode", Net, victim, "unavailable");
         Assert.Equal(ExitCodes.UsageOrConfig, noComment.ExitCode);
         Assert.Contains(EdgeModeCommand.CommentRequired, noComment.Stderr);
 
-        var drain = await Ctl("-c", _config, "edge", "mode", Net, victim, "unavailable", "-C", "maintenance", "--for", "2h");
+        var drain = await Ctl("-c", _served.Config, "edge", "mode", Net, victim, "unavailable", "-C", "maintenance", "--for", "2h");
         Assert.True(drain.ExitCode == 0, drain.ToString());
         Assert.Contains($"Set mode for {victim} to unavailable until", drain.Stdout);
         await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(victim), Within, $"{victim} leaving the zone");
 
         var why = await EdgemanageProcess.RunInProcessUntilAsync(r => r.Stdout.Contains("is NOT live", StringComparison.Ordinal), Within,
-            "ctl", "--node", _address, "why", Net, victim);
+            "ctl", "--node", _served.Address, "why", Net, victim);
         Assert.Contains($"{victim} is NOT live", why.Stdout);
         Assert.Contains("unavailable", why.Stdout);
         var edge = await Ctl("edge", "show", Net, victim);
         Assert.Matches(@"mode:\s+unavailable \(since .*, until .*, comment \[\S+\] maintenance\)", edge.Stdout);
 
         // The offline edge_conf-style command finds the serving node through the lock and goes through it.
-        var back = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", Net, "-c", _config, "-m", "available", victim);
+        var back = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", Net, "-c", _served.Config, "-m", "available", victim);
         Assert.True(back.ExitCode == 0, back.ToString());
         Assert.Contains("through the node serving ctlnet", back.Stdout);
         var shown = await Ctl("--json", "edge", "show", Net, victim);
@@ -169,7 +147,7 @@ public sealed class CtlSpecs : IAsyncLifetime
         var noEdge = await Ctl("edge", "show", Net, "127.0.0.99");
         Assert.Equal(ExitCodes.NotFound, noEdge.ExitCode);
 
-        var notClustered = await Ctl("-c", _config, "cluster", "down", "127.0.0.1:1");
+        var notClustered = await Ctl("-c", _served.Config, "cluster", "down", "127.0.0.1:1");
         Assert.Equal(ExitCodes.UsageOrConfig, notClustered.ExitCode);
         Assert.Contains("not part of a cluster", notClustered.Stderr);
 
@@ -179,19 +157,19 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.Single(silent.Stderr.Trim().Split('\n'));
 
         // A second node told to use the same ctl address serves without one and says why, instead of sharing the port.
-        var otherDir = Path.Combine(_dir.Path, "other");
-        var otherConfig = DemoWorkspace.Write(otherDir, "othernet", _fleet.Port, _fleet.Body, FleetEdges,
+        var otherDir = Path.Combine(_served.Dir.Path, "other");
+        var otherConfig = DemoWorkspace.Write(otherDir, "othernet", _served.Fleet.Port, _served.Fleet.Body, FleetEdges,
             extraYaml: ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n", goodEnough: 3, edgeCount: 3);
         using (var stop = new CancellationTokenSource())
         {
             var output = new StringWriter();
             var error = new StringWriter();
-            var other = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "othernet", "-c", otherConfig, "--admin", _address],
+            var other = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "othernet", "-c", otherConfig, "--admin", _served.Address],
                 TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
             await Eventually.True(() => output.ToString().Contains("serving othernet") || other.IsCompleted, Within, "the second node serving");
             stop.Cancel();
             Assert.Equal(ExitCodes.Ok, await other);
-            Assert.Contains($"edgemanage: warning: no ctl endpoint on {_address}: {_address} is already in use by another process; serving without it",
+            Assert.Contains($"edgemanage: warning: no ctl endpoint on {_served.Address}: {_served.Address} is already in use by another process; serving without it",
                 error.ToString());
         }
         Assert.Contains("serving ctlnet", (await Ctl("cluster", "show")).Stdout.Replace("a node of its own (not clustered), ", ""));

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-using Edgemanage.Fleet;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Commands;
 using Edgemanage.Tests.Support;
@@ -17,55 +15,35 @@ public sealed class CtlTlsSpecs : IAsyncLifetime
     private const string Net = "tlsnet";
     private const string Password = "pfx-password";
     private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
-    private readonly TempDir _dir = new();
-    private TestFleet _fleet = null!;
-    private string _config = null!;
-    private ServeProcess _node = null!;
-    private string _address = null!;
+    private ServedNetwork _served = null!;
 
-    public async Task InitializeAsync()
-    {
-        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
-        TestCertificates.WritePfx(Path.Combine(_dir.Path, "ctl.pfx"), Password);
-        _config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n" +
-                       $"admin:\n  tls_certificate: ctl.pfx\n  tls_password: {Password}\n",
-            goodEnough: 3, edgeCount: 2);
-        _node = ServeProcess.Start("node", "-A", Net, "-c", _config, "--admin", "127.0.0.1:0");
-        await _node.WaitForOutputAsync("ctl endpoint on ", Within);
-        _address = Regex.Match(_node.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
-        await Eventually.True(() => ZoneRecords.ApexA(Path.Combine(_dir.Path, "named", "example.test.zone")).Length == 2, Within, "the first zone");
-    }
+    public async Task InitializeAsync() =>
+        _served = await ServedNetwork.StartAsync(Net, FleetEdges, $"admin:\n  tls_certificate: ctl.pfx\n  tls_password: {Password}\n",
+            goodEnough: 3, edgeCount: 2, beforeStart: dir => TestCertificates.WritePfx(Path.Combine(dir, "ctl.pfx"), Password));
 
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        await _fleet.DisposeAsync();
-        _dir.Dispose();
-    }
+    public async Task DisposeAsync() => await _served.DisposeAsync();
 
     [Fact]
     public async Task Only_a_client_with_the_certificate_gets_an_answer()
     {
-        Assert.Contains($"ctl endpoint on {_address} (TLS with {Path.Combine(_dir.Path, "ctl.pfx")}; ", _node.Output);
+        Assert.Contains($"ctl endpoint on {_served.Address} (TLS with {Path.Combine(_served.Dir.Path, "ctl.pfx")}; ", _served.Node.Output);
 
-        var withConfig = await EdgemanageProcess.RunInProcessAsync("ctl", "-c", _config, "--node", _address, "net", "list");
+        var withConfig = await EdgemanageProcess.RunInProcessAsync("ctl", "-c", _served.Config, "--node", _served.Address, "net", "list");
         Assert.True(withConfig.ExitCode == 0, withConfig.ToString());
         Assert.Contains(Net, withConfig.Stdout);
 
-        var plain = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", _address, "--timeout", "3", "net", "list");
+        var plain = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", _served.Address, "--timeout", "3", "net", "list");
         Assert.Equal(ExitCodes.Unreachable, plain.ExitCode);
         Assert.Contains("admin.tls_certificate", plain.Stderr);
         Assert.Single(plain.Stderr.Trim().Split('\n'));
 
-        var stranger = TestCertificates.WritePfx(Path.Combine(_dir.Path, "stranger.pfx"), password: null, "CN=stranger");
-        var other = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", _address, "--tls-certificate", stranger, "--timeout", "3", "net", "list");
+        var stranger = TestCertificates.WritePfx(Path.Combine(_served.Dir.Path, "stranger.pfx"), password: null, "CN=stranger");
+        var other = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", _served.Address, "--tls-certificate", stranger, "--timeout", "3", "net", "list");
         Assert.Equal(ExitCodes.Unreachable, other.ExitCode);
         Assert.Contains("both sides need the same certificate", other.Stderr);
 
-        var notAFile = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", _address, "--tls-certificate", Path.Combine(_dir.Path, "nope.pfx"), "net", "list");
+        var notAFile = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", _served.Address, "--tls-certificate", Path.Combine(_served.Dir.Path, "nope.pfx"), "net", "list");
         Assert.Equal(ExitCodes.UsageOrConfig, notAFile.ExitCode);
         Assert.Contains("cannot read the ctl certificate", notAFile.Stderr);
     }
@@ -74,20 +52,20 @@ public sealed class CtlTlsSpecs : IAsyncLifetime
     public async Task Edge_mode_goes_through_the_node_with_the_configured_certificate()
     {
         var edge = FleetEdges[0];
-        var set = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", Net, "-c", _config, "-m", "available", edge);
+        var set = await EdgemanageProcess.RunInProcessAsync("edge", "mode", "-A", Net, "-c", _served.Config, "-m", "available", edge);
         Assert.True(set.ExitCode == 0, set.ToString());
         Assert.Contains($"through the node serving {Net}", set.Stdout);
 
         // A Nagios check asks the serving node the same way.
-        var check = await EdgemanageProcess.RunInProcessAsync("check", "rotation", "-A", Net, "-c", _config);
+        var check = await EdgemanageProcess.RunInProcessAsync("check", "rotation", "-A", Net, "-c", _served.Config);
         Assert.True(check.ExitCode == 0, check.ToString());
     }
 
     [Fact]
     public async Task A_certificate_that_cannot_be_opened_is_a_config_error_at_its_line()
     {
-        var text = File.ReadAllText(_config);
-        var missing = Path.Combine(_dir.Path, "missing.yaml");
+        var text = File.ReadAllText(_served.Config);
+        var missing = Path.Combine(_served.Dir.Path, "missing.yaml");
         File.WriteAllText(missing, text.Replace("tls_certificate: ctl.pfx", "tls_certificate: absent.pfx"));
         var line = File.ReadAllLines(missing).ToList().FindIndex(l => l.Contains("tls_certificate")) + 1;
         var noFile = await EdgemanageProcess.RunInProcessAsync("validate", "-c", missing, "-A", Net);
@@ -95,7 +73,7 @@ public sealed class CtlTlsSpecs : IAsyncLifetime
         Assert.Contains($"{missing}:{line}:", noFile.Stderr + noFile.Stdout);
         Assert.Contains("admin.tls_certificate: cannot read the ctl certificate", noFile.Stderr + noFile.Stdout);
 
-        var wrongPassword = Path.Combine(_dir.Path, "wrong.yaml");
+        var wrongPassword = Path.Combine(_served.Dir.Path, "wrong.yaml");
         File.WriteAllText(wrongPassword, text.Replace($"tls_password: {Password}", "tls_password: not-it"));
         var wrong = await EdgemanageProcess.RunInProcessAsync("validate", "-c", wrongPassword, "-A", Net);
         Assert.Equal(ExitCodes.UsageOrConfig, wrong.ExitCode);
