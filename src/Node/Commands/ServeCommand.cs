@@ -188,9 +188,9 @@ public static class ServeCommand
         try
         {
             var endpoint = AdminEndpoint.Start(admin, AdminSecret.LoadOrCreate(settings with { Admin = admin }));
-            var tls = admin.TlsCertificate is { } certificate ? $"TLS with {certificate}; " : "";
-            output.WriteLine($"ctl endpoint on {endpoint.Address} ({tls}edgemanage ctl --node {endpoint.Address} ...)");
-            log.Info($"ctl endpoint on {endpoint.Address}{(tls.Length > 0 ? $" ({tls.TrimEnd(';', ' ')})" : "")}");
+            var tls = admin.TlsCertificate is { } certificate ? $"TLS with {certificate}" : null;
+            output.WriteLine($"ctl endpoint on {endpoint.Address} ({(tls is null ? "" : tls + "; ")}edgemanage ctl --node {endpoint.Address} ...)");
+            log.Info($"ctl endpoint on {endpoint.Address}{(tls is null ? "" : $" ({tls})")}");
             return endpoint;
         }
         catch (Exception e)
