@@ -5,8 +5,9 @@ using Opt = Edgemanage.Node.Cli.CommandLine.Option;
 namespace Edgemanage.Node.Commands;
 
 /// <summary>
-/// <c>edgemanage why -A DNET [-c FILE] EDGE</c>: why is this edge live, or not — answered from the last
-/// persisted decision record (its reason, figures and the substitutions that involved it). Read-only.
+/// <c>edgemanage why -A DNET [-c FILE] EDGE</c>: why is this edge live, or not: its reason, figures and the
+/// substitutions that involved it. While a node serves the network it answers with its newest decision (serve records
+/// one that says nothing new only every few minutes); otherwise the journal's last one does. Read-only.
 /// </summary>
 public static class WhyCommand
 {
@@ -27,7 +28,8 @@ public static class WhyCommand
         var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
         if (context is null) return ExitCodes.UsageOrConfig;
 
-        var (_, decision) = await QueryCommand.ReadStateAsync(context, ct, withReports: false);
+        var decision = (await ServingNode.TryReadAsync(context, withReports: false, ct))?.Status.LastDecision
+                       ?? (await QueryCommand.ReadStateAsync(context, ct, withReports: false)).Decision;
         if (decision is null)
         {
             error.WriteLine($"edgemanage: no decision has been recorded for network {network} yet; run 'edgemanage run -A {network}' first");

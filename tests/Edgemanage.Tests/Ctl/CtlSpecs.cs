@@ -66,6 +66,11 @@ public sealed class CtlSpecs : IAsyncLifetime
         Assert.True(why.ExitCode == 0, why.ToString());
         Assert.Contains($"{live} is LIVE in ctlnet", why.Stdout);
 
+        // The offline command asks the serving node too (its newest decision, not the journal's last recorded one).
+        var offlineWhy = await EdgemanageProcess.RunInProcessAsync("why", "-A", Net, "-c", _served.Config, live);
+        Assert.True(offlineWhy.ExitCode == 0, offlineWhy.ToString());
+        Assert.Contains($"{live} is LIVE in ctlnet", offlineWhy.Stdout);
+
         var whyJson = await Ctl("--json", "why", Net, live);
         using (var doc = JsonDocument.Parse(whyJson.Stdout))
         {
