@@ -36,18 +36,10 @@ public sealed class AdminEndpoint : IAsyncDisposable
         if (Hosting.PortProbe.InUse(admin.Host, admin.Port) is { } busy) throw new IOException(busy);
         // Kept for the endpoint's life: the transport reads it at every handshake.
         var tls = admin.TlsCertificate is { } path ? AdminTls.Load(path, admin.TlsPassword) : null;
-        ActorSystem system;
+        ActorSystem? system = null;
         try
         {
             system = AdminRemoting.CreateSystem(AdminRemoting.SystemName, admin.Host, admin.Port, tls);
-        }
-        catch
-        {
-            tls?.Dispose();
-            throw;
-        }
-        try
-        {
             Actors.Logging.OperatorLogAkkaLogger.Own(system, Actors.Logging.OperatorLog.Current, quietRemoting: true);
             var bound = ((ExtendedActorSystem)system).Provider.DefaultAddress;
             var host = bound.Host!.Contains(':') ? $"[{bound.Host}]" : bound.Host;
@@ -57,7 +49,7 @@ public sealed class AdminEndpoint : IAsyncDisposable
         }
         catch
         {
-            system.Terminate().Wait(TimeSpan.FromSeconds(5));
+            system?.Terminate().Wait(TimeSpan.FromSeconds(5));
             tls?.Dispose();
             throw;
         }

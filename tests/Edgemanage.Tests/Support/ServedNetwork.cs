@@ -42,17 +42,18 @@ public sealed class ServedNetwork : IAsyncDisposable
         var config = DemoWorkspace.Write(dir.Path, network, fleet.Port, fleet.Body, edges,
             extraYaml: ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n" + extraYaml, goodEnough: goodEnough, edgeCount: edgeCount);
         var node = ServeProcess.Start("node", "-A", network, "-c", config, "--admin", "127.0.0.1:0");
-        var served = new ServedNetwork(dir, fleet, config, node, "");
         try
         {
             await node.WaitForOutputAsync("ctl endpoint on ", Within);
-            served = new ServedNetwork(dir, fleet, config, node, Regex.Match(node.Output, @"ctl endpoint on (\S+)").Groups[1].Value);
+            var served = new ServedNetwork(dir, fleet, config, node, Regex.Match(node.Output, @"ctl endpoint on (\S+)").Groups[1].Value);
             await Eventually.True(() => served.ZoneA().Length == edgeCount, Within, "the first zone");
             return served;
         }
         catch
         {
-            await served.DisposeAsync();
+            await node.DisposeAsync();
+            await fleet.DisposeAsync();
+            dir.Dispose();
             throw;
         }
     }
