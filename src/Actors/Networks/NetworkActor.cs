@@ -45,7 +45,8 @@ public sealed record NetworkActorSettings(
     IReadOnlyDictionary<string, string> Canaries,
     int? CanaryKiller,
     int SnapshotEvery,
-    string? LiveListPath = null);
+    string? LiveListPath = null,
+    Faults.CrashPoints? Crash = null);
 
 /// <summary>
 /// Decides one network: asks its edges for a round of observations, chooses the live set (pure
@@ -123,11 +124,24 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _lastPersistedAtUnixMs = _last?.AtUnixMs;
             _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
                 settings.Network, recovering.Elapsed.TotalSeconds, replayed);
-            if (_last is null && ReadLiveList(settings.LiveListPath) is { } inherited)
+            if (ReadLiveList(settings.LiveListPath) is { } inherited)
             {
-                _inheritedLive = inherited;
-                _log.Info("Network {0}: no decision recorded yet; starting from the live list {1}: {2}",
-                    settings.Network, settings.LiveListPath, string.Join(" ", inherited));
+                if (_last is null)
+                {
+                    _inheritedLive = inherited;
+                    _log.Info("Network {0}: no decision recorded yet; starting from the live list {1}: {2}",
+                        settings.Network, settings.LiveListPath, string.Join(" ", inherited));
+                }
+                else if (!inherited.SequenceEqual(_last.Live, StringComparer.Ordinal) && WrittenAfter(settings.LiveListPath!, _last.AtUnixMs))
+                {
+                    // The zones and the live list were published, and the process died before the decision was
+                    // recorded. What DNS serves is what the live list says: the keep rule starts from that, not
+                    // from the older record, so the next decision does not flip DNS back and forth.
+                    _inheritedLive = inherited;
+                    _log.Warning("Network {0}: the live list {1} ({2}) was written after the last recorded decision ({3}); " +
+                                 "a publish was not recorded, so the next decision starts from the live list",
+                        settings.Network, settings.LiveListPath, string.Join(" ", inherited), string.Join(" ", _last.Live));
+                }
             }
             if (serve is null) return;
             _zones = serve.Zones;
@@ -146,28 +160,34 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         TimeProvider time, ServeOptions? serve = null) =>
         Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zones, resolver, time, serve));
 
-    private IReadOnlyList<string> PreviousLive => _last?.Live ?? _inheritedLive ?? [];
+    private IReadOnlyList<string> PreviousLive => _inheritedLive ?? _last?.Live ?? [];
 
     /// <summary>
     /// With no decision in the journal (a first start, the original's installation, or a singleton taking over on
-    /// a node with its own journal), the live list on disk says what DNS serves now; starting from it keeps the
-    /// keep rule working instead of choosing a fresh set and churning every zone.
+    /// a node with its own journal), or with a live list written after the last recorded decision (a crash between
+    /// publishing and recording), the live list on disk says what DNS serves now; starting from it keeps the keep
+    /// rule working instead of choosing a fresh set and churning every zone. Cleared by the next recorded decision.
     /// </summary>
     private IReadOnlyList<string>? _inheritedLive;
 
-    private static IReadOnlyList<string>? ReadLiveList(string? path)
+    private static bool WrittenAfter(string path, long unixMs)
     {
-        if (path is null || !File.Exists(path)) return null;
         try
         {
-            var edges = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).Distinct(StringComparer.Ordinal)
-                .OrderBy(e => e, StringComparer.Ordinal).ToArray();
-            return edges.Length == 0 ? null : edges;
+            return new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds() > unixMs;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return false;
         }
+    }
+
+    private static IReadOnlyList<string>? ReadLiveList(string? path)
+    {
+        if (path is null || ZoneFiles.ReadExisting(path) is not { } bytes) return null;
+        var edges = System.Text.Encoding.UTF8.GetString(bytes).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)
+            .Distinct(StringComparer.Ordinal).OrderBy(e => e, StringComparer.Ordinal).ToArray();
+        return edges.Length == 0 ? null : edges;
     }
 
     private void Idle()
@@ -430,6 +450,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             // Nothing new to remember: the journal keeps the last decision that said this, and memory (ctl, checks,
             // metrics) the newest figures. A crash loses only figures the next decision has again.
             _last = record;
+            _inheritedLive = null;
             _substitutionTimes = times;
             EdgemanageMetrics.Get(Context.System).RecordDecision(record, zones);
             Done(replyTo, reply);
@@ -439,6 +460,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         {
             _lastPersistedAtUnixMs = evt.Decision.AtUnixMs;
             _last = evt.Decision;
+            _inheritedLive = null;
             _substitutionTimes = evt.SubstitutionTimesUnixMs;
             if (++_eventsSinceSnapshot >= _settings.SnapshotEvery)
             {
@@ -446,6 +468,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                 SaveSnapshot(new NetworkSnapshot(_last, _substitutionTimes));
             }
             EdgemanageMetrics.Get(Context.System).RecordDecision(evt.Decision, zones);
+            _settings.Crash?.Reach(Faults.CrashPoints.DecisionRecorded);
             Done(replyTo, reply);
         });
     }
@@ -470,6 +493,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         Persist(new DecisionRecorded(record, cmd.SubstitutionTimesUnixMs.Order().ToArray()), evt =>
         {
             _last = evt.Decision;
+            _inheritedLive = null;
             _substitutionTimes = evt.SubstitutionTimesUnixMs;
             _log.Info("Network {0}: {1}: live {2}", _settings.Network, cmd.Note, string.Join(" ", live));
             replyTo.Tell(new DecisionImported(_settings.Network, Recorded: true, null));

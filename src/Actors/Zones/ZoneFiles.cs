@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
+using Edgemanage.Actors.Faults;
 
 namespace Edgemanage.Actors.Zones;
 
@@ -62,19 +64,7 @@ public static class ZoneFiles
     /// SOA. Handles the single-line SOA we write and the usual parenthesised multi-line form with comments.
     /// Used so that a new serial is never behind what named has already loaded (e.g. after the journal was lost).
     /// </summary>
-    public static uint? ReadSerial(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return null;
-        }
-        return ParseSerial(text);
-    }
+    public static uint? ReadSerial(string path) => ReadExisting(path) is { } bytes ? ParseSerial(Utf8NoBom.GetString(bytes)) : null;
 
     /// <summary>The SOA serial in zone text (see <see cref="ReadSerial"/>).</summary>
     public static uint? ParseSerial(string zoneText)
@@ -114,6 +104,66 @@ public static class ZoneFiles
     public static string ContentHash(string renderedWithSerialZero) =>
         Convert.ToHexStringLower(SHA256.HashData(Utf8NoBom.GetBytes(renderedWithSerialZero)));
 
+    /// <summary>SHA-256 (lower-case hex) of a file's exact bytes, as <see cref="ContentHash"/> gives for the text we wrote.</summary>
+    public static string BytesHash(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Zone files are small; a larger one at a zone's path is not ours and is simply rewritten.</summary>
+    private const long MaxCompareBytes = 64L << 20;
+
+    /// <summary>
+    /// The bytes of the regular file at <paramref name="path"/>, to compare with what we would write; null when there
+    /// is none, or something else is there (a symlink, a folder, a device, a file too large to be a zone of ours) —
+    /// any of which the next atomic write replaces. Never follows a symlink, so nothing planted in named_dir makes us
+    /// read (or block on) another file.
+    /// </summary>
+    public static byte[]? ReadExisting(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.LinkTarget is not null || info.Length > MaxCompareBytes) return null;
+            // FileInfo cannot tell a FIFO or a device from a regular file; an empty length is what both report, and an
+            // empty zone is never ours either.
+            if (info.Length == 0) return null;
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The name of a temp file of <see cref="WriteAtomic"/> and <see cref="WriteAtomicBatch"/>: ".TARGET.GUID.tmp".</summary>
+    private static readonly Regex TempName = new(@"^\.(?<target>.+)\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Removes the temp files that a process killed mid-write left in <paramref name="dir"/> for the targets named in
+    /// <paramref name="targets"/> (file names), and only those: our own naming pattern, for files only this network
+    /// writes (we hold its lock, or are its singleton), so another network's write in flight is never touched.
+    /// Returns the paths removed.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveLeftoverTemps(string dir, IReadOnlySet<string> targets)
+    {
+        var removed = new List<string>();
+        if (targets.Count == 0 || !Directory.Exists(dir)) return removed;
+        try
+        {
+            foreach (var path in Directory.EnumerateFiles(dir, ".*.tmp"))
+            {
+                var match = TempName.Match(Path.GetFileName(path));
+                if (!match.Success || !targets.Contains(match.Groups["target"].Value)) continue;
+                try
+                {
+                    File.Delete(path);
+                    removed.Add(path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return removed;
+    }
+
     /// <summary>
     /// The content key of a zone from its inputs, without rendering it: the template's identity and every value the
     /// template can see except the serial. With the template fixed, equal keys mean equal zones (serial aside).
@@ -149,7 +199,7 @@ public static class ZoneFiles
     /// 0.8 ms here, 8 s for 10 000 zones; one syncfs costs a few ms. Where syncfs is unavailable each file is
     /// fsynced. A failing item keeps its old file and records its error; the others still go ahead.
     /// </summary>
-    public static void WriteAtomicBatch(IReadOnlyList<BatchItem> items)
+    public static void WriteAtomicBatch(IReadOnlyList<BatchItem> items, CrashPoints? crash = null)
     {
         var temps = new string?[items.Count];
         for (var i = 0; i < items.Count; i++)
@@ -183,12 +233,14 @@ public static class ZoneFiles
                 }
             }
         }
+        crash?.Reach(CrashPoints.ZonesStaged);
         for (var i = 0; i < items.Count; i++)
         {
             if (temps[i] is not { } temp) continue;
             try
             {
                 File.Move(temp, Path.GetFullPath(items[i].Path), overwrite: true);
+                crash?.Reach(CrashPoints.ZoneRenamed);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

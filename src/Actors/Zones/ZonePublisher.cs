@@ -1,5 +1,6 @@
 using Akka.Event;
 using Edgemanage.Actors.Commands;
+using Edgemanage.Actors.Faults;
 using Edgemanage.Contracts.Config;
 using Edgemanage.Contracts.Zones;
 using static Edgemanage.Contracts.Zones.ZoneCommands;
@@ -17,7 +18,8 @@ public sealed record ZoneWriterSettings(
     ZoneChecker? Checker,
     CommandSettings Commands,
     TimeSpan CommandTimeout,
-    int SnapshotEvery);
+    int SnapshotEvery,
+    CrashPoints? Crash = null);
 
 /// <summary>What a ZoneWriterActor holds between rounds: the highest serial used and what each zone publishes.</summary>
 public sealed record ZoneWriterState(uint LastSerial, IReadOnlyDictionary<string, PublishedZone> Zones, IReadOnlyList<string>? LiveList)
@@ -34,14 +36,19 @@ public sealed record ZoneWriterState(uint LastSerial, IReadOnlyDictionary<string
 
 /// <summary>
 /// One publish step, outside the actor so it can run as a task and be tested without Akka: resolve each
-/// zone's addresses, render it, skip it when its content (serial aside) is what the zone already holds,
-/// check it, write it atomically, then the live list and the hooks. Nothing is written when anything about
-/// a zone is wrong: the old file stays and the outcome says why.
+/// zone's addresses, render it, skip it only when its inputs are what was last recorded AND the file on disk is
+/// byte for byte the one recorded (so a crash between writing and recording, or a hand edit, is repaired by the
+/// next round), check it, write it atomically, then the live list and the hooks. Nothing is written when anything
+/// about a zone is wrong: the old file stays and the outcome says why. The order of the steps and what a crash
+/// at each leaves behind are in docs/architecture.md ("Writing and recording").
 /// </summary>
 public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time, ILoggingAdapter log)
 {
     /// <param name="Timing">Where the step's time went, for the debug log and the benchmarks.</param>
     public sealed record Result(ZonesPublished Reply, ZonesWritten? Event, string Timing = "");
+
+    private readonly CrashPoints _crash = settings.Crash ?? CrashPoints.None;
+    private bool _leftoversRemoved;
 
     private sealed record Pending(string Zone, string Path, ZoneModel Model, string Hash, string CheckKey)
     {
@@ -61,6 +68,15 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
             clock.Restart();
         }
 
+        if (!cmd.DryRun && !_leftoversRemoved)
+        {
+            _leftoversRemoved = true;
+            RemoveLeftoverTemps(cmd);
+        }
+        // Zones whose record predates file hashes but whose file is exactly what that record says: recorded again
+        // with their hash, without a rewrite (no serial bump, no reload) the first time a newer build sees them.
+        var adopted = new List<PublishedZone>();
+        var rewrites = 0;
         foreach (var zone in cmd.Zones.OrderBy(z => z.Zone, StringComparer.Ordinal))
         {
             var path = Path.Combine(settings.NamedDir, zone.Zone + ".zone");
@@ -81,10 +97,24 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
             // unchanged round then renders nothing (10 000 unchanged zones cost a hash each).
             var hash = ZoneFiles.ModelHash(settings.Template.Identity, model);
             var published = state.Zones.GetValueOrDefault(zone.Zone);
-            if (!cmd.ForceUpdate && published is not null && published.ContentHash == hash && File.Exists(path))
+            if (!cmd.ForceUpdate && published is not null && published.ContentHash == hash)
             {
-                outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Unchanged, "records and include unchanged", published.Serial, null));
-                continue;
+                // The inputs are those recorded; only the disk can still differ from the record.
+                var onDisk = ZoneFiles.ReadExisting(path);
+                if (onDisk is not null && published.FileHash is { } fileHash && ZoneFiles.BytesHash(onDisk) == fileHash)
+                {
+                    outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Unchanged, "records and include unchanged", published.Serial, null));
+                    continue;
+                }
+                if (onDisk is not null && published.FileHash is null && AdoptLegacy(published, model, onDisk) is { } adopt)
+                {
+                    adopted.Add(adopt);
+                    outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Unchanged, "records and include unchanged", published.Serial, null));
+                    continue;
+                }
+                rewrites++;
+                log.Warning("Zone {0} of {1}: {2} is not the file last recorded ({3}); rewriting it", zone.Zone, settings.Network, path,
+                    onDisk is null ? "missing, empty or not a regular file" : "a write was not recorded, or it was edited");
             }
             pending.Add(new Pending(zone.Zone, path, model, hash, CheckKeyOf(model)));
         }
@@ -94,10 +124,15 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
         var written = new List<PublishedZone>();
         if (pending.Count > 0)
         {
-            // Never behind unix time, always ahead of the last serial we used, and never behind what a file on disk
-            // already carries when we have no record of it (written by the original, or the journal was lost).
-            var onDisk = pending.Where(p => !state.Zones.ContainsKey(p.Zone)).Select(p => ZoneFiles.ReadSerial(p.Path)).Max();
+            // Newer (RFC 1982) than the last serial we used and than every file about to be replaced, whoever wrote
+            // it (the original, a process killed before recording, a journal that was lost): named and the
+            // secondaries only load a zone whose serial moved forward.
+            var onDisk = NewestSerial(pending.Select(p => ZoneFiles.ReadSerial(p.Path)));
+            var floor = onDisk is { } d && (state.LastSerial == 0 || ZoneSerial.IsNewer(d, state.LastSerial)) ? d : state.LastSerial;
             serial = ZoneSerial.Next(state.LastSerial, onDisk, time.GetUtcNow().ToUnixTimeSeconds());
+            if (ZoneSerial.Wrapped(floor, serial.Value))
+                log.Warning("Zones of {0}: the SOA serial wraps from {1} to {2} (RFC 1982 serial arithmetic: named and the secondaries take {2} as newer)",
+                    settings.Network, floor, serial.Value);
             Phase("serial");
             var renderable = new List<Pending>();
             foreach (var p in pending)
@@ -131,7 +166,11 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
             }
         }
 
-        var liveListWritten = !cmd.DryRun && WriteLiveList(cmd, state, problems);
+        // The live list says what DNS serves: it follows the zones, so when none of them carries the new set (every
+        // one failed its check or its write, or was held) it keeps naming the old one.
+        var zonesCarrySet = cmd.Zones.Count == 0 || outcomes.Any(o => o.Action is ZoneAction.Written or ZoneAction.Unchanged);
+        var liveListWritten = !cmd.DryRun && zonesCarrySet && WriteLiveList(cmd, state, problems);
+        if (liveListWritten) _crash.Reach(CrashPoints.LiveListWritten);
         var anyChanged = written.Count > 0 || liveListWritten;
         var hooks = new List<CommandOutcome>();
         if (!cmd.DryRun)
@@ -142,13 +181,59 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
         }
 
         Phase("live list and hooks");
+        if (anyChanged) _crash.Reach(CrashPoints.HooksRan);
+        if (rewrites > 0)
+            problems.Add($"{rewrites} zone file(s) on disk differed from the last recorded write and were rewritten (see the log)");
         var ordered = outcomes.OrderBy(o => o.Zone, StringComparer.Ordinal).ToArray();
         var reply = new ZonesPublished(cmd.RoundId, ordered, anyChanged, liveListWritten, hooks, problems);
-        var evt = anyChanged
-            ? new ZonesWritten(time.GetUtcNow().ToUnixTimeMilliseconds(), serial ?? state.LastSerial, written, liveListWritten ? cmd.LiveList : null)
+        var evt = anyChanged || (adopted.Count > 0 && !cmd.DryRun)
+            ? new ZonesWritten(time.GetUtcNow().ToUnixTimeMilliseconds(), serial ?? state.LastSerial, [.. written, .. adopted],
+                liveListWritten ? cmd.LiveList : null)
             : null;
         log.Debug("Publishing {0}: {1}", settings.Network, string.Join(", ", timing));
         return new Result(reply, evt, string.Join(", ", timing));
+    }
+
+    /// <summary>
+    /// A record written before file hashes were kept: the file is still ours when it is exactly what the record's
+    /// inputs render to with the record's serial. Then it is recorded again, with its hash, instead of rewritten.
+    /// </summary>
+    private PublishedZone? AdoptLegacy(PublishedZone published, ZoneModel model, byte[] onDisk)
+    {
+        try
+        {
+            var text = settings.Template.Render(model with { Serial = published.Serial });
+            var hash = ZoneFiles.ContentHash(text);
+            return ZoneFiles.BytesHash(onDisk) == hash ? published with { FileHash = hash } : null;
+        }
+        catch (ZoneTemplateException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The newest serial by RFC 1982 among those found on disk.</summary>
+    private static uint? NewestSerial(IEnumerable<uint?> serials)
+    {
+        uint? newest = null;
+        foreach (var s in serials)
+            if (s is { } value && (newest is not { } n || ZoneSerial.IsNewer(value, n))) newest = value;
+        return newest;
+    }
+
+    /// <summary>
+    /// Temp files of zones of this network (and of its live list) that a process killed mid-write left behind. Safe
+    /// once per process: the caller holds the network's lock (or is its singleton), so no write of ours is in flight.
+    /// </summary>
+    private void RemoveLeftoverTemps(PublishZones cmd)
+    {
+        var removed = ZoneFiles.RemoveLeftoverTemps(settings.NamedDir,
+            cmd.Zones.Select(z => z.Zone + ".zone").ToHashSet(StringComparer.Ordinal)).ToList();
+        if (settings.LiveListPath is { } live && Path.GetDirectoryName(Path.GetFullPath(live)) is { } liveDir)
+            removed.AddRange(ZoneFiles.RemoveLeftoverTemps(liveDir, new HashSet<string>(StringComparer.Ordinal) { Path.GetFileName(live) }));
+        if (removed.Count > 0)
+            log.Warning("Removed {0} temp file(s) an interrupted write of {1} left behind: {2}", removed.Count, settings.Network,
+                string.Join(", ", removed.Take(5).Select(Path.GetFileName)) + (removed.Count > 5 ? ", …" : ""));
     }
 
     private async Task<List<ZoneAddress>> ResolveAsync(ZoneContent zone, List<string> problems, CancellationToken ct)
@@ -226,7 +311,7 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
     private void Write(List<Pending> zones, uint serial, List<ZoneOutcome> outcomes, List<PublishedZone> written)
     {
         var batch = zones.Select(p => new ZoneFiles.BatchItem(p.Path, p.Text!)).ToArray();
-        ZoneFiles.WriteAtomicBatch(batch);
+        ZoneFiles.WriteAtomicBatch(batch, _crash);
         for (var i = 0; i < zones.Count; i++)
         {
             var p = zones[i];
@@ -236,7 +321,7 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
                 outcomes.Add(new ZoneOutcome(p.Zone, ZoneAction.Failed, $"writing {p.Path} failed: {e.Message}; the old file stays", null, null));
                 continue;
             }
-            written.Add(new PublishedZone(p.Zone, p.Hash, serial, p.CheckKey));
+            written.Add(new PublishedZone(p.Zone, p.Hash, serial, p.CheckKey, ZoneFiles.ContentHash(p.Text!)));
             outcomes.Add(new ZoneOutcome(p.Zone, ZoneAction.Written, $"written with serial {serial}", serial, null));
         }
         if (written.Count > 0)
@@ -244,13 +329,13 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
                 string.Join(", ", written.Take(10).Select(w => w.Zone)) + (written.Count > 10 ? ", …" : ""));
     }
 
-    /// <summary>The live list is rewritten when the set changed, or when the file is missing or differs.</summary>
+    /// <summary>The live list is rewritten when the set changed or differs from the record, or when the file is missing or differs.</summary>
     private bool WriteLiveList(PublishZones cmd, ZoneWriterState state, List<string> problems)
     {
         if (settings.LiveListPath is not { } path) return false;
         var text = cmd.LiveList.Count == 0 ? "\n" : string.Join("\n", cmd.LiveList) + "\n";
         var same = state.LiveList is { } last && last.SequenceEqual(cmd.LiveList, StringComparer.Ordinal);
-        if (same && !cmd.LiveChanged && File.Exists(path) && File.ReadAllText(path) == text) return false;
+        if (same && !cmd.LiveChanged && ZoneFiles.ReadExisting(path) is { } onDisk && System.Text.Encoding.UTF8.GetString(onDisk) == text) return false;
         try
         {
             ZoneFiles.WriteAtomic(path, text);

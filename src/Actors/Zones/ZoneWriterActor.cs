@@ -110,6 +110,7 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
                     _eventsSinceSnapshot = 0;
                     SaveSnapshot(new ZoneWriterSnapshot(_state.LastSerial, _state.Zones.Values.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), _state.LiveList));
                 }
+                _settings.Crash?.Reach(Faults.CrashPoints.ZonesRecorded);
                 Done(done.ReplyTo, done.Result.Reply);
             });
         });

@@ -162,6 +162,15 @@ internal static class BinaryFormat
 
     public static PublishedZone ReadPublishedZone(this BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadUInt32(), r.ReadString());
 
+    /// <summary>The persisted layout since zones are reconciled with the disk: <see cref="WritePublishedZone"/> and the file's hash.</summary>
+    public static void WritePublishedZone2(this BinaryWriter w, PublishedZone z)
+    {
+        w.WritePublishedZone(z);
+        w.WriteOptional(z.FileHash);
+    }
+
+    public static PublishedZone ReadPublishedZone2(this BinaryReader r) => r.ReadPublishedZone() with { FileHash = r.ReadOptionalString() };
+
     public static void WriteDecision(this BinaryWriter w, DecisionRecord d)
     {
         w.Write(d.Network);

@@ -39,10 +39,11 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new DecisionRecorded(r.ReadDecision(), r.ReadArray(br => br.ReadInt64()))),
         Of<NetworkSnapshot>("n.snap", (w, m) => { w.Write(m.LastDecision is not null); if (m.LastDecision is not null) w.WriteDecision(m.LastDecision); w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t)); },
             r => new NetworkSnapshot(r.ReadBoolean() ? r.ReadDecision() : null, r.ReadArray(br => br.ReadInt64()))),
-        Of<ZonesWritten>("z.written", (w, m) => { w.Write(m.AtUnixMs); w.Write(m.Serial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone(z)); w.WriteOptionalList(m.LiveList); },
-            r => new ZonesWritten(r.ReadInt64(), r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone()), r.ReadOptionalList())),
-        Of<ZoneWriterSnapshot>("z.snap", (w, m) => { w.Write(m.LastSerial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone(z)); w.WriteOptionalList(m.LiveList); },
-            r => new ZoneWriterSnapshot(r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone()), r.ReadOptionalList())),
+        // "z.written2" and "z.snap2" add each zone's file hash; the old layouts are read by LegacyReaders below.
+        Of<ZonesWritten>("z.written2", (w, m) => { w.Write(m.AtUnixMs); w.Write(m.Serial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone2(z)); w.WriteOptionalList(m.LiveList); },
+            r => new ZonesWritten(r.ReadInt64(), r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone2()), r.ReadOptionalList())),
+        Of<ZoneWriterSnapshot>("z.snap2", (w, m) => { w.Write(m.LastSerial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone2(z)); w.WriteOptionalList(m.LiveList); },
+            r => new ZoneWriterSnapshot(r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone2()), r.ReadOptionalList())),
         // messages
         Of<EdgeReport>("e.report", (w, m) => w.WriteReport(m), r => r.ReadReport()),
         Of<RunRound>("e.run", (w, m) => { w.Write(m.RoundId); w.Write(m.Persist); }, r => new RunRound(r.ReadInt64(), r.ReadBoolean())),
@@ -118,6 +119,10 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => r.ReadEdgeSnapshot()),
         Of<HistoryGroupSnapshot>("h.snap", (_, _) => throw new NotSupportedException("'h.snap' is read only; 'h.snap2' is written"),
             r => new HistoryGroupSnapshot(r.ReadArray(br => br.ReadEdgeSnapshot()))),
+        Of<ZonesWritten>("z.written", (_, _) => throw new NotSupportedException("'z.written' is read only; 'z.written2' is written"),
+            r => new ZonesWritten(r.ReadInt64(), r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone()), r.ReadOptionalList())),
+        Of<ZoneWriterSnapshot>("z.snap", (_, _) => throw new NotSupportedException("'z.snap' is read only; 'z.snap2' is written"),
+            r => new ZoneWriterSnapshot(r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone()), r.ReadOptionalList())),
     ];
 
     private static readonly Dictionary<Type, Codec> ByType = Codecs.ToDictionary(c => c.Type);

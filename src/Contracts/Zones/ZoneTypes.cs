@@ -42,11 +42,12 @@ public sealed record CommandOutcome(string Hook, string CommandLine, int? ExitCo
 }
 
 /// <summary>
-/// A zone as last published: a hash of everything its content depends on except the serial, the serial, and the
-/// key of the check it passed (a hash of its shape: template, include, record counts — not the addresses), so a
-/// zone whose only change is its addresses is not checked again.
+/// A zone as last published: a hash of everything its content depends on except the serial, the serial, the key of
+/// the check it passed (a hash of its shape: template, include, record counts — not the addresses), so a zone whose
+/// only change is its addresses is not checked again, and the SHA-256 of the exact bytes written, so that every
+/// round can tell whether the file on disk is still the one recorded (null in records older than that).
 /// </summary>
-public sealed record PublishedZone(string Zone, string ContentHash, uint Serial, string CheckKey);
+public sealed record PublishedZone(string Zone, string ContentHash, uint Serial, string CheckKey, string? FileHash = null);
 
 /// <summary>Persisted by a ZoneWriterActor after it wrote zones (and the live list).</summary>
 public sealed record ZonesWritten(long AtUnixMs, uint Serial, IReadOnlyList<PublishedZone> Zones, IReadOnlyList<string>? LiveList) : IEdgemanageMessage;

@@ -163,11 +163,13 @@ public static class RunCommand
         var s = context.Settings;
         var network = context.Paths.Network;
         var required = s.EdgeCountFor(network);
+        // The fault suite's kill -9 at a chosen step of publishing (docs/reliability.md); unset, it does nothing.
+        var crash = Actors.Faults.CrashPoints.FromEnvironment();
         var networkSettings = new NetworkActorSettings(network, required, Math.Min(s.MinEdges, required),
             new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
-            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList);
+            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList, crash);
         var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
-            s.Commands, CommandTimeout(s), s.SnapshotEvery);
+            s.Commands, CommandTimeout(s), s.SnapshotEvery, crash);
         return new PublishPlan(networkSettings, zoneSettings, new HostResolver());
     }
 

@@ -98,8 +98,8 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
                 [new EdgeVotes("127.0.0.2", [new VoteCell(0, EdgeHealth.PassThreshold, VoteUse.Counted), new VoteCell(1, EdgeHealth.Fail, VoteUse.Abstained)])]),
         },
         new NetworkSnapshot(null, []),
-        new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001, "k1")], ["127.0.0.2"]),
-        new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7, "")], null),
+        new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001, "k1", "ef56")], ["127.0.0.2"]),
+        new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7, ""), new PublishedZone("b.zone", "cd35", 7, "", "ff")], null),
     }.Select(o => new[] { o });
 
     [Theory]
@@ -162,6 +162,32 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("h.mode2", serializer.Manifest(mode));
         Assert.Equal("h.edge2", serializer.Manifest(edge));
         Assert.Equal("h.snap2", serializer.Manifest(snap));
+    }
+
+    [Fact]
+    public void Zone_records_written_before_file_hashes_existed_are_still_read()
+    {
+        var serializer = (EdgemanageSerializer)Sys.Serialization.FindSerializerForType(typeof(ZonesWritten));
+        static byte[] Bytes(Action<BinaryWriter> write)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) { w.Write((byte)1); write(w); }
+            return ms.ToArray();
+        }
+        static void OldZone(BinaryWriter w) { w.Write("example.com"); w.Write("ab12"); w.Write(7u); w.Write("k1"); }
+
+        var written = Assert.IsType<ZonesWritten>(serializer.FromBinary(
+            Bytes(w => { w.Write(1_800_000_000_000L); w.Write(7u); w.Write(1); OldZone(w); w.Write(false); }), "z.written"));
+        Assert.Equal(new PublishedZone("example.com", "ab12", 7, "k1", null), Assert.Single(written.Zones));
+        Assert.Null(written.LiveList);
+
+        var snap = Assert.IsType<ZoneWriterSnapshot>(serializer.FromBinary(
+            Bytes(w => { w.Write(7u); w.Write(1); OldZone(w); w.Write(true); w.Write(1); w.Write("127.0.0.2"); }), "z.snap"));
+        Assert.Equal(new PublishedZone("example.com", "ab12", 7, "k1", null), Assert.Single(snap.Zones));
+        Assert.Equal(["127.0.0.2"], snap.LiveList);
+
+        Assert.Equal("z.written2", serializer.Manifest(written));
+        Assert.Equal("z.snap2", serializer.Manifest(snap));
     }
 
     [Fact]

@@ -116,6 +116,99 @@ public sealed class ZonePublisherSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_zone_file_that_is_not_the_one_recorded_is_rewritten_even_when_the_inputs_are_unchanged()
+    {
+        var publisher = Publisher(withCheck: false);
+        var first = await publisher.PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones), ZoneWriterState.Empty, default);
+        var state = ZoneWriterState.Empty.Apply(first.Event!);
+        var a = Path.Combine(Named, "a.test.zone");
+        var b = Path.Combine(Named, "b.test.zone");
+        var c = Path.Combine(Named, "c.test.zone");
+        var recorded = File.ReadAllText(a);
+        // What a crash between writing and recording leaves: a newer file the record does not know (a), a file gone (b),
+        // and one replaced by something that is not a regular file (c).
+        File.WriteAllText(a, recorded.Replace("127.0.0.2", "127.0.0.9"));
+        File.Delete(b);
+        File.Delete(c);
+        File.CreateSymbolicLink(c, a);
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        var again = await publisher.PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones) with { LiveChanged = false }, state, default);
+        Assert.All(again.Reply.Zones, z => Assert.Equal(ZoneAction.Written, z.Action));
+        Assert.Equal(["127.0.0.2"], ZoneRecords.ApexAIn(File.ReadAllText(a)));
+        Assert.True(File.Exists(b));
+        Assert.Null(new FileInfo(c).LinkTarget);
+        Assert.True(ZoneRecords.Serial(File.ReadAllText(a)) > ZoneRecords.Serial(recorded));
+        Assert.True(again.Reply.AnyChanged); // so run_after_changes reloads named, which may never have been told
+        Assert.Contains(again.Reply.Problems, p => p.Contains("differed from the last recorded write"));
+
+        state = state.Apply(again.Event!);
+        var steady = await publisher.PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones) with { LiveChanged = false }, state, default);
+        Assert.All(steady.Reply.Zones, z => Assert.Equal(ZoneAction.Unchanged, z.Action));
+        Assert.Null(steady.Event);
+    }
+
+    [Fact]
+    public async Task A_record_from_before_file_hashes_is_adopted_without_a_rewrite_when_the_file_matches_it()
+    {
+        var publisher = Publisher(withCheck: false);
+        var first = await publisher.PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones), ZoneWriterState.Empty, default);
+        var legacy = first.Event! with { Zones = first.Event!.Zones.Select(z => z with { FileHash = null }).ToArray() };
+        var state = ZoneWriterState.Empty.Apply(legacy);
+        var a = Path.Combine(Named, "a.test.zone");
+        var before = File.GetLastWriteTimeUtc(a);
+        File.WriteAllText(Path.Combine(Named, "b.test.zone"), "; edited by hand\n");
+
+        var next = await publisher.PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones) with { LiveChanged = false }, state, default);
+        var actions = next.Reply.Zones.ToDictionary(z => z.Zone, z => z.Action);
+        Assert.Equal(ZoneAction.Unchanged, actions["a.test"]);
+        Assert.Equal(ZoneAction.Written, actions["b.test"]);
+        Assert.Equal(before, File.GetLastWriteTimeUtc(a));
+        Assert.All(next.Event!.Zones, z => Assert.NotNull(z.FileHash));
+        Assert.Contains(next.Event!.Zones, z => z.Zone == "a.test" && z.Serial == first.Event!.Serial);
+    }
+
+    [Fact]
+    public async Task Temp_files_an_interrupted_write_left_are_removed_and_nobody_elses()
+    {
+        var ours = Path.Combine(Named, $".a.test.zone.{Guid.NewGuid():N}.tmp");
+        var otherNetworks = Path.Combine(Named, $".other.test.zone.{Guid.NewGuid():N}.tmp");
+        var notOurPattern = Path.Combine(Named, ".a.test.zone.tmp");
+        var liveTemp = _dir.Write($".live.{Guid.NewGuid():N}.tmp", "x\n");
+        foreach (var f in new[] { ours, otherNetworks, notOurPattern }) File.WriteAllText(f, "x\n");
+
+        await Publisher(withCheck: false).PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones), ZoneWriterState.Empty, default);
+        Assert.False(File.Exists(ours));
+        Assert.False(File.Exists(liveTemp));
+        Assert.True(File.Exists(otherNetworks));
+        Assert.True(File.Exists(notOurPattern));
+    }
+
+    [Fact]
+    public async Task A_serial_at_the_top_of_32_bits_wraps_to_one_that_rfc_1982_orders_after_it()
+    {
+        File.WriteAllText(Path.Combine(Named, "a.test.zone"), "@ 300 IN SOA ns1. host. 4294967295 1 2 3 4\n");
+        var result = await Publisher(withCheck: false).PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones), ZoneWriterState.Empty, default);
+        // The clock (1 800 000 000) lies less than 2^31 after 4294967295 in serial arithmetic, so it is taken at once.
+        Assert.Equal(1_800_000_000u, result.Event!.Serial);
+        Assert.True(ZoneSerial.IsNewer(result.Event!.Serial, uint.MaxValue));
+        Assert.All(result.Reply.Zones, z => Assert.Equal(ZoneAction.Written, z.Action));
+    }
+
+    [Fact]
+    public async Task The_live_list_keeps_naming_the_old_set_when_no_zone_carries_the_new_one()
+    {
+        var publisher = Publisher();
+        var first = await publisher.PublishAsync(Cmd(["127.0.0.2"], false, ThreeZones), ZoneWriterState.Empty, default);
+        var state = ZoneWriterState.Empty.Apply(first.Event!);
+        var broken = ThreeZones.Select(z => (z.Item1, "; BROKEN\n")).ToArray();
+        var second = await publisher.PublishAsync(Cmd(["127.0.0.3"], false, broken), state, default);
+        Assert.All(second.Reply.Zones, z => Assert.Equal(ZoneAction.CheckFailed, z.Action));
+        Assert.False(second.Reply.LiveListWritten);
+        Assert.Equal("127.0.0.2\n", File.ReadAllText(_dir.File("live")));
+    }
+
+    [Fact]
     public void A_batch_write_replaces_every_file_and_reports_the_one_that_failed()
     {
         var items = new[]
