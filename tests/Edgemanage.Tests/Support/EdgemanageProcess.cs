@@ -12,8 +12,12 @@ public static class EdgemanageProcess
 
     public static Task<Result> RunAsync(params string[] args) => RunAsync(args, whileRunning: null);
 
-    /// <summary>Runs edgemanage; <paramref name="whileRunning"/> gets the live process (to signal it, say).</summary>
-    public static async Task<Result> RunAsync(string[] args, Func<Process, Task>? whileRunning)
+    /// <summary>
+    /// Runs edgemanage; <paramref name="whileRunning"/> gets the live process (to signal it, say);
+    /// <paramref name="environment"/> is added to the child's environment (e.g. a crash point of the fault suite).
+    /// </summary>
+    public static async Task<Result> RunAsync(string[] args, Func<Process, Task>? whileRunning,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -21,6 +25,7 @@ public static class EdgemanageProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edgemanage.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;

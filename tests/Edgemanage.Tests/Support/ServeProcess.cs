@@ -27,8 +27,14 @@ public sealed class ServeProcess : IAsyncDisposable
 
     public static ServeProcess Start(string name, params string[] args) => StartCommand(name, "serve", args);
 
+    /// <summary><c>serve</c> with <paramref name="environment"/> added to the child's (e.g. a crash point of the fault suite).</summary>
+    public static ServeProcess StartWith(string name, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartCommand(name, "serve", args, environment);
+
     /// <summary>Any long-running edgemanage command (e.g. <c>demo --serve</c>).</summary>
-    public static ServeProcess StartCommand(string name, string command, params string[] args)
+    public static ServeProcess StartCommand(string name, string command, params string[] args) => StartCommand(name, command, args, null);
+
+    private static ServeProcess StartCommand(string name, string command, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -36,6 +42,7 @@ public sealed class ServeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edgemanage.dll"));
         psi.ArgumentList.Add(command);
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -77,6 +84,21 @@ public sealed class ServeProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{_name} did not stop within 30 s of SIGTERM:\n{Output}");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>The exit code once the process ends on its own (a crash point killing it, say), within <paramref name="within"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var cts = new CancellationTokenSource(within);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{_name} did not exit within {within.TotalSeconds:F0} s:\n{Output}");
         }
         return _process.ExitCode;
     }
