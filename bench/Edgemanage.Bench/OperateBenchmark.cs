@@ -70,7 +70,7 @@ public static class OperateBenchmark
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             await Row(output, edges, "GET /metrics", repeats, async () => (await http.GetByteArrayAsync(metricsUrl)).Length);
 
-            await using var ctl = await CtlClient.ConnectAsync(node, TimeSpan.FromSeconds(30));
+            await using var ctl = await CtlClient.ConnectAsync(node, TimeSpan.FromSeconds(30), tls: null);
             var serializer = new Edgemanage.Contracts.Serialization.EdgemanageSerializer(null!);
             async Task<int> Ask(object request) => serializer.ToBinary(await ctl.AskAsync(request)).Length;
             await Row(output, edges, "ctl net show", repeats, () => Ask(new ShowNetwork(Network)));

@@ -34,6 +34,11 @@ const string usage = """
       Operate: runs `PATH serve` against a loopback fleet of EDGES edges and, once it published, times a scrape of
       /metrics and the ctl requests (net show, edge show, zones, actor hierarchy, net list), REPEATS times each.
       Prints a Markdown table: answer size, min / median / max milliseconds.
+    usage: edgemanage-bench faults --edgemanage PATH [--trials 2] [--random-runs 20] [--random-serves 5] [--seed 1] [--work DIR]
+      The crash half of the fault suite: kill -9 of `run` at every step of publishing (TRIALS each, armed with
+      EDGEMANAGE_CRASH_AT) and at RANDOM-RUNS random instants, and of `serve` at RANDOM-SERVES random instants after a
+      live edge fails; after each, a clean round (or a restarted node) must leave zones, live list, the recorded
+      decision and the reload hook in agreement. Prints a Markdown table; exits 1 when any trial did not converge.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -55,6 +60,8 @@ try
             return await DetectionBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "soak":
             return await SoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "faults":
+            return await FaultsBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "operate":
             return await OperateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:

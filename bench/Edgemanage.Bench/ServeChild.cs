@@ -96,6 +96,14 @@ public sealed class ServeChild : IDisposable
         }
     }
 
+    /// <summary>A crash: SIGKILL at once, waiting until the process is gone.</summary>
+    public void Kill()
+    {
+        if (Exited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     /// <summary>SIGTERM, up to <paramref name="grace"/> to exit, then SIGKILL; the exit code (-1 when killed).</summary>
     public async Task<int> StopAsync(TimeSpan grace, TextWriter log)
     {
