@@ -247,7 +247,7 @@ public static class FaultsBenchmark
         /// <summary>Null when the network converged (on <paramref name="expected"/> when given), else what is wrong.</summary>
         public async Task<string?> ConvergedAsync(string[]? expected, string victim, IReadOnlyDictionary<string, uint> serialsBefore)
         {
-            var query = await RunAsync(null, "query", "-A", Network, "-c", Config, "-f", "json");
+            var query = await RunAsync(null, "query", "-A", Network, "-c", Config, "-f", "json", "-v");
             if (query.Code != 0) return $"query exited {query.Code}: {query.Stderr}";
             var recorded = query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
                 .Where(e => e.GetProperty("state").GetString() == "in").Select(e => e.GetProperty("edge").GetString()!)
