@@ -127,12 +127,12 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
             // Newer (RFC 1982) than the last serial we used and than every file about to be replaced, whoever wrote
             // it (the original, a process killed before recording, a journal that was lost): named and the
             // secondaries only load a zone whose serial moved forward.
-            var onDisk = NewestSerial(pending.Select(p => ZoneFiles.ReadSerial(p.Path)));
-            var floor = onDisk is { } d && (state.LastSerial == 0 || ZoneSerial.IsNewer(d, state.LastSerial)) ? d : state.LastSerial;
-            serial = ZoneSerial.Next(state.LastSerial, onDisk, time.GetUtcNow().ToUnixTimeSeconds());
-            if (ZoneSerial.Wrapped(floor, serial.Value))
-                log.Warning("Zones of {0}: the SOA serial wraps from {1} to {2} (RFC 1982 serial arithmetic: named and the secondaries take {2} as newer)",
-                    settings.Network, floor, serial.Value);
+            var diskSerials = pending.Select(p => ZoneFiles.ReadSerial(p.Path)).OfType<uint>().ToArray();
+            serial = ZoneSerial.Next(state.LastSerial, NewestSerial(diskSerials), time.GetUtcNow().ToUnixTimeSeconds());
+            var highest = diskSerials.Append(state.LastSerial).Max();
+            if (ZoneSerial.Wrapped(highest, serial.Value))
+                log.Warning("Zones of {0}: the SOA serial wraps from {1} to {2}: lower as a number, newer by RFC 1982 serial arithmetic, " +
+                            "which named and the secondaries use", settings.Network, highest, serial.Value);
             Phase("serial");
             var renderable = new List<Pending>();
             foreach (var p in pending)
@@ -213,11 +213,11 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
     }
 
     /// <summary>The newest serial by RFC 1982 among those found on disk.</summary>
-    private static uint? NewestSerial(IEnumerable<uint?> serials)
+    private static uint? NewestSerial(IEnumerable<uint> serials)
     {
         uint? newest = null;
-        foreach (var s in serials)
-            if (s is { } value && (newest is not { } n || ZoneSerial.IsNewer(value, n))) newest = value;
+        foreach (var value in serials)
+            if (newest is not { } n || ZoneSerial.IsNewer(value, n)) newest = value;
         return newest;
     }
 

@@ -67,4 +67,27 @@ public sealed class BindEndToEndSpecs : IAsyncLifetime
         Assert.DoesNotContain(victim, served);
         Assert.Equal(3, served.Length);
     }
+
+    [NamedFact]
+    public async Task A_serial_at_the_top_of_32_bits_wraps_and_named_loads_the_next_zone_as_newer()
+    {
+        var config = Workspace("");
+        Assert.Equal(ExitCodes.Ok, (await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", config)).ExitCode);
+        var zonePath = Path.Combine(_dir.Path, "named", Zone + ".zone");
+        var zone = File.ReadAllText(zonePath);
+        // A serial someone set by hand at 2^32 - 1 (named serves it); the next serial must still be newer to named.
+        File.WriteAllText(zonePath, zone.Replace($" {Serial(zone)} ", $" {uint.MaxValue} "));
+        await using var named = await NamedServer.StartAsync(Path.Combine(_dir.Path, "named"), [Zone]);
+        Assert.Equal(uint.MaxValue, (uint)(await named.SerialAsync(Zone))!.Value);
+
+        config = Workspace(named.ReloadCommandLine);
+        _fleet.Set(ARecords(zone)[0], EdgeBehaviour.Refuse());
+        var next = await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", config);
+        Assert.True(next.ExitCode == ExitCodes.Ok, next.ToString());
+        var after = File.ReadAllText(zonePath);
+        Assert.True(Serial(after) < uint.MaxValue);
+        await named.WaitForSerialAsync(Zone, Serial(after), TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain("backward", named.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("wraps", File.ReadAllText(Path.Combine(_dir.Path, "edgemanage.log")));
+    }
 }
