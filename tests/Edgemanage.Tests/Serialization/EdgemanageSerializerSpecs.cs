@@ -129,12 +129,6 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var serializer = (EdgemanageSerializer)Sys.Serialization.FindSerializerForType(typeof(EdgeModeChanged));
         // The exact bytes the "h.mode", "h.edge" and "h.snap" codecs wrote before --for: version 1, then the fields.
-        static byte[] Bytes(Action<BinaryWriter> write)
-        {
-            using var ms = new MemoryStream();
-            using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) { w.Write((byte)1); write(w); }
-            return ms.ToArray();
-        }
         static void OldEdge(BinaryWriter w, string edge, EdgeMode mode, string comment, long at, Sample[] samples)
         {
             w.Write(edge); w.Write((byte)mode); w.Write(comment); w.Write(at);
@@ -168,12 +162,7 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
     public void Zone_records_written_before_file_hashes_existed_are_still_read()
     {
         var serializer = (EdgemanageSerializer)Sys.Serialization.FindSerializerForType(typeof(ZonesWritten));
-        static byte[] Bytes(Action<BinaryWriter> write)
-        {
-            using var ms = new MemoryStream();
-            using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) { w.Write((byte)1); write(w); }
-            return ms.ToArray();
-        }
+        // The exact bytes the "z.written" and "z.snap" codecs wrote before file hashes.
         static void OldZone(BinaryWriter w) { w.Write("example.com"); w.Write("ab12"); w.Write(7u); w.Write("k1"); }
 
         var written = Assert.IsType<ZonesWritten>(serializer.FromBinary(
@@ -188,6 +177,14 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal("z.written2", serializer.Manifest(written));
         Assert.Equal("z.snap2", serializer.Manifest(snap));
+    }
+
+    /// <summary>A payload as our codecs frame it: format version 1, then the fields.</summary>
+    private static byte[] Bytes(Action<BinaryWriter> write)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) { w.Write((byte)1); write(w); }
+        return ms.ToArray();
     }
 
     [Fact]
