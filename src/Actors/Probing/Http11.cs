@@ -32,61 +32,50 @@ internal static class Http11
         $"GET {path} HTTP/1.1\r\nHost: {hostHeader}\r\nUser-Agent: {userAgent}\r\nAccept: */*\r\n" +
         "Accept-Encoding: gzip, deflate\r\nConnection: close\r\n\r\n");
 
-    /// <summary>Reads the final response head, skipping interim 1xx responses.</summary>
+    /// <summary>
+    /// Reads the final response head, skipping interim 1xx responses. Every line of every head is held to
+    /// <see cref="ResponseFields"/>: a head that breaks RFC 9112 is a protocol failure, never a guess.
+    /// </summary>
     public static async ValueTask<Http11Head> ReadHeadAsync(ByteSource source, CancellationToken ct)
     {
         var headBytes = 0;
         while (true)
         {
-            var statusLine = await source.ReadLineAsync(MaxLineBytes, ct).ConfigureAwait(false)
+            var statusLine = await source.ReadLineAsync(MaxLineBytes, ct, HeadLineEnd).ConfigureAwait(false)
                 ?? throw ProbeFailure.Protocol("the edge closed the connection without answering");
             headBytes += statusLine.Length;
-            var status = ParseStatusLine(statusLine);
-            long? contentLength = null;
-            var chunked = false;
+            if (ResponseFields.StatusLine(statusLine, out var status, out var minorVersion) is { } badStatus)
+                throw ProbeFailure.Protocol(badStatus);
+            List<string>? contentLengths = null, transferEncodings = null;
             string? encoding = null;
             while (true)
             {
-                var line = await source.ReadLineAsync(MaxLineBytes, ct).ConfigureAwait(false)
+                var line = await source.ReadLineAsync(MaxLineBytes, ct, HeadLineEnd).ConfigureAwait(false)
                     ?? throw ProbeFailure.Protocol("the edge closed the connection in the middle of the response headers");
                 headBytes += line.Length + 2;
                 if (headBytes > MaxHeadBytes) throw ProbeFailure.Protocol($"response headers longer than {MaxHeadBytes} bytes");
                 if (line.Length == 0) break;
-                var colon = line.IndexOf(':');
-                if (colon <= 0) throw ProbeFailure.Protocol($"malformed response header line '{Printable(line)}'");
-                var name = line.AsSpan(0, colon).Trim();
-                var value = line.AsSpan(colon + 1).Trim();
+                if (ResponseFields.FieldLine(line, out var name, out var value) is { } badField)
+                    throw ProbeFailure.Protocol(badField);
                 if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-                {
-                    if (!long.TryParse(value, System.Globalization.NumberStyles.None, null, out var n)
-                        || (contentLength is { } earlier && earlier != n))
-                        throw ProbeFailure.Protocol($"bad Content-Length '{Printable(value.ToString())}'");
-                    contentLength = n;
-                }
+                    (contentLengths ??= []).Add(value);
                 else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
-                {
-                    chunked = value.ToString().Split(',').Last().Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase);
-                }
+                    (transferEncodings ??= []).Add(value);
                 else if (name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase))
-                {
-                    encoding = value.ToString().Trim().ToLowerInvariant();
-                }
+                    encoding = value.ToLowerInvariant();
             }
-            // Interim responses (100 Continue, 103 Early Hints) precede the real one.
+            // Interim responses (100 Continue, 103 Early Hints) precede the real one; their lines were checked
+            // above all the same, since a smuggled byte is no better for being in an interim head.
             if (status is >= 100 and < 200 && status != 101) continue;
-            return new Http11Head(status, chunked ? null : contentLength, chunked, encoding is "identity" or "" ? null : encoding);
+            if (ResponseFields.Framing(minorVersion, (IReadOnlyList<string>?)contentLengths ?? [], (IReadOnlyList<string>?)transferEncodings ?? [],
+                    out var framing) is { } badFraming)
+                throw ProbeFailure.Protocol(badFraming);
+            return new Http11Head(status, framing.ContentLength, framing.Chunked, encoding is "identity" or "" ? null : encoding);
         }
     }
 
-    private static int ParseStatusLine(string line)
-    {
-        // "HTTP/1.1 200 OK": the reason phrase is optional and ignored.
-        if (line.Length < 12 || !line.StartsWith("HTTP/1.", StringComparison.Ordinal) || line[8] != ' '
-            || !int.TryParse(line.AsSpan(9, 3), System.Globalization.NumberStyles.None, null, out var status)
-            || (line.Length > 12 && line[12] != ' '))
-            throw ProbeFailure.Protocol($"not an HTTP/1.x status line: '{Printable(line)}'");
-        return status;
-    }
+    /// <summary>RFC 9112 §2.2: head lines end in CR LF; a lone LF would let a value hide a second header.</summary>
+    private const bool HeadLineEnd = true;
 
     /// <summary>The body as the edge framed it, decoded when it says it is compressed.</summary>
     public static Stream Body(ByteSource source, Http11Head head, int status)
@@ -105,11 +94,7 @@ internal static class Http11
         };
     }
 
-    private static string Printable(string s)
-    {
-        var cut = s.Length > 80 ? s[..80] + "…" : s;
-        return new string(cut.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-    }
+    private static string Printable(string s) => ResponseFields.Printable(s);
 }
 
 /// <summary>Buffered reads from the connection: lines for the head and chunk sizes, then raw body bytes.</summary>
@@ -118,8 +103,11 @@ internal sealed class ByteSource(Stream stream, byte[] buffer)
     private int _start;
     private int _end;
 
-    /// <summary>One line without its CR LF, or null when the connection ended before any byte of it.</summary>
-    public async ValueTask<string?> ReadLineAsync(int maxLength, CancellationToken ct)
+    /// <summary>
+    /// One line without its CR LF, or null when the connection ended before any byte of it. With
+    /// <paramref name="requireCrLf"/> a line ended by a lone LF is a protocol failure.
+    /// </summary>
+    public async ValueTask<string?> ReadLineAsync(int maxLength, CancellationToken ct, bool requireCrLf = false)
     {
         var searchFrom = _start;
         while (true)
@@ -129,6 +117,9 @@ internal sealed class ByteSource(Stream stream, byte[] buffer)
             {
                 var length = newline - _start;
                 if (length > 0 && buffer[newline - 1] == (byte)'\r') length--;
+                else if (requireCrLf)
+                    throw ProbeFailure.Protocol(
+                        $"a bare LF ends the response head line '{ResponseFields.Printable(Encoding.Latin1.GetString(buffer, _start, length))}' (CR LF required)");
                 var line = Encoding.Latin1.GetString(buffer, _start, length);
                 _start = newline + 1;
                 return line;

@@ -115,6 +115,16 @@ public sealed class Http11Specs
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcdeXY", "not followed by CR LF")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "inside a chunk")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\n\r\n", "unsupported Content-Encoding")]
+    // RFC 9112 framing and field syntax: each of these was once read as a good response.
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "both Content-Length")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-Evil: a\0b\r\nContent-Length: 3\r\n\r\nabc", "a NUL byte in the value of header 'X-Evil'")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-Evil: a\rb\r\nContent-Length: 3\r\n\r\nabc", "a bare CR in the value of header 'X-Evil'")]
+    [InlineData("HTTP/1.1 200 OK\r\nX-Evil: a\nContent-Length: 3\r\n\r\nabc", "a bare LF ends the response head line 'X-Evil: a'")]
+    [InlineData("HTTP/1.1 200 OK\nContent-Length: 3\n\nabc", "a bare LF ends the response head line 'HTTP/1.1 200 OK'")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "unsupported Transfer-Encoding")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "unsupported Transfer-Encoding")]
+    [InlineData("HTTP/1.1 200 O\0K\r\nContent-Length: 3\r\n\r\nabc", "a NUL byte in the status line")]
+    [InlineData("HTTP/1.1 103 Early Hints\r\nLink: a\0b\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", "a NUL byte in the value of header 'Link'")]
     public async Task Every_malformed_response_is_a_protocol_error_that_says_what_was_wrong(string response, string expected)
     {
         var failure = await Assert.ThrowsAsync<ProbeFailure>(() => Read(Encoding.Latin1.GetBytes(response)));
