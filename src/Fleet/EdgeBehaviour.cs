@@ -30,6 +30,10 @@ public abstract record EdgeBehaviour
     public sealed record Trickling(TimeSpan Total) : EdgeBehaviour;
     /// <summary>Sends a 200 with a body of <paramref name="Bytes"/> filler bytes, streamed.</summary>
     public sealed record Huge(long Bytes) : EdgeBehaviour;
+    /// <summary>Sends the correct body under a head that breaks RFC 9112 in the way <paramref name="Kind"/> names.</summary>
+    public sealed record Malformed(Malformation Kind) : EdgeBehaviour;
+    /// <summary>Answers 200 with the correct body in chunked encoding: a well-formed control for <see cref="Malformed"/>.</summary>
+    public sealed record Chunked : EdgeBehaviour;
 
     // Shared instances: behaviours are immutable and the parameterless ones are set very often in benchmarks.
     private static readonly EdgeBehaviour OkInstance = new Serving();
@@ -49,6 +53,9 @@ public abstract record EdgeBehaviour
     public static EdgeBehaviour Hang() => HangInstance;
     public static EdgeBehaviour SlowBody(TimeSpan total) =>
         total < TimeSpan.Zero ? throw new ArgumentOutOfRangeException(nameof(total)) : new Trickling(total);
+    public static EdgeBehaviour Malform(Malformation kind) =>
+        Enum.IsDefined(kind) ? new Malformed(kind) : throw new ArgumentOutOfRangeException(nameof(kind));
+    public static EdgeBehaviour ChunkedOk() => new Chunked();
     public static EdgeBehaviour HugeBody(long bytes) =>
         bytes < 0 ? throw new ArgumentOutOfRangeException(nameof(bytes)) : new Huge(bytes);
 }

@@ -234,6 +234,12 @@ public sealed partial class TestFleet : IAsyncDisposable
                 case EdgeBehaviour.Huge h:
                     await StreamHugeAsync(stream, h.Bytes, ct).ConfigureAwait(false);
                     break;
+                case EdgeBehaviour.Malformed m:
+                    await stream.WriteAsync(MalformedResponses.For(m.Kind, Body), ct).ConfigureAwait(false);
+                    break;
+                case EdgeBehaviour.Chunked:
+                    await stream.WriteAsync(MalformedResponses.WellFormedChunked(Body), ct).ConfigureAwait(false);
+                    break;
             }
 
             await stream.FlushAsync(ct).ConfigureAwait(false);
