@@ -5,42 +5,54 @@ using Edgemanage.Actors.Logging;
 using Edgemanage.Actors.Metrics;
 using Edgemanage.Contracts.Config;
 using Edgemanage.Node.Cli;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Edgemanage.Node.Hosting;
 
 /// <summary>
-/// serve's <c>GET /metrics</c>: a minimal HTTP/1.1 server on a TcpListener (HttpListener cannot bind port 0), serving
-/// the metrics of every network the process serves. One request per connection (<c>Connection: close</c>); a request
-/// head larger than 8 KiB is refused with 431, one that does not arrive within 10 s is dropped; at most 64 connections
-/// are handled at once (more are answered 503). 404 for other paths, 405 for methods other than GET and HEAD.
+/// serve's <c>GET /metrics</c>, on Kestrel: the metrics of every network the process serves. Each response closes its
+/// connection (<c>Connection: close</c>). 404 for other paths, 405 for methods other than GET and HEAD, 431 for a
+/// request head over 8 KiB, 400 for what is not HTTP/1.x.
+/// <para>
+/// Why Kestrel rather than a hand-written loop: a scraper must get through while anything else on the network holds
+/// connections open. A connection that sends no request, or not all of its head, is closed after
+/// <see cref="IdleTimeout"/>; up to <see cref="MaxConnections"/> are held at once, each costing a few kilobytes and no
+/// thread, so a flood of idle clients below that number never delays a scrape, and one above it delays a scrape by
+/// at most the idle timeout (Kestrel turns away connections over the cap at once, and the idle ones time out).
+/// Slow readers of a response are cut off by Kestrel's minimum data rate.
+/// </para>
 /// </summary>
 public sealed class MetricsEndpoint : IAsyncDisposable
 {
     public const int MaxRequestHeadBytes = 8192;
-    public const int MaxConnections = 64;
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>Connections held at once; well above any scrape load, low enough to bound memory and descriptors.</summary>
+    public const int MaxConnections = 1024;
+    /// <summary>How long a connection may stay open without a complete request head.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long rendering the metrics may take before the scrape is answered 500.</summary>
+    public static readonly TimeSpan RenderTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly TcpListener _listener;
+    private readonly IHost _host;
     private readonly Func<CancellationToken, Task<string>> _render;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
     private readonly List<Func<MetricsText, CancellationToken, Task>> _sources = [];
     private readonly object _gate = new();
-    private readonly HashSet<Task> _connections = [];
 
-    private readonly TimeSpan _requestTimeout;
-
-    private MetricsEndpoint(TcpListener listener, Func<CancellationToken, Task<string>>? render, TimeSpan requestTimeout)
+    private MetricsEndpoint(Func<CancellationToken, Task<string>>? render, Func<MetricsEndpoint, IHost> host)
     {
-        _listener = listener;
-        _requestTimeout = requestTimeout;
         _render = render ?? RenderSourcesAsync;
-        Bound = (IPEndPoint)listener.LocalEndpoint;
-        _accepting = Task.Run(AcceptLoopAsync);
+        _host = host(this);
     }
 
     /// <summary>The address actually bound (port 0 resolved).</summary>
-    public IPEndPoint Bound { get; }
+    public IPEndPoint Bound { get; private set; } = new(IPAddress.None, 0);
 
     public string Url => $"http://{(Bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{Bound.Address}]" : Bound.Address.ToString())}:{Bound.Port}/metrics";
 
@@ -84,7 +96,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
             log.Info($"Metrics endpoint listening on {endpoint.Url}");
             return endpoint;
         }
-        catch (Exception e) when (e is SocketException or ArgumentException or FormatException)
+        catch (Exception e) when (e is SocketException or IOException or ArgumentException or FormatException)
         {
             var message = $"metrics endpoint not started: cannot listen on {listen}: {e.Message}; serving without metrics";
             error.WriteLine($"edgemanage: warning: {message}");
@@ -95,18 +107,57 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     }
 
     /// <summary>
-    /// Binds and starts accepting; <paramref name="render"/> replaces the registered sources and
-    /// <paramref name="requestTimeout"/> the <see cref="RequestTimeout"/> (tests).
+    /// Binds and starts serving; <paramref name="render"/> replaces the registered sources and
+    /// <paramref name="idleTimeout"/> the <see cref="IdleTimeout"/> (tests). Throws IOException when the port is taken.
     /// </summary>
-    public static MetricsEndpoint Start(string listen, Func<CancellationToken, Task<string>>? render = null, TimeSpan? requestTimeout = null)
+    public static MetricsEndpoint Start(string listen, Func<CancellationToken, Task<string>>? render = null, TimeSpan? idleTimeout = null)
     {
         if (!TryParseListen(listen, out var host, out var port)) throw new FormatException($"'{listen}' is not host:port");
         var address = IPAddress.TryParse(host, out var ip) ? ip
             : Dns.GetHostAddresses(host).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).FirstOrDefault()
               ?? throw new ArgumentException($"{host} has no address");
-        var listener = new TcpListener(address, port);
-        listener.Start(backlog: 128);
-        return new MetricsEndpoint(listener, render, requestTimeout ?? RequestTimeout);
+        var idle = idleTimeout ?? IdleTimeout;
+        var endpoint = new MetricsEndpoint(render, self => new HostBuilder()
+            .ConfigureServices(services => services.AddSingleton<IHostLifetime, SignalsBelongToServe>())
+            .ConfigureWebHost(web => web
+                .UseSetting(WebHostDefaults.PreventHostingStartupKey, "true")
+                .UseKestrel(kestrel =>
+                {
+                    kestrel.AddServerHeader = false;
+                    kestrel.Limits.MaxConcurrentConnections = MaxConnections;
+                    kestrel.Limits.KeepAliveTimeout = idle;
+                    kestrel.Limits.RequestHeadersTimeout = idle;
+                    kestrel.Limits.MaxRequestHeadersTotalSize = MaxRequestHeadBytes;
+                    kestrel.Limits.MaxRequestLineSize = MaxRequestHeadBytes;
+                    kestrel.Limits.MaxRequestBodySize = 64 * 1024; // nothing here reads a body
+                    kestrel.Listen(address, port, l => l.Protocols = HttpProtocols.Http1);
+                })
+                .Configure(app => app.Run(self.HandleAsync)),
+                // ASPNETCORE_* variables of the operator's shell must not change what serve listens on.
+                options => options.SuppressEnvironmentConfiguration = true)
+            .Build());
+        try
+        {
+            endpoint._host.StartAsync().GetAwaiter().GetResult();
+        }
+        catch
+        {
+            endpoint._host.Dispose();
+            throw;
+        }
+        var bound = endpoint._host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        endpoint.Bound = new IPEndPoint(address, new Uri(bound).Port);
+        return endpoint;
+    }
+
+    /// <summary>
+    /// The generic host would otherwise install its console lifetime, which stops the host on SIGTERM by itself;
+    /// serve owns its signals (Program.cs) and stops this endpoint when it is done.
+    /// </summary>
+    private sealed class SignalsBelongToServe : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Adds a source of metrics (one per served network); disposing the result removes it.</summary>
@@ -133,126 +184,59 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         return NodeMetrics.RenderAsync(sources, ct);
     }
 
-    private async Task AcceptLoopAsync()
+    private async Task HandleAsync(HttpContext context)
     {
-        while (!_stop.IsCancellationRequested)
+        var request = context.Request;
+        var response = context.Response;
+        // One request per connection, as before Kestrel: scrapers open a new one each time anyway, and a
+        // connection left open between scrapes is one more a flood could add to.
+        response.Headers.Connection = "close";
+        var headOnly = HttpMethods.IsHead(request.Method);
+        if (!HttpMethods.IsGet(request.Method) && !headOnly)
         {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (OperationCanceledException) { break; }
-            catch (ObjectDisposedException) { break; }
-            catch (SocketException) { continue; }
-            lock (_gate)
-            {
-                var busy = _connections.Count >= MaxConnections;
-                var task = HandleAsync(client, busy);
-                _connections.Add(task);
-                _ = task.ContinueWith(t => { lock (_gate) _connections.Remove(t); }, TaskScheduler.Default);
-            }
+            response.Headers.Allow = "GET, HEAD";
+            await WriteAsync(response, 405, "only GET\n", headOnly: false);
+            return;
         }
+        if (request.Path != "/metrics")
+        {
+            await WriteAsync(response, 404, "not found: metrics are at /metrics\n", headOnly);
+            return;
+        }
+        string body;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
+        deadline.CancelAfter(RenderTimeout);
+        try
+        {
+            body = await _render(deadline.Token);
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            await WriteAsync(response, 500, $"metrics failed: {e.GetType().Name}: {e.Message}\n", headOnly);
+            return;
+        }
+        await WriteAsync(response, 200, body, headOnly, MetricsText.ContentType);
     }
 
-    private async Task HandleAsync(TcpClient client, bool busy)
-    {
-        await Task.Yield();
-        using (client)
-        {
-            try
-            {
-                client.NoDelay = true;
-                var stream = client.GetStream();
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                deadline.CancelAfter(_requestTimeout);
-                if (busy)
-                {
-                    await WriteResponseAsync(stream, 503, "Service Unavailable", "too many connections\n", headOnly: false, deadline.Token);
-                    return;
-                }
-                var head = await ReadHeadAsync(stream, deadline.Token);
-                if (head is null)
-                {
-                    await WriteResponseAsync(stream, 431, "Request Header Fields Too Large", "request head too large\n", false, deadline.Token);
-                    return;
-                }
-                var requestLine = head.Split("\r\n", 2)[0].Split(' ');
-                if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
-                {
-                    await WriteResponseAsync(stream, 400, "Bad Request", "bad request\n", false, deadline.Token);
-                    return;
-                }
-                var (method, target) = (requestLine[0], requestLine[1]);
-                var path = target.Split('?', 2)[0];
-                var headOnly = method == "HEAD";
-                if (method is not ("GET" or "HEAD"))
-                {
-                    await WriteResponseAsync(stream, 405, "Method Not Allowed", "only GET\n", false, deadline.Token, "Allow: GET, HEAD\r\n");
-                    return;
-                }
-                if (path != "/metrics")
-                {
-                    await WriteResponseAsync(stream, 404, "Not Found", "not found: metrics are at /metrics\n", headOnly, deadline.Token);
-                    return;
-                }
-                string body;
-                try
-                {
-                    body = await _render(deadline.Token);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
-                {
-                    await WriteResponseAsync(stream, 500, "Internal Server Error", $"metrics failed: {e.GetType().Name}: {e.Message}\n", headOnly, deadline.Token);
-                    return;
-                }
-                await WriteResponseAsync(stream, 200, "OK", body, headOnly, deadline.Token, contentType: MetricsText.ContentType);
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // A client that went away or never finished its request: nothing to answer.
-            }
-        }
-    }
-
-    /// <summary>Reads up to the blank line ending the request head; null when it exceeds <see cref="MaxRequestHeadBytes"/>.</summary>
-    private static async Task<string?> ReadHeadAsync(NetworkStream stream, CancellationToken ct)
-    {
-        var buffer = new byte[MaxRequestHeadBytes];
-        var filled = 0;
-        while (true)
-        {
-            if (filled == buffer.Length) return null;
-            var n = await stream.ReadAsync(buffer.AsMemory(filled), ct);
-            if (n == 0) throw new IOException("connection closed before the request head ended");
-            var from = Math.Max(0, filled - 3);
-            filled += n;
-            var end = buffer.AsSpan(from, filled - from).IndexOf("\r\n\r\n"u8);
-            if (end >= 0) return Encoding.ASCII.GetString(buffer, 0, from + end);
-        }
-    }
-
-    private static async Task WriteResponseAsync(NetworkStream stream, int status, string reason, string body, bool headOnly,
-        CancellationToken ct, string extraHeaders = "", string contentType = "text/plain; charset=utf-8")
+    private static async Task WriteAsync(HttpResponse response, int status, string body, bool headOnly,
+        string contentType = "text/plain; charset=utf-8")
     {
         var bytes = Encoding.UTF8.GetBytes(body);
-        var head = $"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {bytes.Length}\r\n{extraHeaders}Connection: close\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
-        if (!headOnly) await stream.WriteAsync(bytes, ct);
-        await stream.FlushAsync(ct);
-        // Half-close so the client sees the end of the response before the socket goes away.
-        try { stream.Socket.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        response.ContentLength = bytes.Length;
+        if (!headOnly) await response.Body.WriteAsync(bytes);
     }
 
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _listener.Stop();
-        try { await _accepting; } catch (OperationCanceledException) { }
-        Task[] running;
-        lock (_gate) running = _connections.ToArray();
-        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        // In-flight scrapes get a few seconds to finish; then Kestrel drops them.
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try { await _host.StopAsync(grace.Token); } catch (OperationCanceledException) { }
+        }
+        _host.Dispose();
         _stop.Dispose();
-        _listener.Dispose();
     }
 }

@@ -74,7 +74,7 @@ public sealed class MetricsEndpointSpecs : IAsyncLifetime
     [Fact]
     public async Task An_idle_connection_is_closed()
     {
-        await using var endpoint = MetricsEndpoint.Start("127.0.0.1:0", _ => Task.FromResult(Body), requestTimeout: TimeSpan.FromMilliseconds(300));
+        await using var endpoint = MetricsEndpoint.Start("127.0.0.1:0", _ => Task.FromResult(Body), idleTimeout: TimeSpan.FromMilliseconds(300));
         using var client = new TcpClient();
         await client.ConnectAsync(endpoint.Bound);
         var read = await client.GetStream().ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
