@@ -83,7 +83,8 @@ def scrape():
                 break
             data += chunk
         s.close()
-        status = data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/") else "garbage"
+        status = (data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/")
+                  else "closed" if not data else "garbage")  # closed: turned away without an answer
     except OSError as e:
         status = type(e).__name__
     return status, (time.monotonic() - t) * 1000
