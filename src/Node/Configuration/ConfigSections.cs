@@ -354,7 +354,10 @@ internal static class ConfigSections
             result = result with { TlsCertificate = certificate };
             // Opened here so that a wrong path or password is a config error at its line, not a node without ctl. A
             // user who may not read it (a check, a query) is not in error: only the node and ctl use it.
-            try
+            // Looked at before it is opened: a FIFO or a device here would hang or never end the config's loading.
+            if (InputChecks.PathProblem(certificate, Edgemanage.Actors.Inputs.FileKind.Regular, "admin.tls_certificate") is { } kind)
+                top.Sink.Error(a.Node("tls_certificate", false, "")!.Start, kind);
+            else try
             {
                 using var _ = Admin.AdminTls.Load(certificate, result.TlsPassword);
             }

@@ -103,6 +103,8 @@ public sealed class ConfigMutationSpecs
         M("kinds", "zone_template is /dev/zero", w => w.Plus("zone_template: /dev/zero"), "zone template '/dev/zero' is a character device"),
         M("kinds", "zone_template is a FIFO", w => { w.Fifo("zone.liquid"); return w.Plus("zone_template: zone.liquid"); },
             w => $"zone template '{w.P("zone.liquid")}' is a FIFO"),
+        M("kinds", "admin.tls_certificate is a FIFO", w => { w.Fifo("ctl.pfx"); return w.Plus("admin:\n  tls_certificate: ctl.pfx"); },
+            w => $"admin.tls_certificate '{w.P("ctl.pfx")}' is a FIFO"),
         M("kinds", "zone_template is a symlink to a 0600 file", w =>
             {
                 var secret = w.Dir.Write("secret.liquid", "{{ include_text }}");
