@@ -53,6 +53,22 @@ public static class InputFile
         }
     }
 
+    /// <summary>
+    /// True when nothing is at <paramref name="path"/> (not even a dangling symlink), for optional inputs. A path that
+    /// cannot be examined (a symlink loop, no permission) is not missing: reading it then says why.
+    /// </summary>
+    public static bool IsMissing(string path)
+    {
+        try
+        {
+            return Examine(path) is { Kind: FileKind.Missing, ViaSymlink: false };
+        }
+        catch (InputFileException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The kind as operators say it, for messages: "a FIFO", "a character device".</summary>
     public static string Describe(FileKind kind) => kind switch
     {

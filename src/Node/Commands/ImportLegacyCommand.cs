@@ -237,7 +237,7 @@ public static class ImportLegacyCommand
     {
         text = null;
         readError = null;
-        if (Actors.Inputs.InputFile.Examine(path) is { Kind: Actors.Inputs.FileKind.Missing, ViaSymlink: false }) return true;
+        if (Actors.Inputs.InputFile.IsMissing(path)) return true;
         try
         {
             // The one reader of inputs: a FIFO or a device is refused by name instead of hanging the import.

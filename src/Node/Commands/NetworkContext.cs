@@ -85,7 +85,7 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var (line, col) = config.Locate("testobject.local");
-            var missing = Actors.Inputs.InputFile.Examine(settings.TestObject.Local) is { Kind: Actors.Inputs.FileKind.Missing, ViaSymlink: false };
+            var missing = Actors.Inputs.InputFile.IsMissing(settings.TestObject.Local);
             return new ConfigProblem(settings.SourcePath, line, col,
                 missing ? $"testobject.local '{settings.TestObject.Local}' cannot be read: it does not exist" : e.Message);
         }

@@ -20,7 +20,7 @@ public static class CanaryFileLoader
     public static CanaryFileResult Load(string path)
     {
         // The file is optional: absent means no canaries. Present, it must be a regular file of sane size.
-        if (InputFile.Examine(path) is { Kind: FileKind.Missing, ViaSymlink: false })
+        if (InputFile.IsMissing(path))
             return new CanaryFileResult(new Dictionary<string, string>(), [], []);
         string text;
         try

@@ -29,7 +29,7 @@ public static class EdgeListLoader
         {
             text = InputFile.ReadText(path, "edge list file");
         }
-        catch (InputFileException) when (InputFile.Examine(path) is { Kind: FileKind.Missing, ViaSymlink: false })
+        catch (InputFileException) when (InputFile.IsMissing(path))
         {
             return Failed(path, Directory.Exists(Path.GetDirectoryName(path))
                 ? $"edge list file '{path}' does not exist"

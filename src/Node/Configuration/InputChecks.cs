@@ -63,7 +63,15 @@ public static class InputChecks
         if (facts.ViaSymlink) return $"{key} '{path}' is a symlink to something that does not exist";
         for (var parent = Path.GetDirectoryName(Path.GetFullPath(path)); parent is not null; parent = Path.GetDirectoryName(parent))
         {
-            var above = InputFile.Examine(parent);
+            FileFacts above;
+            try
+            {
+                above = InputFile.Examine(parent);
+            }
+            catch (InputFileException)
+            {
+                return null; // cannot look further up (no permission): creating it will say why, with the path
+            }
             if (!above.Exists) continue;
             return above.Kind == FileKind.Directory ? null
                 : $"{key} '{path}' cannot be created: '{parent}' is {InputFile.Describe(above.Kind)}, not a directory";
