@@ -284,12 +284,15 @@ public sealed class ConfigMutationSpecs
         Assert.Equal(validateRefused, runRefused);
     }
 
-    /// <summary>A few cases through a real process: a stack overflow or a hang would kill or stall it, not fail an assert.</summary>
+    /// <summary>
+    /// A few cases through real validate, run and serve processes: a stack overflow or a hang would kill or stall
+    /// them, not fail an assert.
+    /// </summary>
     [Theory]
     [InlineData("nesting")]
     [InlineData("numbers")]
     [InlineData("kinds")]
-    public async Task A_real_run_process_refuses_with_exit_2(string @class)
+    public async Task Real_validate_run_and_serve_processes_refuse_with_exit_2(string @class)
     {
         using var w = new Workspace();
         var mutation = @class switch
@@ -299,10 +302,16 @@ public sealed class ConfigMutationSpecs
             _ => Refused.First(m => m.Name == "testobject.local is a FIFO"),
         };
         var config = mutation.Apply(w);
-        foreach (var command in new[] { "validate", "run" })
+        string[][] commands =
+        [
+            ["validate", "-A", "testnet", "-c", config],
+            ["run", "-A", "testnet", "-c", config],
+            ["serve", "-A", "testnet", "-c", config, "--admin", "off", "--metrics-listen", "off"],
+        ];
+        foreach (var command in commands)
         {
-            var result = await EdgemanageProcess.RunAsync(command, "-A", "testnet", "-c", config);
-            Assert.True(result.ExitCode == ExitCodes.UsageOrConfig, $"{command}, {mutation}: {result}");
+            var result = await EdgemanageProcess.RunAsync(command);
+            Assert.True(result.ExitCode == ExitCodes.UsageOrConfig, $"{command[0]}, {mutation}: {result}");
             Assert.Contains(mutation.Expect(w), result.Stderr);
         }
     }
