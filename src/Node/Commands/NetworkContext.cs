@@ -32,7 +32,7 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
         }
         var settings = config.Settings!;
         // The same file-system checks as validate (one path): a wrong kind is a config error here too, not a crash later.
-        var inputProblems = InputChecks.Check(settings, config);
+        var inputProblems = InputChecks.Check(settings, config).Concat(InputChecks.CheckNetwork(settings, settings.ForNetwork(network), config)).ToList();
         if (inputProblems.Count > 0)
         {
             foreach (var e in inputProblems) error.WriteLine(e);

@@ -43,6 +43,28 @@ public static class InputChecks
     }
 
     /// <summary>
+    /// The per-network paths that are written (live list, default journal, lock): each a regular file or creatable.
+    /// The inputs themselves (edge lists, canary file, includes) are judged by their readers.
+    /// </summary>
+    public static IReadOnlyList<ConfigProblem> CheckNetwork(EdgemanageSettings settings, NetworkPaths paths, ConfigLoadResult config)
+    {
+        var problems = new List<ConfigProblem>();
+        var written = new List<(string Key, string? Path)>
+        {
+            ("live_list", paths.LiveList),
+            ("state_dir", settings.Persistence.ConnectionString is null ? paths.Journal : null),
+            ("state_dir", paths.NetworkLock),
+        };
+        foreach (var (key, path) in written)
+        {
+            if (path is null || PathProblem(path, FileKind.Regular, key) is not { } message) continue;
+            var (line, column) = config.Locate(key) is (0, 0) && key == "state_dir" ? config.Locate("healthdata_store") : config.Locate(key);
+            problems.Add(new ConfigProblem(settings.SourcePath, line, column, message));
+        }
+        return problems;
+    }
+
+    /// <summary>
     /// Null when <paramref name="path"/> is of the expected kind, or missing but creatable (its nearest existing
     /// ancestor is a directory); otherwise what is wrong, naming the key, the path and the kind found.
     /// </summary>

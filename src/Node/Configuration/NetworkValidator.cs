@@ -51,7 +51,7 @@ public static class NetworkValidator
         var edgeCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var network in networks)
         {
-            var summary = CheckNetwork(settings, network, killerConfigured: config.Locate("canary_killer") != (0, 0), Add);
+            var summary = CheckNetwork(settings, config, network, killerConfigured: config.Locate("canary_killer") != (0, 0), Add);
             summaries.Add(summary);
             edgeCounts[network] = summary.EdgeCount;
         }
@@ -89,9 +89,11 @@ public static class NetworkValidator
         return found;
     }
 
-    private static NetworkSummary CheckNetwork(EdgemanageSettings settings, string network, bool killerConfigured, Action<ConfigProblem> add)
+    private static NetworkSummary CheckNetwork(EdgemanageSettings settings, ConfigLoadResult config, string network, bool killerConfigured,
+        Action<ConfigProblem> add)
     {
         var paths = settings.ForNetwork(network);
+        foreach (var p in InputChecks.CheckNetwork(settings, paths, config)) add(p);
         var edges = NetworkEdges.Load(settings, network);
         foreach (var p in edges.Errors.Concat(edges.Warnings)) add(p);
 

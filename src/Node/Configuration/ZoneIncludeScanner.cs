@@ -57,7 +57,10 @@ public static class ZoneIncludeScanner
                     errors.Add(new ConfigProblem(file, 0, 0, wider));
                     continue;
                 }
-                text = StrictUtf8.GetString(InputFile.ReadBytes(file, "zone include file"));
+                var bytes = InputFile.ReadBytes(file, "zone include file");
+                // A byte order mark is not text of the zone (File.ReadAllText, which run used before, dropped it too).
+                var bom = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+                text = StrictUtf8.GetString(bytes, bom, bytes.Length - bom);
             }
             catch (DecoderFallbackException)
             {

@@ -122,6 +122,10 @@ public sealed class ConfigMutationSpecs
         M("paths", "named_dir is a regular file", w => w.With("named_dir: named", "named_dir: object.bin"), w => $"named_dir '{w.P("object.bin")}' is a regular file, not a directory"),
         M("paths", "healthdata_store below a regular file", w => w.With("healthdata_store: health", "healthdata_store: object.bin/health"),
             w => $"healthdata_store '{w.P("object.bin/health")}' cannot be created: '{w.P("object.bin")}' is a regular file"),
+        M("paths", "live_list is a directory", w => { w.Dir.Dir("live/testnet.live"); return w.Plus("live_list: live/{dnet}.live"); },
+            w => $"live_list '{w.P("live/testnet.live")}' is a directory, not a regular file"),
+        M("paths", "the journal's path is a FIFO", w => { w.Fifo("health/edgemanage-testnet.journal.db"); return w.Config(ConfigSamples.Minimal); },
+            w => $"state_dir '{w.P("health/edgemanage-testnet.journal.db")}' is a FIFO"),
         M("paths", "lockfile is a directory", w => w.With("lockfile: edgemanage.lock", "lockfile: named"), w => $"lockfile '{w.P("named")}' is a directory, not a regular file"),
 
         // Strings: a connection string is parsed up front by the provider's own builder.
