@@ -261,6 +261,16 @@ public sealed class ConfigMutationSpecs
         Assert.Contains(expected, PublishInputs.Load(context, TextWriter.Null)!.CanaryHold);
     }
 
+    [Fact]
+    public void An_include_read_by_the_one_reader_loses_its_byte_order_mark_as_before()
+    {
+        using var w = new Workspace();
+        w.Dir.WriteBytes("zones/testnet/example.org.zone", [0xEF, 0xBB, 0xBF, .."www 60 IN CNAME example.org.\n"u8.ToArray()]);
+        var context = NetworkContext.Load(w.Config(ConfigSamples.Minimal), "testnet", TextWriter.Null)!;
+        var zone = Assert.Single(PublishInputs.Load(context, TextWriter.Null)!.ReadZones(context).Zones);
+        Assert.Equal("www 60 IN CNAME example.org.\n", zone.IncludeText);
+    }
+
     [Theory]
     [InlineData("example.org.zone", true)]
     [InlineData("_acme.example.org.zone", true)]
