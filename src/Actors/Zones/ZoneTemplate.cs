@@ -64,7 +64,15 @@ public sealed class ZoneTemplate
         string source;
         try
         {
-            source = File.ReadAllText(path);
+            var facts = Inputs.InputFile.Examine(path);
+            // The template's text ends up in every zone: a symlink to a file fewer may read must not widen it.
+            if (Inputs.InputFile.WiderWhenPublished(facts, ZoneFiles.ZoneFileMode, "zone template") is { } wider)
+                throw new ZoneTemplateException($"{path}: {wider}");
+            source = Inputs.InputFile.ReadText(path, "zone template");
+        }
+        catch (Inputs.InputFileException e)
+        {
+            throw new ZoneTemplateException($"{path}: {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ArgumentException or NotSupportedException)
         {

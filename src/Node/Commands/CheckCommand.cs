@@ -118,8 +118,9 @@ public static class CheckCommand
         if (cl.Flag("all") && kind != "latency") throw new UsageException($"{command}: -a applies to latency only");
         var window = 600.0;
         if (cl.Value("window") is { } ws
-            && (!double.TryParse(ws, NumberStyles.Float, CultureInfo.InvariantCulture, out window) || !double.IsFinite(window) || window <= 0))
-            throw new UsageException($"{command}: --window must be a number of seconds above 0, got '{ws}'");
+            // The config's number syntax, and a bound, so the window cannot overflow the milliseconds it becomes.
+            && (!Configuration.YamlValues.TryDouble(ws, out window) || window <= 0 || window > MaxWindowSeconds))
+            throw new UsageException($"{command}: --window must be a number of seconds above 0 and at most {MaxWindowSeconds}, got '{ws}'");
 
         if (cl.Value("statefile") is { } statefile)
         {
@@ -201,12 +202,15 @@ public static class CheckCommand
     }
 
     /// <summary>The original's per-network statefile (original-edgemanage.md §5.1), for rotation and integrity during a migration.</summary>
+    /// <summary>--window's upper bound: a year, far beyond any journal's rotation record.</summary>
+    private const double MaxWindowSeconds = 365 * 86_400;
+
     private static CheckResult FromStatefile(string kind, string label, string path, Thresholds thresholds, double window)
     {
         JsonElement root;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(Actors.Inputs.InputFile.ReadText(path, "statefile"));
             root = doc.RootElement.Clone();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)

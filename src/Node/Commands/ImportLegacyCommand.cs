@@ -237,10 +237,11 @@ public static class ImportLegacyCommand
     {
         text = null;
         readError = null;
-        if (!File.Exists(path)) return true;
+        if (Actors.Inputs.InputFile.IsMissing(path)) return true;
         try
         {
-            text = File.ReadAllText(path);
+            // The one reader of inputs: a FIFO or a device is refused by name instead of hanging the import.
+            text = Actors.Inputs.InputFile.ReadText(path, "legacy file");
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

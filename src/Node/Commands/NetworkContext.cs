@@ -31,6 +31,14 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
             return null;
         }
         var settings = config.Settings!;
+        // The same file-system checks as validate (one path): a wrong kind is a config error here too, not a crash later.
+        var inputProblems = InputChecks.Check(settings, config).Concat(InputChecks.CheckNetwork(settings, settings.ForNetwork(network), config)).ToList();
+        if (inputProblems.Count > 0)
+        {
+            foreach (var e in inputProblems) error.WriteLine(e);
+            error.WriteLine($"edgemanage: {Plural(inputProblems.Count, "error")} in the configuration; nothing was probed or written");
+            return null;
+        }
         var edges = NetworkEdges.Load(settings, network);
         foreach (var w in edges.Warnings) error.WriteLine(w);
         if (!edges.Ok)
@@ -49,13 +57,37 @@ public sealed record NetworkContext(EdgemanageSettings Settings, NetworkPaths Pa
     {
         try
         {
-            return HttpProber.HashFile(Settings.TestObject.Local);
+            return System.Security.Cryptography.MD5.HashData(ReadTestObject(Settings));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var (line, col) = Config.Locate("testobject.local");
-            error.WriteLine($"{Settings.SourcePath}:{line}:{col}: error: cannot read testobject.local '{Settings.TestObject.Local}': {e.Message}");
+            error.WriteLine(new ConfigProblem(Settings.SourcePath, line, col, e.Message));
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The test object's bytes, read like every other input: a regular file, at most body_max_bytes (a bigger one
+    /// could never match a probe's body, which is cut off there).
+    /// </summary>
+    public static byte[] ReadTestObject(EdgemanageSettings settings) =>
+        Actors.Inputs.InputFile.ReadBytes(settings.TestObject.Local, "testobject.local", settings.Probe.BodyMaxBytes);
+
+    /// <summary>Null, or the located error that makes testobject.local unusable; validate and run both ask this.</summary>
+    public static ConfigProblem? TestObjectProblem(EdgemanageSettings settings, ConfigLoadResult config)
+    {
+        try
+        {
+            ReadTestObject(settings);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var (line, col) = config.Locate("testobject.local");
+            var missing = Actors.Inputs.InputFile.IsMissing(settings.TestObject.Local);
+            return new ConfigProblem(settings.SourcePath, line, col,
+                missing ? $"testobject.local '{settings.TestObject.Local}' cannot be read: it does not exist" : e.Message);
         }
     }
 

@@ -60,28 +60,15 @@ public sealed record PublishInputs(
     public ZoneSet ReadZones(NetworkContext context)
     {
         var scan = ZoneIncludeScanner.Scan(context.Paths.ZoneIncludeDir);
-        var zones = new List<ZoneSource>();
-        foreach (var include in scan.Zones)
-        {
-            string? text = null;
-            var hold = CanaryHold;
-            try
-            {
-                text = File.ReadAllText(include.Path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                hold = $"cannot read zone include {include.Path}: {e.Message}";
-            }
-            zones.Add(new ZoneSource(include.Zone, Path.GetFileName(include.Path), text, hold));
-        }
+        // The text was read by the scan itself (one reader, one verdict for validate, run and serve).
+        var zones = scan.Zones.Select(include => new ZoneSource(include.Zone, Path.GetFileName(include.Path), include.Text, CanaryHold)).ToList();
         // A broken include still names a zone (its file name): hold that zone so the old file is kept and the
         // reason is reported with it, rather than the zone silently disappearing from the round.
         foreach (var broken in scan.Errors.Select(e => e.File).Distinct(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(broken);
-            if (!name.EndsWith(".zone", StringComparison.Ordinal)) continue;
-            var zone = name[..^".zone".Length];
+            if (!ZoneIncludeScanner.IsIncludeName(name)) continue;
+            var zone = ZoneIncludeScanner.ZoneOf(name);
             if (NameRules.CheckHostName(zone, allowUnderscore: true) is not null || zones.Any(z => z.Zone == zone)) continue;
             var first = scan.Errors.First(e => e.File == broken);
             zones.Add(new ZoneSource(zone, name, null, $"zone include is broken: {first}"));

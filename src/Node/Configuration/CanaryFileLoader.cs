@@ -1,3 +1,4 @@
+using Edgemanage.Actors.Inputs;
 using YamlDotNet.RepresentationModel;
 
 namespace Edgemanage.Node.Configuration;
@@ -18,16 +19,17 @@ public static class CanaryFileLoader
 {
     public static CanaryFileResult Load(string path)
     {
-        if (!File.Exists(path)) return new CanaryFileResult(new Dictionary<string, string>(), [], []);
+        // The file is optional: absent means no canaries. Present, it must be a regular file of sane size.
+        if (InputFile.IsMissing(path))
+            return new CanaryFileResult(new Dictionary<string, string>(), [], []);
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadText(path, "canary file");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            return new CanaryFileResult(new Dictionary<string, string>(),
-                [new ConfigProblem(path, 0, 0, $"cannot read canary file '{path}': {e.Message}")], []);
+            return new CanaryFileResult(new Dictionary<string, string>(), [new ConfigProblem(path, 0, 0, e.Message)], []);
         }
         return Parse(text, path);
     }

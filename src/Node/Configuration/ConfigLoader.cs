@@ -1,3 +1,4 @@
+using Edgemanage.Actors.Inputs;
 using Edgemanage.Contracts.Config;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -21,11 +22,12 @@ public static class ConfigLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadText(path, "configuration file");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            var problem = new ConfigProblem(path, 0, 0, $"cannot read configuration file: {e.Message}");
+            var message = e is InputFileException ? e.Message : $"cannot read configuration file: {e.Message}";
+            var problem = new ConfigProblem(path, 0, 0, message);
             return new ConfigLoadResult { SourcePath = path, Errors = [problem] };
         }
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? Directory.GetCurrentDirectory();
@@ -65,7 +67,7 @@ public static class ConfigLoader
         var probe = ConfigSections.ReadProbe(top);
         var persistence = ConfigSections.ReadPersistence(top);
 
-        var goodEnough = top.Number("goodenough", required: true);
+        var goodEnough = top.Number("goodenough", required: true, max: ConfigLimits.Hour);
         var edgeCount = top.Integer("edge_count", required: true, min: 1, max: 100_000);
         var networkEdgeCount = ConfigSections.ReadNetworkEdgeCount(top);
         var healthStore = top.Path("healthdata_store", required: true, baseDir);
@@ -80,34 +82,34 @@ public static class ConfigLoader
         var canaryFiles = top.Path("canary_files", required: false, baseDir);
         var canaryKiller = ConfigSections.ReadCanaryKiller(top);
         // Documented by the original but never implemented there; accepted so old configs load.
-        var dnsChangeMaxFreq = top.Integer("dnschange_maxfreq", required: false, min: 0, max: int.MaxValue);
-        var runFrequency = top.Number("run_frequency", required: false);
+        var dnsChangeMaxFreq = top.Integer("dnschange_maxfreq", required: false, min: 0, max: ConfigLimits.Count);
+        var runFrequency = top.Number("run_frequency", required: false, max: ConfigLimits.Day);
         var testing = top.Bool("testing", required: false);
         var stateDir = top.Path("state_dir", required: false, baseDir);
         var vantage = ConfigSections.ReadVantage(top);
         var historyLength = top.Integer("history_length", required: false, min: 10, max: 100_000);
-        var passWindow = top.Number("pass_window_seconds", required: false);
-        var snapshotEvery = top.Integer("snapshot_every", required: false, min: 1, max: int.MaxValue);
+        var passWindow = top.Number("pass_window_seconds", required: false, max: ConfigLimits.Week);
+        var snapshotEvery = top.Integer("snapshot_every", required: false, min: 1, max: ConfigLimits.Count);
 
         var minEdges = top.Integer("min_edges", required: false, min: 1, max: 100_000);
         if (minEdges is not null && edgeCount is not null && minEdges > edgeCount)
             top.Sink.Error(top.Node("min_edges", false, "")!.Start, $"min_edges ({minEdges}) must not exceed edge_count ({edgeCount})");
-        var dnsChangeWindow = top.Number("dnschange_window", required: false);
+        var dnsChangeWindow = top.Number("dnschange_window", required: false, max: ConfigLimits.Week);
         var zoneTemplate = top.Path("zone_template", required: false, baseDir);
         var zoneCheck = ConfigSections.ReadZoneCheckCommand(top);
-        var commandTimeout = top.Number("command_timeout", required: false);
-        var probeInterval = top.Number("probe_interval", required: false);
+        var commandTimeout = top.Number("command_timeout", required: false, max: ConfigLimits.Day);
+        var probeInterval = top.Number("probe_interval", required: false, max: ConfigLimits.Day);
         if (probeInterval is < 1)
             top.Sink.Error(top.Node("probe_interval", false, "")!.Start, $"probe_interval must be at least 1 second, got {probeInterval}");
-        var decisionInterval = top.Number("decision_interval", required: false);
-        var batchWindow = top.Number("history_batch_window", required: false);
+        var decisionInterval = top.Number("decision_interval", required: false, max: ConfigLimits.Day);
+        var batchWindow = top.Number("history_batch_window", required: false, max: ConfigLimits.Hour);
         var cluster = ConfigSections.ReadCluster(top);
         var admin = ConfigSections.ReadAdmin(top, baseDir);
         var metrics = ConfigSections.ReadMetrics(top, baseDir);
         var quorum = top.String("quorum", required: false);
         if (quorum is not null && !Edgemanage.Contracts.Networks.QuorumSpec.TryParse(quorum, out _, out var quorumError))
             top.Sink.Error(top.Node("quorum", false, "")!.Start, $"quorum: {quorumError}");
-        var staleAfter = top.Number("vote_stale_after", required: false);
+        var staleAfter = top.Number("vote_stale_after", required: false, max: ConfigLimits.Week);
         var minVantages = top.Integer("min_vantages", required: false, min: 1, max: 1000);
 
         top.WarnUnknownKeys(ConfigKeys.TopLevel);

@@ -94,8 +94,8 @@ internal static class ConfigSections
         var probe = new ProbeSettings();
 
         // Hidden key of the original (honoured there only with testing: true); probe_timeout wins.
-        var legacyTimeout = top.Number("timeout", required: false);
-        var timeout = top.Number("probe_timeout", required: false);
+        var legacyTimeout = top.Number("timeout", required: false, max: ConfigLimits.Hour);
+        var timeout = top.Number("probe_timeout", required: false, max: ConfigLimits.Hour);
         if (timeout is not null && legacyTimeout is not null)
             top.Sink.Warning(top.Node("timeout", false, "")!.Start, "timeout is ignored because probe_timeout is set");
         if ((timeout ?? legacyTimeout) is { } t) probe = probe with { TimeoutSeconds = t };
@@ -117,7 +117,7 @@ internal static class ConfigSections
         if (top.Integer("probe_start_rate", required: false, min: 0, max: 1_000_000) is { } rate) probe = probe with { StartRate = (int)rate };
 
         if (ReadAcceptedStatus(top) is { } accepted) probe = probe with { AcceptedStatus = accepted };
-        if (top.Integer("body_max_bytes", required: false, min: 1) is { } max) probe = probe with { BodyMaxBytes = max };
+        if (top.Integer("body_max_bytes", required: false, min: 1, max: ConfigLimits.BodyBytes) is { } max) probe = probe with { BodyMaxBytes = max };
 
         var source = top.String("probe_source_address", required: false);
         if (source is not null)
@@ -173,12 +173,40 @@ internal static class ConfigSections
         var connection = p.String("connection_string", required: false);
         if (provider == "postgresql" && connection is null && !p.Has("connection_string"))
             top.Sink.Error(p.Start, "missing required key 'persistence.connection_string' (required when persistence.provider is postgresql)");
+        if (connection is not null && ConnectionStringProblem(provider ?? "sqlite", connection) is { } problem)
+            top.Sink.Error(p.Node("connection_string", false, "")!.Start, $"persistence.connection_string: {problem}");
         p.WarnUnknownKeys(ConfigKeys.Persistence);
         return new PersistenceSettings
         {
             Provider = provider == "postgresql" ? PersistenceProvider.PostgreSql : PersistenceProvider.Sqlite,
             ConnectionString = connection,
         };
+    }
+
+    /// <summary>
+    /// Parsed now with the provider's own builder, so a garbage string is a config error at its line rather than
+    /// an exception when the journal is first opened. Only a file journal is supported for SQLite.
+    /// </summary>
+    private static string? ConnectionStringProblem(string provider, string connection)
+    {
+        try
+        {
+            if (provider == "postgresql")
+            {
+                var pg = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+                return string.IsNullOrWhiteSpace(pg.Host) ? "a PostgreSQL connection string must name a Host" : null;
+            }
+            var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection);
+            if (string.IsNullOrWhiteSpace(sqlite.DataSource))
+                return "a SQLite connection string must name a Data Source (the journal file's path)";
+            if (sqlite.DataSource == ":memory:" || sqlite.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory)
+                return "the SQLite Data Source must be a file path: an in-memory journal would forget every decision";
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            return $"cannot be parsed: {e.Message}";
+        }
     }
 
     /// <summary>dnet_edge_count: network name → edge count. Null or absent = no overrides.</summary>
@@ -326,7 +354,10 @@ internal static class ConfigSections
             result = result with { TlsCertificate = certificate };
             // Opened here so that a wrong path or password is a config error at its line, not a node without ctl. A
             // user who may not read it (a check, a query) is not in error: only the node and ctl use it.
-            try
+            // Looked at before it is opened: a FIFO or a device here would hang or never end the config's loading.
+            if (InputChecks.PathProblem(certificate, Edgemanage.Actors.Inputs.FileKind.Regular, "admin.tls_certificate") is { } kind)
+                top.Sink.Error(a.Node("tls_certificate", false, "")!.Start, kind);
+            else try
             {
                 using var _ = Admin.AdminTls.Load(certificate, result.TlsPassword);
             }

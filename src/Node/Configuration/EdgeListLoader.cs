@@ -1,3 +1,5 @@
+using Edgemanage.Actors.Inputs;
+
 namespace Edgemanage.Node.Configuration;
 
 /// <summary>One edge and where it was listed.</summary>
@@ -25,19 +27,17 @@ public static class EdgeListLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadText(path, "edge list file");
         }
-        catch (FileNotFoundException)
+        catch (InputFileException) when (InputFile.IsMissing(path))
         {
-            return Failed(path, $"edge list file '{path}' does not exist");
+            return Failed(path, Directory.Exists(Path.GetDirectoryName(path))
+                ? $"edge list file '{path}' does not exist"
+                : $"edge list file '{path}' does not exist (its directory is missing)");
         }
-        catch (DirectoryNotFoundException)
+        catch (InputFileException e)
         {
-            return Failed(path, $"edge list file '{path}' does not exist (its directory is missing)");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Failed(path, $"cannot read edge list file '{path}': {e.Message}");
+            return Failed(path, e.Message);
         }
         return Parse(text, path);
     }

@@ -94,7 +94,8 @@ internal sealed class MappingReader
         return text is null ? null : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, text));
     }
 
-    public long? Integer(string key, bool required, long min = long.MinValue, long max = long.MaxValue)
+    /// <summary>An integer in [min, max]: every integer key names its bounds, so none can overflow where it is used.</summary>
+    public long? Integer(string key, bool required, long min, long max)
     {
         var s = Scalar(key, required, "an integer");
         return s is null ? null : IntegerValue(s, Full(key), min, max);
@@ -104,7 +105,7 @@ internal sealed class MappingReader
     {
         if (!YamlValues.TryLong(s.Value ?? "", out var v))
         {
-            _sink.Error(s.Start, $"{name} must be an integer, got '{s.Value}'");
+            _sink.Error(s.Start, $"{name} must be an integer, got '{s.Value}'{YamlValues.SyntaxHint(s.Value)}");
             return null;
         }
         if (v < min || v > max)
@@ -123,19 +124,27 @@ internal sealed class MappingReader
         _ => $"between {min} and {max}",
     };
 
-    /// <summary>A finite number strictly greater than <paramref name="greaterThan"/>.</summary>
-    public double? Number(string key, bool required, double greaterThan = 0)
+    /// <summary>
+    /// A number strictly greater than <paramref name="greaterThan"/> and at most <paramref name="max"/>: every number
+    /// key names its upper bound, so none can overflow where it is used (a TimeSpan of 1e300 seconds, say).
+    /// </summary>
+    public double? Number(string key, bool required, double max, double greaterThan = 0)
     {
         var s = Scalar(key, required, "a number");
         if (s is null) return null;
         if (!YamlValues.TryDouble(s.Value ?? "", out var v))
         {
-            _sink.Error(s.Start, $"{Full(key)} must be a number, got '{s.Value}'");
+            _sink.Error(s.Start, $"{Full(key)} must be a number, got '{s.Value}'{YamlValues.SyntaxHint(s.Value)}");
             return null;
         }
         if (v <= greaterThan)
         {
             _sink.Error(s.Start, $"{Full(key)} must be a number greater than {greaterThan}, got {s.Value}");
+            return null;
+        }
+        if (v > max)
+        {
+            _sink.Error(s.Start, $"{Full(key)} must be at most {max.ToString(System.Globalization.CultureInfo.InvariantCulture)}, got {s.Value}");
             return null;
         }
         return v;

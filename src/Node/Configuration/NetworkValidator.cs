@@ -23,7 +23,9 @@ public static class NetworkValidator
             Add(new ConfigProblem(configPath, line, column, message, severity));
         }
 
-        CheckLocalObject(settings, AtKey);
+        // The same checks, and the same reader, as run and serve use (one validation path).
+        if (Commands.NetworkContext.TestObjectProblem(settings, config) is { } objectProblem) Add(objectProblem);
+        foreach (var p in InputChecks.Check(settings, config)) Add(p);
         if (settings.ZoneTemplate is { } template)
         {
             try
@@ -49,7 +51,7 @@ public static class NetworkValidator
         var edgeCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var network in networks)
         {
-            var summary = CheckNetwork(settings, network, killerConfigured: config.Locate("canary_killer") != (0, 0), Add);
+            var summary = CheckNetwork(settings, config, network, killerConfigured: config.Locate("canary_killer") != (0, 0), Add);
             summaries.Add(summary);
             edgeCounts[network] = summary.EdgeCount;
         }
@@ -57,20 +59,6 @@ public static class NetworkValidator
         {
             Errors = errors, Warnings = warnings, EdgeCounts = edgeCounts, Networks = summaries, Settings = settings,
         };
-    }
-
-    private static void CheckLocalObject(EdgemanageSettings settings, Action<string, string, ProblemSeverity> atKey)
-    {
-        var local = settings.TestObject.Local;
-        try
-        {
-            using var _ = File.OpenRead(local);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var reason = File.Exists(local) ? e.Message : "it does not exist";
-            atKey("testobject.local", $"testobject.local '{local}' cannot be read: {reason}", ProblemSeverity.Error);
-        }
     }
 
     private static List<string> NetworksToCheck(EdgemanageSettings settings, string? dnet,
@@ -101,9 +89,11 @@ public static class NetworkValidator
         return found;
     }
 
-    private static NetworkSummary CheckNetwork(EdgemanageSettings settings, string network, bool killerConfigured, Action<ConfigProblem> add)
+    private static NetworkSummary CheckNetwork(EdgemanageSettings settings, ConfigLoadResult config, string network, bool killerConfigured,
+        Action<ConfigProblem> add)
     {
         var paths = settings.ForNetwork(network);
+        foreach (var p in InputChecks.CheckNetwork(settings, paths, config)) add(p);
         var edges = NetworkEdges.Load(settings, network);
         foreach (var p in edges.Errors.Concat(edges.Warnings)) add(p);
 

@@ -57,7 +57,8 @@ internal static class YamlSource
 /// <summary>
 /// YamlDotNet's representation model throws on the first duplicate key, which would hide every
 /// other problem in the file. This parser wrapper reports the duplicate, drops it together with
-/// its value (the first definition wins) and lets loading continue.
+/// its value (the first definition wins) and lets loading continue. It also refuses nesting deeper than
+/// <see cref="ConfigLimits.YamlDepth"/>.
 /// </summary>
 internal sealed class DuplicateKeyFilter(IParser inner, Action<Scalar, Mark> onDuplicate) : IParser
 {
@@ -101,11 +102,19 @@ internal sealed class DuplicateKeyFilter(IParser inner, Action<Scalar, Mark> onD
     {
         switch (ev)
         {
-            case MappingStart: _frames.Push(new Frame(true)); break;
-            case SequenceStart: _frames.Push(new Frame(false)); break;
+            case MappingStart: _frames.Push(new Frame(true)); CheckDepth(ev); break;
+            case SequenceStart: _frames.Push(new Frame(false)); CheckDepth(ev); break;
             case MappingEnd or SequenceEnd: _frames.Pop(); NodeCompleted(); break;
             case Scalar or AnchorAlias: NodeCompleted(); break;
         }
+    }
+
+    // YamlDotNet's representation model recurses once per level, so "[[[[…" a few ten thousand deep ends the
+    // process with a stack overflow, which no catch can turn into a message. Stop well before that.
+    private void CheckDepth(ParsingEvent ev)
+    {
+        if (_frames.Count > ConfigLimits.YamlDepth)
+            throw new YamlException(ev.Start, ev.End, $"the YAML nests deeper than {ConfigLimits.YamlDepth} levels");
     }
 
     private void NodeCompleted()

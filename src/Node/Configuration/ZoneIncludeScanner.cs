@@ -1,9 +1,14 @@
 using System.Text;
+using Edgemanage.Actors.Inputs;
+using Edgemanage.Actors.Zones;
 
 namespace Edgemanage.Node.Configuration;
 
-/// <summary>One zone to publish: its name and the include file whose text goes into the zone.</summary>
-public sealed record ZoneInclude(string Zone, string Path);
+/// <summary>One zone to publish: its name, the include file and the text that goes into the zone (read once, here).</summary>
+public sealed record ZoneInclude(string Zone, string Path)
+{
+    public string Text { get; init; } = "";
+}
 
 public sealed record ZoneScanResult(
     IReadOnlyList<ZoneInclude> Zones, IReadOnlyList<ConfigProblem> Errors, IReadOnlyList<ConfigProblem> Warnings)
@@ -31,15 +36,11 @@ public static class ZoneIncludeScanner
             return new ZoneScanResult(zones, errors, [warning]);
         }
 
-        // Python's glob("*.zone") skips names starting with '.', so editor and VCS leftovers
-        // like ".x.zone" were never zones; keep that.
-        var files = Directory.GetFiles(zoneIncludeDir, "*.zone")
-            .Where(f => System.IO.Path.GetFileName(f) is var n && !n.StartsWith('.') && n.EndsWith(".zone", StringComparison.Ordinal))
-            .OrderBy(f => f, StringComparer.Ordinal);
-        foreach (var file in files)
+        foreach (var file in Directory.GetFileSystemEntries(zoneIncludeDir).Order(StringComparer.Ordinal))
         {
             var name = System.IO.Path.GetFileName(file);
-            var zone = name[..^".zone".Length];
+            if (!IsIncludeName(name)) continue;
+            var zone = ZoneOf(name);
             if (NameRules.CheckHostName(zone, allowUnderscore: true) is { } issue)
             {
                 errors.Add(new ConfigProblem(file, 0, 0, $"zone include file name does not give a valid zone: {issue.Message}"));
@@ -48,24 +49,46 @@ public static class ZoneIncludeScanner
             string text;
             try
             {
-                text = StrictUtf8.GetString(File.ReadAllBytes(file));
+                // One reader for every input: a FIFO, a device or a directory named x.zone is refused by its kind
+                // (it would hang or never end), and the size is capped.
+                var facts = InputFile.Examine(file);
+                if (InputFile.WiderWhenPublished(facts, ZoneFiles.ZoneFileMode, "zone include") is { } wider)
+                {
+                    errors.Add(new ConfigProblem(file, 0, 0, wider));
+                    continue;
+                }
+                var bytes = InputFile.ReadBytes(file, "zone include file");
+                // A byte order mark is not text of the zone (File.ReadAllText, which run used before, dropped it too).
+                var bom = bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+                text = StrictUtf8.GetString(bytes, bom, bytes.Length - bom);
             }
             catch (DecoderFallbackException)
             {
                 errors.Add(new ConfigProblem(file, 0, 0, "zone include file is not valid UTF-8 text"));
                 continue;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (InputFileException e)
             {
-                errors.Add(new ConfigProblem(file, 0, 0, $"cannot read zone include file: {e.Message}"));
+                errors.Add(new ConfigProblem(file, 0, 0, e.Message));
                 continue;
             }
             var soaErrors = FindSoa(text, file).ToList();
             errors.AddRange(soaErrors);
-            if (soaErrors.Count == 0) zones.Add(new ZoneInclude(zone, file));
+            if (soaErrors.Count == 0) zones.Add(new ZoneInclude(zone, file) { Text = text });
         }
         return new ZoneScanResult(zones, errors, []);
     }
+
+    /// <summary>
+    /// Whether a directory entry is meant as a zone include: "*.zone", not hidden. Python's glob("*.zone") skips
+    /// names starting with '.', so editor and VCS leftovers like ".x.zone" were never zones; keep that. Whatever
+    /// this accepts is then judged (name, kind, text) the same way by validate, run and serve.
+    /// </summary>
+    public static bool IsIncludeName(string fileName) =>
+        !fileName.StartsWith('.') && fileName.EndsWith(".zone", StringComparison.Ordinal) && fileName.Length > ".zone".Length;
+
+    /// <summary>The zone an include file name stands for (the name without its last ".zone").</summary>
+    public static string ZoneOf(string fileName) => fileName[..^".zone".Length];
 
     /// <summary>Lines where "SOA" appears as a record type (outside comments and quoted strings).</summary>
     private static IEnumerable<ConfigProblem> FindSoa(string text, string file)
