@@ -8,10 +8,12 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 const string usage = """
     usage: edgemanage-bench round --edges N --edgemanage PATH [--delay-ms 20] [--history 0] [--hanging-percent 0]
-                                  [--runs 3] [--concurrency 1000] [--start-rate 0] [--work DIR] [--no-header]
+                                  [--refusing-percent 0] [--runs 3] [--concurrency 1000] [--start-rate 0] [--work DIR] [--no-header]
       Starts a loopback fleet of N edges (127.0.0.2...), optionally seeds `history` samples per edge into the
       journal, runs `PATH run -A bench -c CONFIG` `runs` times on a fresh copy of the seeded state, then
       `PATH query -f json`, and prints one Markdown table row (per-run details go to stderr).
+      --refusing-percent P: P% of the edges are loopback addresses nobody listens on (connection refused); a
+      round with them may exit 3 (degraded). Each run reports the edges without a sample of that round.
       PATH is the published apphost (edgemanage) or edgemanage.dll (run through `dotnet`).
     usage: edgemanage-bench zones [--count 10000] [--check] [--compare] [--work DIR]
       Renders and writes COUNT zones through the zone publisher: first publish, unchanged, live set changed.

@@ -9,6 +9,8 @@ public sealed record RoundOptions
     public int DelayMs { get; init; } = 20;
     public int History { get; init; }
     public double HangingPercent { get; init; }
+    /// <summary>Share of the edges nobody listens on (a closed port on a loopback address: connection refused).</summary>
+    public double RefusingPercent { get; init; }
     public int Runs { get; init; } = 3;
     public int Concurrency { get; init; } = 1000;
     public int StartRate { get; init; }
@@ -22,7 +24,7 @@ public sealed record RoundOptions
         int? edges = null;
         string? edgemanage = null;
         int delay = 20, history = 0, runs = 3, concurrency = 1000, startRate = 0;
-        double hanging = 0;
+        double hanging = 0, refusing = 0;
         string? work = null;
         var header = true;
         var zones = 1;
@@ -38,7 +40,7 @@ public sealed record RoundOptions
             }
             switch (args[i])
             {
-                case "--edges": edges = NextInt(1, 60000); break;
+                case "--edges": edges = NextInt(1, 200000); break;
                 case "--edgemanage": edgemanage = Next(); break;
                 case "--delay-ms": delay = NextInt(0, 5000); break;
                 case "--history": history = NextInt(0, 100000); break;
@@ -46,6 +48,10 @@ public sealed record RoundOptions
                 case "--hanging-percent":
                     hanging = double.Parse(Next(), CultureInfo.InvariantCulture);
                     if (hanging is < 0 or > 100) throw new ArgumentException("--hanging-percent must be between 0 and 100");
+                    break;
+                case "--refusing-percent":
+                    refusing = double.Parse(Next(), CultureInfo.InvariantCulture);
+                    if (refusing is < 0 or > 100) throw new ArgumentException("--refusing-percent must be between 0 and 100");
                     break;
                 case "--concurrency": concurrency = NextInt(1, 100000); break;
                 case "--start-rate": startRate = NextInt(0, 1000000); break;
@@ -56,12 +62,13 @@ public sealed record RoundOptions
             }
         }
         if (edges is null) throw new ArgumentException("--edges N is required");
+        if (hanging + refusing > 100) throw new ArgumentException("--hanging-percent and --refusing-percent add up to more than 100");
         if (edgemanage is null) throw new ArgumentException("--edgemanage PATH is required");
         if (!File.Exists(edgemanage)) throw new ArgumentException($"--edgemanage: no such file '{edgemanage}'");
         return new RoundOptions
         {
             Edges = edges.Value, Edgemanage = Path.GetFullPath(edgemanage), DelayMs = delay, History = history,
-            HangingPercent = hanging, Runs = runs, Concurrency = concurrency, StartRate = startRate, WorkDir = work, Header = header, Zones = zones,
+            HangingPercent = hanging, RefusingPercent = refusing, Runs = runs, Concurrency = concurrency, StartRate = startRate, WorkDir = work, Header = header, Zones = zones,
         };
     }
 }

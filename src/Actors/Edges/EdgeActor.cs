@@ -48,8 +48,12 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
         public static readonly ProbeTick Instance = new();
     }
 
-    /// <summary>Probe once; reply <see cref="Probed"/> to the sender. With IncludeHistory the reply carries a copy for a snapshot.</summary>
-    public sealed record Probe(long RoundId, bool IncludeHistory) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// Probe once; reply <see cref="Probed"/> to the sender. With IncludeHistory the reply carries a copy for a snapshot.
+    /// A probe that cannot start by <paramref name="StartBy"/> (a cron round's budget) is recorded as a failed sample,
+    /// "not probed in time".
+    /// </summary>
+    public sealed record Probe(long RoundId, bool IncludeHistory, DateTimeOffset? StartBy = null) : INoSerializationVerificationNeeded;
 
     public sealed record Probed(long RoundId, Sample Sample, EdgeReport Report, EdgeHistorySnapshot? History) : INoSerializationVerificationNeeded;
 
@@ -161,15 +165,24 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
     {
         var edge = _id.Edge;
         var startedAt = _time.GetUtcNow();
-        _prober.ProbeAsync(edge).ContinueWith(t => t.IsCompletedSuccessfully
-                ? new ProbeFinished(msg.RoundId, msg.IncludeHistory, t.Result, replyTo)
-                // The prober promises a value for every outcome; if it breaks that promise the edge still
-                // gets a failed sample instead of a silent gap.
-                : new ProbeFinished(msg.RoundId, msg.IncludeHistory,
-                    new ProbeResult(edge, ProbeOutcome.ProtocolError, _judge.TimeoutSeconds, startedAt, 1, null, 0,
-                        new ProbePhases(null, null, null, null), t.Exception?.GetBaseException().Message ?? "probe cancelled"), replyTo),
-            TaskContinuationOptions.ExecuteSynchronously)
+        var timeout = _judge.TimeoutSeconds;
+        var probe = msg.StartBy is { } startBy ? _prober.ProbeAsync(edge, startBy) : _prober.ProbeAsync(edge);
+        probe.ContinueWith(t => new ProbeFinished(msg.RoundId, msg.IncludeHistory, t.IsCompletedSuccessfully ? t.Result : Failed(t, edge, startedAt, timeout), replyTo),
+                TaskContinuationOptions.ExecuteSynchronously)
             .PipeTo(Self);
+    }
+
+    /// <summary>
+    /// The prober promises a value for every outcome of the edge; if it breaks that promise the edge still gets a
+    /// failed sample instead of a silent gap. A probe the round's budget left no time to start is a timeout (it counts
+    /// as the timeout value, like any failure) with no attempt made.
+    /// </summary>
+    private static ProbeResult Failed(Task<ProbeResult> t, string edge, DateTimeOffset startedAt, double timeoutSeconds)
+    {
+        var cause = t.Exception?.GetBaseException();
+        return cause is ProbeNotStartedException
+            ? new ProbeResult(edge, ProbeOutcome.Timeout, timeoutSeconds, startedAt, 0, null, 0, new ProbePhases(null, null, null, null), ProbeNotStartedException.Detail)
+            : new ProbeResult(edge, ProbeOutcome.ProtocolError, timeoutSeconds, startedAt, 1, null, 0, new ProbePhases(null, null, null, null), cause?.Message ?? "probe cancelled");
     }
 
     private void Record(ProbeFinished f)

@@ -18,7 +18,7 @@ public sealed record HistoryGroupSettings(
     int HistoryLength,
     int SnapshotEvery,
     JudgeSettings Judge,
-    TimeSpan RoundDeadline);
+    RoundBudget RoundBudget);
 
 /// <summary>
 /// The persistent parent of up to ~250 EdgeActors of one network and vantage. It persists one event per
@@ -217,8 +217,11 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             FinishRound(timedOut: false);
             return;
         }
-        foreach (var child in _edges.Values) child.Tell(new EdgeActor.Probe(cmd.RoundId, snapshotDue));
-        Timers.StartSingleTimer("round-deadline", new RoundTimedOut(cmd.RoundId), _settings.RoundDeadline);
+        // A probe still queued behind the others when the budget's start time passes gets a failed sample
+        // ("not probed in time"), so every edge reports before the deadline, which is only a safety net.
+        var startBy = _time.GetUtcNow() + _settings.RoundBudget.StartWithin;
+        foreach (var child in _edges.Values) child.Tell(new EdgeActor.Probe(cmd.RoundId, snapshotDue, startBy));
+        Timers.StartSingleTimer("round-deadline", new RoundTimedOut(cmd.RoundId), _settings.RoundBudget.Deadline);
     }
 
     private void StartContinuous(StartContinuous cmd)
@@ -292,7 +295,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         if (timedOut)
         {
             foreach (var edge in _edges.Keys.Where(e => !round.Results.ContainsKey(e)))
-                round.Failures.Add($"edge {edge} did not report within {_settings.RoundDeadline.TotalSeconds:F0}s; no sample recorded");
+                round.Failures.Add($"edge {edge} did not report within {_settings.RoundBudget.Deadline.TotalSeconds:F0}s; no sample recorded");
         }
 
         if (!round.Command.Persist || round.Results.Count == 0)

@@ -15,7 +15,7 @@ public sealed record NetworkEdgesSettings(
     int HistoryLength,
     int SnapshotEvery,
     JudgeSettings Judge,
-    TimeSpan RoundDeadline);
+    RoundBudget RoundBudget);
 
 /// <summary>
 /// The edges of one network as seen from this vantage: it partitions them into history groups, fans a round
@@ -52,7 +52,7 @@ public sealed class NetworkEdgesActor : ReceiveActor
                 Context.GetLogger().Warning("History group {0} of {1} holds {2} edges, more than the {3} measured to recover fast; " +
                     "rounds may start slower", group, settings.Network, edges.Count, HistoryGroups.MeasuredGroupLimit);
             var groupSettings = new HistoryGroupSettings(settings.Network, settings.Vantage, group, edges,
-                settings.HistoryLength, settings.SnapshotEvery, settings.Judge, settings.RoundDeadline);
+                settings.HistoryLength, settings.SnapshotEvery, settings.Judge, settings.RoundBudget);
             var groupActor = Context.ActorOf(EdgeHistoryGroup.Props(groupSettings, prober, time), $"group-{group}");
             Context.Watch(groupActor);
             _groups[group] = groupActor;
@@ -167,7 +167,27 @@ public sealed class NetworkEdgesActor : ReceiveActor
         Context.GetLogger().Info("Round {0} of {1}: {2} history groups recovered in {3:F3}s, {4} edges probed and recorded in {5:F3}s",
             round.Command.RoundId, _settings.Network, _groups.Count, round.RecoveredAfter.TotalSeconds, round.Reports.Count,
             (round.Clock.Elapsed - round.RecoveredAfter).TotalSeconds);
+        if (NotProbedSummary(_settings.Network, round.Reports.Values, _settings.RoundBudget) is { } summary)
+            round.Failures.Add(summary);
         round.ReplyTo.Tell(new RoundCompleted(round.Command.RoundId, InListOrder(round.Reports.Values), round.Failures));
+    }
+
+    /// <summary>
+    /// One line per network when the round's budget left edges unprobed (each got a failed sample): how many, and the
+    /// settings that bound it. Null when every edge was probed.
+    /// </summary>
+    public static string? NotProbedSummary(string network, IEnumerable<EdgeReport> reports, RoundBudget budget)
+    {
+        var total = 0;
+        var notProbed = 0;
+        foreach (var r in reports)
+        {
+            total++;
+            if (r.LastDetail == ProbeNotStartedException.Detail) notProbed++;
+        }
+        return notProbed == 0 ? null
+            : $"network {network}: {notProbed} of {total} edges were not probed in time (no probe slot free within the round's " +
+              $"{budget.StartWithin.TotalSeconds:F0}s start budget; raise probe_concurrency or lower probe_timeout); each got a failed sample";
     }
 
     private EdgeReport[] InListOrder(IEnumerable<EdgeReport> reports)

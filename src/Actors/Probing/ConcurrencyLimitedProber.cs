@@ -29,7 +29,7 @@ public sealed class ConcurrencyLimitedProber : IProber, IDisposable
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_startInterval > TimeSpan.Zero) await WaitForStartSlotAsync(cancellationToken).ConfigureAwait(false);
+            if (_startInterval > TimeSpan.Zero) await WaitForStartSlotAsync(null, cancellationToken).ConfigureAwait(false);
             return await _inner.ProbeAsync(edge, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -38,19 +38,64 @@ public sealed class ConcurrencyLimitedProber : IProber, IDisposable
         }
     }
 
-    /// <summary>Reserves the next start time; the probe's own deadline only begins once it really starts.</summary>
-    private Task WaitForStartSlotAsync(CancellationToken ct)
+    /// <summary>
+    /// As <see cref="ProbeAsync(string, CancellationToken)"/>, but a probe that would start after
+    /// <paramref name="startBy"/> (no slot free by then, or the start rate's turn comes later) is not sent:
+    /// <see cref="ProbeNotStartedException"/>. It releases its place at once, so the probes behind it are not delayed.
+    /// </summary>
+    public async Task<ProbeResult> ProbeAsync(string edge, DateTimeOffset startBy, CancellationToken cancellationToken = default)
+    {
+        if (!await WaitForSlotAsync(startBy, cancellationToken).ConfigureAwait(false))
+            throw new ProbeNotStartedException(edge, startBy);
+        try
+        {
+            if (_startInterval > TimeSpan.Zero && !await WaitForStartSlotAsync(startBy, cancellationToken).ConfigureAwait(false))
+                throw new ProbeNotStartedException(edge, startBy);
+            return await _inner.ProbeAsync(edge, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>A slot, waited for until <paramref name="startBy"/> on this prober's clock (not the wall clock, for the specs' fake time).</summary>
+    private async Task<bool> WaitForSlotAsync(DateTimeOffset startBy, CancellationToken ct)
+    {
+        if (_slots.Wait(0)) return true;
+        var wait = startBy - _time.GetUtcNow();
+        if (wait <= TimeSpan.Zero) return false;
+        using var giveUp = new CancellationTokenSource(wait, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(giveUp.Token, ct);
+        try
+        {
+            await _slots.WaitAsync(either.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reserves the next start time; the probe's own deadline only begins once it really starts. False (nothing
+    /// reserved) when that time would be after <paramref name="startBy"/>.
+    /// </summary>
+    private async Task<bool> WaitForStartSlotAsync(DateTimeOffset? startBy, CancellationToken ct)
     {
         TimeSpan wait;
         lock (_gate)
         {
             var now = _time.GetTimestamp();
             var start = Math.Max(now, _nextStart);
-            _nextStart = start + (long)(_startInterval.TotalSeconds * _time.TimestampFrequency);
             wait = TimeSpan.FromSeconds((start - now) / (double)_time.TimestampFrequency);
+            if (startBy is { } by && _time.GetUtcNow() + wait > by) return false;
+            _nextStart = start + (long)(_startInterval.TotalSeconds * _time.TimestampFrequency);
         }
         // Timers are coarse (milliseconds): starts due within the same millisecond go out together.
-        return wait < TimeSpan.FromMilliseconds(1) ? Task.CompletedTask : Task.Delay(wait, _time, ct);
+        if (wait >= TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, _time, ct).ConfigureAwait(false);
+        return true;
     }
 
     public void Dispose() => _slots.Dispose();

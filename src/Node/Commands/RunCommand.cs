@@ -101,7 +101,7 @@ public static class RunCommand
                 var started = clock.Elapsed;
                 var zones = await zoneSet;
                 ReportProblems(zones.Problems, log, error);
-                var timeout = EdgemanageNode.RoundDeadline(settings) + TimeSpan.FromSeconds(30) + 4 * CommandTimeout(settings);
+                var timeout = EdgemanageNode.RoundBudgetFor(settings, probed.Length).Deadline + TimeSpan.FromSeconds(30) + 4 * CommandTimeout(settings);
                 var round = await node.Network!.Ask<RoundDecided>(
                     new DecideRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.DryRun, options.ForceUpdate, zones.Zones), timeout, ct);
                 log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery, round and publishing took {(clock.Elapsed - started).TotalSeconds:F3}s");

@@ -121,7 +121,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
 
         var judge = new JudgeSettings(settings.GoodEnough, settings.Probe.TimeoutSeconds, settings.PassWindowSeconds);
         var networkSettings = new NetworkEdgesSettings(network, settings.Vantage, edges, settings.HistoryLength,
-            settings.SnapshotEvery, judge, RoundDeadline(settings));
+            settings.SnapshotEvery, judge, RoundBudgetFor(settings, edges.Count));
         // In a cluster only vantages probe; a decider-only node keeps an empty set of edges.
         var probes = cluster is null || cluster.Has(ClusterSettings.VantageRole);
         var networkEdges = system.ActorOf(NetworkEdgesActor.Props(probes ? networkSettings : networkSettings with { Edges = [] }, prober, time),
@@ -146,8 +146,9 @@ public sealed class EdgemanageNode : IAsyncDisposable
         };
     }
 
-    /// <summary>A probe never outlives its timeout; the margin covers scheduling and persistence.</summary>
-    public static TimeSpan RoundDeadline(EdgemanageSettings settings) => TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds + 5);
+    /// <summary>How long a cron round over <paramref name="probed"/> edges and canaries may take: from its work, see <see cref="Actors.Edges.RoundBudget"/>.</summary>
+    public static RoundBudget RoundBudgetFor(EdgemanageSettings settings, int probed) =>
+        Actors.Edges.RoundBudget.For(probed, settings.Probe.Concurrency, settings.Probe.StartRate, TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds));
 
     public async ValueTask DisposeAsync()
     {

@@ -27,4 +27,38 @@ public sealed class EdgeHistorySpecs
         Assert.Equal(99, after[^1].Seconds);
         Assert.Equal(99, history.Last!.Value.Seconds);
     }
+
+    [Fact]
+    public void The_ring_grows_with_its_samples_up_to_the_capacity_and_then_keeps_the_newest()
+    {
+        // 2000 samples preallocated for each of 100 000 edges were 4.8 GB before the first probe (issue 10).
+        var history = new EdgeHistory(2000);
+        Assert.Equal(0, history.Allocated);
+        Assert.Equal(2000, history.Capacity);
+
+        var samples = Samples(2500);
+        history.Add(samples[0]);
+        Assert.Equal(8, history.Allocated);
+        for (var i = 1; i < 100; i++) history.Add(samples[i]);
+        Assert.Equal(128, history.Allocated);
+        Assert.Equal(samples.Take(100).Select(s => s.Seconds), history.ToArray().Select(s => s.Seconds));
+
+        for (var i = 100; i < samples.Length; i++) history.Add(samples[i]);
+        Assert.Equal(2000, history.Allocated);
+        Assert.Equal(2000, history.Count);
+        Assert.Equal(samples.TakeLast(2000).Select(s => s.Seconds), history.ToArray().Select(s => s.Seconds));
+        Assert.Equal(2500, history.Last!.Value.Seconds);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 7)]
+    [InlineData(9, 30)]
+    public void A_small_capacity_is_never_exceeded(int capacity, int added)
+    {
+        var history = new EdgeHistory(capacity);
+        foreach (var s in Samples(added)) history.Add(s);
+        Assert.Equal(capacity, history.Allocated);
+        Assert.Equal(Samples(added).TakeLast(capacity).Select(s => s.Seconds), history.ToArray().Select(s => s.Seconds));
+    }
 }

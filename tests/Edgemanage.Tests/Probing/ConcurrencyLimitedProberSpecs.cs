@@ -68,6 +68,55 @@ public sealed class ConcurrencyLimitedProberSpecs
         Assert.Equal([0, 10, 20, 30, 40], starts);
     }
 
+    [Fact]
+    public async Task A_probe_that_finds_no_slot_by_its_start_by_time_is_not_sent_and_leaves_its_place()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var inner = new GatedProber(time);
+        using var limited = new ConcurrencyLimitedProber(inner, maxInFlight: 2, time: time);
+        var startBy = time.GetUtcNow() + TimeSpan.FromSeconds(1);
+        var probes = Enumerable.Range(0, 5).Select(i => limited.ProbeAsync($"e{i}", startBy)).ToArray();
+        Assert.Equal(2, inner.Count);
+        Assert.All(probes.Skip(2), p => Assert.False(p.IsCompleted));
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        foreach (var queued in probes.Skip(2))
+        {
+            var e = await Assert.ThrowsAsync<ProbeNotStartedException>(() => queued);
+            Assert.Equal(ProbeNotStartedException.Detail, "not probed in time");
+            Assert.StartsWith("e", e.Edge);
+        }
+        Assert.Equal(2, inner.Count); // never sent
+
+        // The slots they waited for are intact: the running probes finish, and a new probe with time left starts.
+        inner.Release.SetResult();
+        await Task.WhenAll(probes.Take(2));
+        var later = await limited.ProbeAsync("e9", time.GetUtcNow() + TimeSpan.FromSeconds(1));
+        Assert.Equal(ProbeOutcome.Ok, later.Outcome);
+        Assert.Equal(3, inner.Count);
+    }
+
+    [Fact]
+    public async Task A_start_rate_turn_after_the_start_by_time_is_not_taken()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var inner = new GatedProber(time);
+        inner.Release.SetResult();
+        using var limited = new ConcurrencyLimitedProber(inner, maxInFlight: 100, startsPerSecond: 10, time: time);
+        var startBy = time.GetUtcNow() + TimeSpan.FromMilliseconds(250);
+        // Turns at 0, 100 and 200 ms fit; the fourth (300 ms) and fifth would start too late.
+        var probes = Enumerable.Range(0, 5).Select(i => limited.ProbeAsync($"e{i}", startBy)).ToArray();
+        await Assert.ThrowsAsync<ProbeNotStartedException>(() => probes[3]);
+        await Assert.ThrowsAsync<ProbeNotStartedException>(() => probes[4]);
+        for (var expected = 2; expected <= 3; expected++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Eventually(() => inner.Count == expected);
+        }
+        await Task.WhenAll(probes.Take(3));
+        Assert.Equal(3, inner.Count);
+    }
+
     /// <summary>The delayed starts resume on the thread pool after the fake clock fires their timers.</summary>
     private static async Task Eventually(Func<bool> condition)
     {
