@@ -17,6 +17,11 @@ public enum JournalCondition
     NoData,
     /// <summary>Not usable: not SQLite, cut short, corrupt, someone else's database, a table or column missing, a payload unreadable.</summary>
     Damaged,
+    /// <summary>
+    /// Could not be looked at for a reason that is not the file's fault (I/O error, no room for the -shm index a WAL
+    /// reader needs, permissions, busy beyond the timeout): refused too, but not called damaged.
+    /// </summary>
+    Unreadable,
 }
 
 /// <param name="Problem">For <see cref="JournalCondition.Damaged"/>: what is wrong, with SQLite's own words where it had some.</param>
@@ -59,7 +64,14 @@ public static class SqliteJournal
         if (Directory.Exists(path)) return Damaged("is a directory, not a SQLite file");
         if (!File.Exists(path)) return new JournalInspection(JournalCondition.Missing, null, notes);
 
-        if (CheckHeader(path) is { } headerProblem) return Damaged(headerProblem);
+        try
+        {
+            if (CheckHeader(path) is { } headerProblem) return Damaged(headerProblem);
+        }
+        catch (IOException e)
+        {
+            return new JournalInspection(JournalCondition.Unreadable, e.Message, notes);
+        }
 
         var clock = Stopwatch.StartNew();
         try
@@ -104,17 +116,17 @@ public static class SqliteJournal
             if (UnreadablePayload(connection, ids, interrupt, notes, left) is { } unreadable) return Damaged(unreadable);
             return new JournalInspection(JournalCondition.Healthy, null, notes);
         }
-        catch (SqliteException e)
+        catch (SqliteException e) when (e.SqliteErrorCode is 11 /* SQLITE_CORRUPT */ or 26 /* SQLITE_NOTADB */)
         {
             return Damaged($"SQLite: {OneLine(e.Message)}");
         }
-        catch (IOException e)
+        catch (SqliteException e)
         {
-            return Damaged(OneLine(e.Message));
+            return new JournalInspection(JournalCondition.Unreadable, $"SQLite: {OneLine(e.Message)}", notes);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return Damaged($"cannot be read: {OneLine(e.Message)}");
+            return new JournalInspection(JournalCondition.Unreadable, OneLine(e.Message), notes);
         }
 
         JournalInspection Damaged(string problem) => new(JournalCondition.Damaged, problem, notes);
@@ -136,13 +148,9 @@ public static class SqliteJournal
             length = stream.Length;
             read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"cannot be read: {OneLine(e.Message)}";
-        }
-        catch (IOException e)
-        {
-            return $"cannot be read: {OneLine(e.Message)}";
+            throw new IOException($"cannot be read: {OneLine(e.Message)}", e);
         }
         if (length == 0) return "is empty (0 bytes): a journal always has at least a header, so its history is gone";
         if (read < header.Length) return $"is cut short: {length} bytes, less than a SQLite header";

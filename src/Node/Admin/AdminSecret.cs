@@ -69,6 +69,8 @@ public static class AdminSecret
                 throw new AdminSecretException(file, $"the admin secret file {file} may be read or written by others " +
                     $"(mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}); make it 0600 (chmod 600 {file})");
         }
+        // A FIFO or a character device reports length 0: never opened (it could block or never end).
+        if (info.Length == 0) return null;
         if (info.Length > 4096) throw new AdminSecretException(file, $"the admin secret file {file} is {info.Length} bytes; a secret is one short line");
         var text = File.ReadAllText(file).Trim();
         return text.Length == 0 ? null : text.Split('\n')[0].Trim();

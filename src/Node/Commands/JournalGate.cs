@@ -92,7 +92,8 @@ public static class JournalGate
     public static bool HasReadableJournal(NetworkContext context, TextWriter error, string command)
     {
         if (Check(context, Access.Read, newJournal: false, PriorRunEvidence(context), TextWriter.Null, error, command, out var condition) is { } code)
-            throw new JournalRefusedException(code, $"the journal {SqlitePathOf(context)} is damaged: {condition?.Problem}");
+            throw new JournalRefusedException(code, $"the journal {SqlitePathOf(context)} " +
+                (condition?.Condition == JournalCondition.Unreadable ? $"cannot be read: {condition.Problem}" : $"is damaged: {condition?.Problem}"));
         return SqlitePathOf(context) is null || condition?.Condition == JournalCondition.Healthy;
     }
 
@@ -106,8 +107,12 @@ public static class JournalGate
         foreach (var note in inspection.Notes) error.WriteLine($"edgemanage: note: journal {path}: {note}");
         found = inspection;
 
-        if (access == Access.Write && newJournal && inspection.Condition != JournalCondition.Missing)
-            return SetAside(path, inspection, output, error);
+        if (access == Access.Write && newJournal)
+        {
+            if (inspection.Condition != JournalCondition.Missing) return SetAside(path, inspection, output, error);
+            output.WriteLine($"{NewJournalFlag}: no journal at {path}; starting a new one");
+            return null;
+        }
 
         switch (inspection.Condition)
         {
@@ -116,6 +121,14 @@ public static class JournalGate
                 error.WriteLine($"edgemanage: {command} stopped before opening it; the file was not changed and nothing was written. " +
                                 $"Restore it from a backup, or start a new journal deliberately with 'edgemanage run -A {network} {NewJournalFlag}' " +
                                 "(the damaged file is kept beside it, renamed)");
+                return ExitCodes.Error;
+            case JournalCondition.Unreadable:
+                var dir = Path.GetDirectoryName(path)!;
+                var full = OwnFiles.AvailableBytes(dir) is < MinimumFreeBytes
+                    ? $" (state_dir {dir} is full: even a reader of a WAL journal needs room for its -shm index)"
+                    : "";
+                error.WriteLine($"edgemanage: the journal {path} cannot be read: {inspection.Problem}{full}");
+                error.WriteLine($"edgemanage: {command} stopped before opening it; the file was not changed and nothing was written");
                 return ExitCodes.Error;
             case JournalCondition.Missing or JournalCondition.NoData when evidence is not null:
                 var what = inspection.Condition == JournalCondition.Missing ? "does not exist" : $"holds no record of network {network}";

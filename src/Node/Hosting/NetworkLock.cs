@@ -45,7 +45,7 @@ public sealed class NetworkLock : IDisposable
     /// <summary>
     /// Who holds the lock, without touching the lock itself (taking it even for an instant could make a cron run
     /// starting at that moment exit 4). A holder that crashed leaves its line behind: callers must cope with a stale one.
-    /// Only a regular file is read, and only its first 4 KiB: a FIFO or a device planted there cannot hang us.
+    /// Only a non-empty file that is not a link is read, and only its first 4 KiB: a FIFO or a device planted there cannot hang us.
     /// </summary>
     public static string? ReadHolder(string path)
     {
@@ -53,7 +53,9 @@ public sealed class NetworkLock : IDisposable
         {
             var holderPath = HolderPathOf(path);
             var info = new FileInfo(holderPath);
-            if (!info.Exists || info.LinkTarget is not null) return null;
+            // Length 0 covers what must never be opened: a FIFO would block the open, a device like /dev/zero never
+            // ends. Our own holder line is never empty, so nothing of ours is skipped.
+            if (!info.Exists || info.LinkTarget is not null || info.Length == 0) return null;
             using var stream = new FileStream(holderPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var buffer = new byte[HolderCap];
             var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
@@ -117,8 +119,12 @@ public sealed class NetworkLock : IDisposable
         return true;
     }
 
-    /// <summary>flock refused because another open file holds it: what .NET reports as a sharing violation.</summary>
-    private static bool IsContention(IOException e) => unchecked((uint)e.HResult) == 0x80070020u;
+    /// <summary>
+    /// flock refused because another open file holds it: .NET reports a sharing violation, with EWOULDBLOCK's errno
+    /// as HResult on Linux (11) and macOS (35), or Windows' ERROR_SHARING_VIOLATION.
+    /// </summary>
+    private static bool IsContention(IOException e) =>
+        e.HResult is 11 or 35 || unchecked((uint)e.HResult) is 0x80070020u or 0x80070021u;
 
     private static NetworkLockException Failure(string path, string what, Exception e)
     {
