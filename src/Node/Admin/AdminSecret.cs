@@ -49,12 +49,13 @@ public static class AdminSecret
     /// <summary>
     /// The secret in a file (first line, trimmed); null when the file is missing or empty. A symbolic link, anything but
     /// a regular file, or a file the group or others may read is refused (<see cref="AdminSecretException"/>): a link
-    /// to a world-readable file would hand the power to change the node to every local user.
+    /// to a world-readable file would hand the power to change the node to every local user. <paramref name="strict"/>
+    /// false (ctl --secret-file, a file the operator names on purpose) keeps only the checks that prevent a hang.
     /// </summary>
-    public static string? TryRead(string file)
+    public static string? TryRead(string file, bool strict = true)
     {
         var info = new FileInfo(file);
-        if (info.LinkTarget is { } target)
+        if (strict && info.LinkTarget is { } target)
             throw new AdminSecretException(file, $"the admin secret file {file} is a symbolic link (to {target}); " +
                                                  "it must be a regular file of its own, mode 0600");
         if (!info.Exists)
@@ -62,18 +63,20 @@ public static class AdminSecret
             if (Directory.Exists(file)) throw new AdminSecretException(file, $"the admin secret file {file} is a directory");
             return null;
         }
-        if (!OperatingSystem.IsWindows())
+        // A FIFO or a character device reports length 0: never opened (it could block or never end).
+        if (info.Length == 0) return null;
+        if (info.Length > 4096) throw new AdminSecretException(file, $"the admin secret file {file} is {info.Length} bytes; a secret is one short line");
+        var text = File.ReadAllText(file).Trim();
+        // Blank is no secret at all (and so nothing to leak): counts as none, as before.
+        if (text.Length == 0) return null;
+        if (strict && !OperatingSystem.IsWindows())
         {
             var mode = info.UnixFileMode;
             if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
                 throw new AdminSecretException(file, $"the admin secret file {file} may be read or written by others " +
                     $"(mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}); make it 0600 (chmod 600 {file})");
         }
-        // A FIFO or a character device reports length 0: never opened (it could block or never end).
-        if (info.Length == 0) return null;
-        if (info.Length > 4096) throw new AdminSecretException(file, $"the admin secret file {file} is {info.Length} bytes; a secret is one short line");
-        var text = File.ReadAllText(file).Trim();
-        return text.Length == 0 ? null : text.Split('\n')[0].Trim();
+        return text.Split('\n')[0].Trim();
     }
 }
 
