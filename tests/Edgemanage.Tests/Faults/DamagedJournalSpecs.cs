@@ -56,6 +56,24 @@ public sealed class DamagedJournalSpecs(JournalFleet fleet) : IClassFixture<Jour
         Assert.False(File.Exists(ws.Zone), result.ToString());
     }
 
+    public static readonly TheoryData<string> Damages = new() { "cut-at-page", "garbage-middle", "flipped-payload-bits", "zero-bytes", "foreign-db", "dropped-column" };
+
+    /// <summary>serve on a damaged journal never starts: no ActorSystem to hang in recovery, so nothing to ignore SIGTERM.</summary>
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public async Task Serve_on_a_damaged_journal_never_starts(string damage)
+    {
+        using var ws = new JournalWorkspace(fleet);
+        ws.PlaceJournal(Damage(damage, fleet.GoodJournal, ws.Dir));
+        var before = JournalWorkspace.Hash(ws.Journal);
+        var serve = ws.RunAsync("serve", "-A", JournalFleet.Net, "-c", ws.Config, "--admin", "off", "--metrics-listen", "off");
+        Assert.True(await Task.WhenAny(serve, Task.Delay(Quickly)) == serve, $"serve on a {damage} journal was still running after {Quickly}");
+        var result = await serve;
+        Assert.True(result.ExitCode == ExitCodes.Error, result.ToString());
+        Assert.Contains($"the journal {ws.Journal} is damaged", result.Stderr);
+        Assert.Equal(before, JournalWorkspace.Hash(ws.Journal));
+    }
+
     [Fact]
     public async Task The_sound_journal_is_read_by_every_reader_without_a_byte_changing()
     {
