@@ -89,6 +89,30 @@ public sealed class DamagedJournalSpecs(JournalFleet fleet) : IClassFixture<Jour
         }
     }
 
+    /// <summary>The gate's SQLite work is bounded: a journal too large to check in time is noted, not waited for, nor refused.</summary>
+    [Fact]
+    public void A_journal_too_large_to_check_in_time_is_checked_as_far_as_time_allows()
+    {
+        using var ws = new JournalWorkspace(fleet);
+        var path = Path.Combine(ws.Dir, "large.db");
+        File.WriteAllBytes(path, fleet.GoodJournal);
+        using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE ballast (id INTEGER PRIMARY KEY, pad BLOB); CREATE INDEX ballast_pad ON ballast (pad); " +
+                              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) " +
+                              "INSERT INTO ballast (pad) SELECT randomblob(100) FROM n; PRAGMA wal_checkpoint(TRUNCATE);";
+            cmd.ExecuteNonQuery();
+        }
+        var clock = Stopwatch.StartNew();
+        var inspection = Edgemanage.Actors.Persistence.SqliteJournal.Inspect(path, new(JournalFleet.Net, "local"), TimeSpan.FromMilliseconds(20));
+        clock.Stop();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Equal(Edgemanage.Actors.Persistence.JournalCondition.Healthy, inspection.Condition);
+        Assert.Contains(inspection.Notes, n => n.Contains("did not finish", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Run_new_journal_sets_a_damaged_journal_aside_and_starts_afresh()
     {
