@@ -124,9 +124,11 @@ public static class JournalGate
                 return ExitCodes.Error;
             case JournalCondition.Unreadable:
                 var dir = Path.GetDirectoryName(path)!;
+                // SQLite's "unable to open database file" rarely says why: a WAL journal needs its folder writable
+                // and room for its -shm index, even to be read. Say which of those it is.
                 var full = OwnFiles.AvailableBytes(dir) is < MinimumFreeBytes
                     ? $" (state_dir {dir} is full: even a reader of a WAL journal needs room for its -shm index)"
-                    : "";
+                    : Unwritable(path) is { } unwritable ? $" ({unwritable}; even a reader of a WAL journal needs its folder writable)" : "";
                 error.WriteLine($"edgemanage: the journal {path} cannot be read: {inspection.Problem}{full}");
                 error.WriteLine($"edgemanage: {command} stopped before opening it; the file was not changed and nothing was written");
                 return ExitCodes.Error;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Edgemanage.Node.Cli;
+using Edgemanage.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -152,6 +153,59 @@ public sealed class DamagedJournalSpecs(JournalFleet fleet) : IClassFixture<Jour
         {
             if (chattr.ExitCode == 0) Process.Start("chattr", ["-i", ws.Journal])!.WaitForExit();
         }
+    }
+
+    /// <summary>
+    /// A journal on a read-only filesystem (EROFS, which stops root too), configured by connection_string while
+    /// state_dir stays writable: a writer names the journal; a reader reads it or names it. With state_dir itself
+    /// read-only, the lock is what cannot be written, and that is named.
+    /// </summary>
+    [TmpfsFact]
+    public async Task A_journal_on_a_read_only_filesystem_is_named()
+    {
+        using var fs = SmallTmpfs.Mount(4096);
+        var journal = Path.Combine(fs.Path, "journal.db");
+        File.WriteAllBytes(journal, fleet.GoodJournal);
+        using var ws = new JournalWorkspace(fleet, "probe_timeout: 2\nzone_check_command: false\n" +
+            $"persistence:\n  provider: sqlite\n  connection_string: \"Data Source={journal}\"\n");
+        await RemountReadOnly(fs.Path);
+
+        foreach (var args in new[]
+                 {
+                     new[] { "run", "-A", JournalFleet.Net, "-c", ws.Config },
+                     new[] { "edge", "mode", "-A", JournalFleet.Net, "-c", ws.Config, "-m", "unavailable", "-C", "x", JournalFleet.Edges[0] },
+                 })
+        {
+            var result = await ws.RunAsync(args);
+            Assert.True(result.ExitCode == ExitCodes.Error, result.ToString());
+            // Written or even read: a WAL journal needs its folder writable for its -shm index, so SQLite cannot open it at all.
+            Assert.True(result.Stderr.Contains($"the journal {journal} cannot be"), result.ToString());
+            Assert.Contains("Read-only file system", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        }
+        var query = await ws.RunAsync("query", "-A", JournalFleet.Net, "-c", ws.Config);
+        Assert.True(query.ExitCode == ExitCodes.Ok || query.Stderr.Contains(journal), query.ToString());
+    }
+
+    [TmpfsFact]
+    public async Task A_read_only_state_dir_is_named_by_the_lock()
+    {
+        using var ws = new JournalWorkspace(fleet);
+        using var fs = SmallTmpfs.Mount(4096);
+        Directory.Delete(ws.StateDir, recursive: true);
+        Directory.CreateSymbolicLink(ws.StateDir, fs.Path);
+        ws.PlaceJournal(fleet.GoodJournal);
+        await RemountReadOnly(fs.Path);
+        var result = await ws.RunAsync("run", "-A", JournalFleet.Net, "-c", ws.Config);
+        Assert.True(result.ExitCode == ExitCodes.Error, result.ToString());
+        Assert.Contains(ws.Lock, result.Stderr);
+        Assert.Contains("Read-only file system", result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task RemountReadOnly(string path)
+    {
+        var remount = Process.Start(new ProcessStartInfo("mount", ["-o", "remount,ro", path]) { RedirectStandardError = true })!;
+        await remount.WaitForExitAsync();
+        Assert.True(remount.ExitCode == 0, await remount.StandardError.ReadToEndAsync());
     }
 
     private static string[] Args(string command, string config) => command switch
