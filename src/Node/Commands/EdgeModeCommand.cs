@@ -103,7 +103,7 @@ public static class EdgeModeCommand
             {
                 // A mode is recorded in the journal: the gate first (a serving node was asked above; it has passed it).
                 if (JournalGate.CheckSpace(context, error) is { } full) return full;
-                if (JournalGate.Check(context, JournalGate.Access.Write, newJournal: false, evidence, output, error, "edge mode") is { } refused)
+                if (JournalGate.Check(context, JournalGate.Access.Write, newJournal: false, evidence, output, error, "edge mode", networkLock) is { } refused)
                     return refused;
                 var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
                 await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NoProber.Instance, journal,

@@ -126,7 +126,7 @@ public static class ImportLegacyCommand
                 // Importing into a damaged journal would bury the damage under new records. Coming from the original,
                 // there is no earlier run of ours to protect, so no evidence is passed.
                 if (JournalGate.Check(context, dryRun ? JournalGate.Access.Read : JournalGate.Access.Write, newJournal: false, evidence: null,
-                        output, error, "import-legacy") is { } refused)
+                        output, error, "import-legacy", networkLock) is { } refused)
                     return refused;
                 // A dry run never creates the journal: with none yet, it works on a throwaway one.
                 var scratch = dryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite && settings.Persistence.ConnectionString is null

@@ -28,15 +28,15 @@ public static class JournalGate
     public enum Access { Read, Write }
 
     /// <summary>
-    /// Signs that this network was run here by us before: our lock file in state_dir (created by every run and serve,
-    /// the original never made one) together with a zone of the network in named_dir, its live list, or a holder line
-    /// left by a run that died. Zones and live list alone are not enough: the original writes the same files, and a
-    /// first run after it must start (from live_list). Taken before the lock, which creates the lock file.
+    /// Signs that this network was run here by us before: our lock file in state_dir, marked by every writer that opened
+    /// the journal (<see cref="NetworkLock.MarkJournalWriter"/>; the original never made one), together with a zone of
+    /// the network in named_dir, its live list, or a holder line left by a run that died. Zones and live list alone are
+    /// not enough: the original writes the same files, and a first run after it must start (from live_list).
     /// </summary>
     public static string? PriorRunEvidence(NetworkContext context)
     {
         var paths = context.Paths;
-        if (!File.Exists(paths.NetworkLock)) return null;
+        if (!NetworkLock.IsMarked(paths.NetworkLock)) return null;
         var signs = new List<string>();
         if (NetworkLock.ReadHolder(paths.NetworkLock) is { Length: > 0 } holder) signs.Add($"a lock holder line '{holder}' in {NetworkLock.HolderPathOf(paths.NetworkLock)}");
         if (paths.LiveList is { } live && new FileInfo(live) is { Exists: true, Length: > 0 }) signs.Add($"the live list {live}");
@@ -80,8 +80,14 @@ public static class JournalGate
     /// after explaining why not. A writer with <paramref name="newJournal"/> sets an existing journal aside (renamed,
     /// never deleted) and starts a new one.
     /// </summary>
+    /// <param name="held">A writer's lock: marked once the journal passes, as the sign for later runs that one is expected.</param>
     public static int? Check(NetworkContext context, Access access, bool newJournal, string? evidence, TextWriter output, TextWriter error,
-        string command) => Check(context, access, newJournal, evidence, output, error, command, out _);
+        string command, NetworkLock? held = null)
+    {
+        var code = Check(context, access, newJournal, evidence, output, error, command, out _);
+        if (code is null && access == Access.Write && held is not null && SqlitePathOf(context) is { } path) held.MarkJournalWriter(path);
+        return code;
+    }
 
     /// <summary>
     /// The readers' gate (query, why, check, run -n): throws <see cref="JournalRefusedException"/> (exit 1, already

@@ -112,6 +112,8 @@ public static class RunCommand
                 var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                     cancellationToken: ct, publish: PlanFor(context, inputs));
+                // The journal exists now: from here on, its absence would be a loss the gate must report.
+                if (!options.DryRun && JournalGate.SqlitePathOf(context) is { } journalPath) networkLock!.MarkJournalWriter(journalPath);
                 Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
                 var started = clock.Elapsed;
                 var zones = await zoneSet;

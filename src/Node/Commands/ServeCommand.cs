@@ -238,7 +238,7 @@ public static class ServeCommand
         }
         using (networkLock)
         {
-            if (JournalGate.Check(context, JournalGate.Access.Write, newJournal, evidence, output, error, "serve") is { } refused) return refused;
+            if (JournalGate.Check(context, JournalGate.Access.Write, newJournal, evidence, output, error, "serve", networkLock) is { } refused) return refused;
             var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
             using var prober = context.CreateProber(expectedMd5);
             var probed = context.ProbedAddresses(inputs.Canaries);

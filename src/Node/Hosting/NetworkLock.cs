@@ -134,6 +134,27 @@ public sealed class NetworkLock : IDisposable
             : new NetworkLockException(path, $"{what} {path}: {e.Message}", diskFull: false, e);
     }
 
+    /// <summary>
+    /// Marks the lock file as that of a network whose journal a writer has opened here (run, serve, edge mode, import):
+    /// the journal gate's sign that a journal is expected. A dry run or a reader never marks it, so a first `run -n`
+    /// after the original edgemanage does not make the real first run look like a lost journal. Best effort: a
+    /// failure to write the mark (a full disk) leaves the lock as good as it was.
+    /// </summary>
+    public void MarkJournalWriter(string journal)
+    {
+        try
+        {
+            var line = System.Text.Encoding.UTF8.GetBytes($"journal {journal}\n");
+            _lock.SetLength(0);
+            _lock.Write(line);
+            _lock.Flush(flushToDisk: true);
+        }
+        catch (IOException) { /* only a sign for later runs; the lock itself holds */ }
+    }
+
+    /// <summary>Whether a writer has ever marked this lock (see <see cref="MarkJournalWriter"/>); read with stat only, never opened.</summary>
+    public static bool IsMarked(string path) => new FileInfo(path) is { Exists: true, Length: > 0 } info && info.LinkTarget is null;
+
     public void Dispose()
     {
         try { File.Delete(_holderPath); } catch (IOException) { } catch (UnauthorizedAccessException) { /* the lock itself is what matters */ }

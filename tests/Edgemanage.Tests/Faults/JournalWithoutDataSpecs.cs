@@ -92,12 +92,16 @@ public sealed class JournalWithoutDataSpecs(JournalFleet fleet) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_first_run_after_the_original_still_starts_from_its_zones_and_live_list()
+    public async Task A_first_run_after_the_original_still_starts_from_its_zones_and_live_list_even_after_a_dry_run()
     {
         using var ws = new JournalWorkspace(fleet);
         // What the original leaves: zones and a live list, but no lock file of ours in state_dir.
         File.WriteAllText(ws.LiveList, string.Join('\n', JournalFleet.Edges) + "\n");
         File.WriteAllText(ws.Zone, "; a zone the original wrote\n");
+        // A look first: -n creates the lock file but writes no journal, so it is no sign of a journal to expect.
+        var dry = await ws.RunAsync("run", "-A", JournalFleet.Net, "-c", ws.Config, "-n");
+        Assert.True(dry.ExitCode is 0 or 3, dry.ToString());
+        Assert.True(File.Exists(ws.Lock));
         var run = await ws.RunAsync("run", "-A", JournalFleet.Net, "-c", ws.Config);
         Assert.True(run.ExitCode is 0 or 3, run.ToString());
         Assert.True(File.Exists(ws.Journal));
