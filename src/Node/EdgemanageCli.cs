@@ -1,6 +1,7 @@
 using System.Reflection;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Commands;
+using Edgemanage.Node.Hosting;
 
 namespace Edgemanage.Node;
 
@@ -70,6 +71,16 @@ public static class EdgemanageCli
             // A message that already points at --help stays one line (scripts and humans at 3 am read the first line).
             if (CommandUsage(command) is { } usage && !e.Message.Contains("--help", StringComparison.Ordinal)) error.WriteLine(usage);
             return ExitCodes.UsageOrConfig;
+        }
+        catch (JournalRefusedException e)
+        {
+            // The gate has explained it (file, SQLite's words, what to do).
+            return e.ExitCode;
+        }
+        catch (NetworkLockException e)
+        {
+            error.WriteLine($"edgemanage: {e.Message}; nothing was probed or written");
+            return ExitCodes.Error;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

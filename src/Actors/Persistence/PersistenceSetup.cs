@@ -8,8 +8,30 @@ using Microsoft.Data.Sqlite;
 namespace Edgemanage.Actors.Persistence;
 
 /// <summary>Where and how history is persisted for one process.</summary>
-public sealed record JournalTarget(PersistenceProvider Provider, string ConnectionString)
+/// <param name="ReadOnly">
+/// For commands that only read (query, why, check, run -n): a SQLite journal is opened with Mode=ReadOnly, its
+/// WAL mode is not set and the plugin creates no tables, so reading never writes into the file.
+/// </param>
+public sealed record JournalTarget(PersistenceProvider Provider, string ConnectionString, bool ReadOnly = false)
 {
+    /// <summary>The SQLite file this target names, or null (PostgreSQL, an in-memory or URI data source).</summary>
+    public string? SqlitePath
+    {
+        get
+        {
+            if (Provider != PersistenceProvider.Sqlite) return null;
+            var csb = new SqliteConnectionStringBuilder(ConnectionString);
+            return csb.Mode == SqliteOpenMode.Memory || csb.DataSource is "" or ":memory:" || csb.DataSource.StartsWith("file:", StringComparison.Ordinal)
+                ? null
+                : Path.GetFullPath(csb.DataSource);
+        }
+    }
+
+    /// <summary>The same journal for reading only (see <see cref="ReadOnly"/>).</summary>
+    public JournalTarget ForReading() => Provider == PersistenceProvider.Sqlite
+        ? new(Provider, new SqliteConnectionStringBuilder(ConnectionString) { Mode = SqliteOpenMode.ReadOnly }.ToString(), ReadOnly: true)
+        : this with { ReadOnly = true };
+
     public static JournalTarget SqliteFile(string path) =>
         new(PersistenceProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString());
 
@@ -42,7 +64,7 @@ public static class PersistenceSetup
         var dataOptions = new DataOptions().UseConnectionString(provider, target.ConnectionString);
         if (target.Provider == PersistenceProvider.Sqlite)
         {
-            PrepareSqliteFile(target.ConnectionString);
+            if (!target.ReadOnly) PrepareSqliteFile(target.ConnectionString);
             dataOptions = dataOptions.UseAfterConnectionOpened(
                 c => { using var cmd = c.CreateCommand(); cmd.CommandText = SqliteConnectionPragmas; cmd.ExecuteNonQuery(); },
                 async (c, ct) => { await using var cmd = c.CreateCommand(); cmd.CommandText = SqliteConnectionPragmas; await cmd.ExecuteNonQueryAsync(ct); });
@@ -54,7 +76,8 @@ public static class PersistenceSetup
             ProviderName = provider,
             DataOptions = dataOptions,
             ReadIsolationLevel = IsolationLevel.ReadUncommitted,
-            AutoInitialize = true,
+            // The journal gate has checked the tables are there; a reader must not create them.
+            AutoInitialize = !target.ReadOnly,
         };
         var snapshots = new SqlSnapshotOptions(isDefaultPlugin: true)
         {
@@ -62,7 +85,8 @@ public static class PersistenceSetup
             ProviderName = provider,
             DataOptions = dataOptions,
             ReadIsolationLevel = IsolationLevel.ReadUncommitted,
-            AutoInitialize = true,
+            // The journal gate has checked the tables are there; a reader must not create them.
+            AutoInitialize = !target.ReadOnly,
         };
         builder.WithSqlPersistence(journal, snapshots);
         builder.AddHocon("""
@@ -72,13 +96,42 @@ public static class PersistenceSetup
         return builder;
     }
 
-    /// <summary>WAL is a property of the file: set it before Akka opens it, creating the folder if needed.</summary>
+    /// <summary>
+    /// WAL is a property of the file: set it before Akka opens it, creating the folder if needed. A new journal is
+    /// made under a temporary name and renamed into place, so a full disk or a crash at this moment leaves either no
+    /// journal or one with a whole header, never the 0-byte file the journal gate would have to call damaged.
+    /// </summary>
     public static void PrepareSqliteFile(string connectionString)
     {
         var csb = new SqliteConnectionStringBuilder(connectionString);
         if (csb.Mode == SqliteOpenMode.Memory || csb.DataSource.StartsWith("file:", StringComparison.Ordinal)) return;
-        var dir = Path.GetDirectoryName(Path.GetFullPath(csb.DataSource));
+        var path = Path.GetFullPath(csb.DataSource);
+        var dir = Path.GetDirectoryName(path);
         if (dir is not null) Directory.CreateDirectory(dir);
+        if (!File.Exists(path) && dir is not null)
+        {
+            var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                SetWal(new SqliteConnectionStringBuilder(connectionString) { DataSource = temp, Pooling = false }.ToString(), path);
+                File.Move(temp, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process made it first (it holds the lock, so it is the one to write); use theirs.
+            }
+            finally
+            {
+                foreach (var f in new[] { temp, temp + "-wal", temp + "-shm", temp + "-journal" })
+                    try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+            return;
+        }
+        SetWal(connectionString, path);
+    }
+
+    private static void SetWal(string connectionString, string path)
+    {
         try
         {
             using var c = new SqliteConnection(connectionString);
@@ -90,7 +143,7 @@ public static class PersistenceSetup
         catch (SqliteException e)
         {
             // Never "repair" by recreating: the file may hold the only copy of the history.
-            throw new InvalidOperationException($"cannot open the journal {csb.DataSource}: {e.Message} (left untouched)", e);
+            throw new InvalidOperationException($"cannot open the journal {path}: {e.Message} (left untouched)", e);
         }
     }
 }

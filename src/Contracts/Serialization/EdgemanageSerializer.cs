@@ -149,7 +149,13 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
         return ms.ToArray();
     }
 
-    public override object FromBinary(byte[] bytes, string manifest)
+    public override object FromBinary(byte[] bytes, string manifest) => Decode(bytes, manifest);
+
+    /// <summary>
+    /// <see cref="FromBinary"/> without an ActorSystem: the journal gate reads what recovery will read before any
+    /// system starts, so a payload that cannot be decoded stops a command in seconds instead of failing recovery.
+    /// </summary>
+    public static object Decode(byte[] bytes, string manifest)
     {
         if (!ByManifest.TryGetValue(manifest, out var codec))
             throw new SerializationException($"edgemanage serializer: unknown manifest '{manifest}'");

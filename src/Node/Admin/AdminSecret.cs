@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Edgemanage.Actors.Files;
 using Edgemanage.Contracts.Config;
 
 namespace Edgemanage.Node.Admin;
@@ -21,14 +22,8 @@ public static class AdminSecret
         if (TryRead(file) is { } existing) return existing;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var temp = file + ".tmp-" + Environment.ProcessId;
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        // Readable by the node's user only: whoever can read it may change the node.
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(temp, options))
-        using (var writer = new StreamWriter(stream))
-            writer.WriteLine(secret);
-        File.Move(temp, file, overwrite: true);
+        // Readable by the node's user only (whoever can read it may change the node), written through no planted link.
+        OwnFiles.WriteAtomically(file, secret + "\n", OwnFiles.Private);
         return secret;
     }
 
@@ -51,11 +46,42 @@ public static class AdminSecret
         }
     }
 
-    /// <summary>The secret in a file (first line, trimmed); null when the file is missing or empty.</summary>
-    public static string? TryRead(string file)
+    /// <summary>
+    /// The secret in a file (first line, trimmed); null when the file is missing or empty. A symbolic link, anything but
+    /// a regular file, or a file the group or others may read is refused (<see cref="AdminSecretException"/>): a link
+    /// to a world-readable file would hand the power to change the node to every local user. <paramref name="strict"/>
+    /// false (ctl --secret-file, a file the operator names on purpose) keeps only the checks that prevent a hang.
+    /// </summary>
+    public static string? TryRead(string file, bool strict = true)
     {
-        if (!File.Exists(file)) return null;
+        var info = new FileInfo(file);
+        if (strict && info.LinkTarget is { } target)
+            throw new AdminSecretException(file, $"the admin secret file {file} is a symbolic link (to {target}); " +
+                                                 "it must be a regular file of its own, mode 0600");
+        if (!info.Exists)
+        {
+            if (Directory.Exists(file)) throw new AdminSecretException(file, $"the admin secret file {file} is a directory");
+            return null;
+        }
+        // A FIFO or a character device reports length 0: never opened (it could block or never end).
+        if (info.Length == 0) return null;
+        if (info.Length > 4096) throw new AdminSecretException(file, $"the admin secret file {file} is {info.Length} bytes; a secret is one short line");
         var text = File.ReadAllText(file).Trim();
-        return text.Length == 0 ? null : text.Split('\n')[0].Trim();
+        // Blank is no secret at all (and so nothing to leak): counts as none, as before.
+        if (text.Length == 0) return null;
+        if (strict && !OperatingSystem.IsWindows())
+        {
+            var mode = info.UnixFileMode;
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+                throw new AdminSecretException(file, $"the admin secret file {file} may be read or written by others " +
+                    $"(mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}); make it 0600 (chmod 600 {file})");
+        }
+        return text.Split('\n')[0].Trim();
     }
+}
+
+/// <summary>The admin secret file cannot be trusted (a link, not a regular file, readable by others); the message names it.</summary>
+public sealed class AdminSecretException(string file, string message) : IOException(message)
+{
+    public string File { get; } = file;
 }

@@ -148,7 +148,17 @@ public static class CheckCommand
             _ => context.Edges.ToArray(),
         };
         // A serving node answers from memory (and knows about a DNS freeze); otherwise the journal, read-only.
-        var state = await ServingNode.TryReadAsync(context, addresses.Length > 0, ct) ?? await QueryCommand.ReadStatusAsync(context, addresses, ct);
+        (IReadOnlyList<Contracts.Edges.EdgeReport>, NetworkReplies.NetworkStatus)? state;
+        try
+        {
+            state = await ServingNode.TryReadAsync(context, addresses.Length > 0, ct) ?? await QueryCommand.ReadStatusAsync(context, addresses, ct, error);
+        }
+        catch (JournalRefusedException refused)
+        {
+            // A damaged journal is a real fault of the monitored service (the next round will refuse to run), not a
+            // plugin problem: CRITICAL, with the file and SQLite's words; the gate has written what to do to stderr.
+            return new CheckResult(label, NagiosStatus.Critical, OneLine(refused.Message));
+        }
         if (state is not { } read) return NagiosChecks.Unknown(label, $"no state yet for {network} (no journal at {context.Paths.Journal})");
         var (reports, status) = read;
         var listed = addresses.ToHashSet(StringComparer.Ordinal);

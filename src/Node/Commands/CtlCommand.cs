@@ -206,7 +206,16 @@ public static class CtlCommand
     private static string Secret(CommandLine cl, Contracts.Config.EdgemanageSettings? config)
     {
         if (cl.Value("secret-file") is { } file)
-            return AdminSecret.TryRead(file) ?? throw new UsageException($"ctl: --secret-file {file} is missing or empty");
+        {
+            try
+            {
+                return AdminSecret.TryRead(file, strict: false) ?? throw new UsageException($"ctl: --secret-file {file} is missing or empty");
+            }
+            catch (AdminSecretException e)
+            {
+                throw new UsageException($"ctl: --secret-file: {e.Message}");
+            }
+        }
         return AdminSecret.ForClient(config);
     }
 }

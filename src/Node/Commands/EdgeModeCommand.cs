@@ -88,6 +88,7 @@ public static class EdgeModeCommand
         OperatorLog.Current = log;
         try
         {
+            var evidence = JournalGate.PriorRunEvidence(context);
             if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage edge mode -A {network}", out var networkLock, out var holder))
             {
                 // A serving node owns the journal: the change goes through it, so there is never a second writer.
@@ -100,6 +101,10 @@ public static class EdgeModeCommand
             }
             using (networkLock)
             {
+                // A mode is recorded in the journal: the gate first (a serving node was asked above; it has passed it).
+                if (JournalGate.CheckSpace(context, error) is { } full) return full;
+                if (JournalGate.Check(context, JournalGate.Access.Write, newJournal: false, evidence, output, error, "edge mode", networkLock) is { } refused)
+                    return refused;
                 var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
                 await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NoProber.Instance, journal,
                     time, cancellationToken: ct);

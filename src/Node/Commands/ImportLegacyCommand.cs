@@ -115,6 +115,7 @@ public static class ImportLegacyCommand
         OperatorLog.Current = log;
         try
         {
+            if (!dryRun && JournalGate.CheckSpace(context, error) is { } full) return full;
             if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage import-legacy -A {network}", out var networkLock, out var holder))
             {
                 error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); nothing was imported");
@@ -122,6 +123,11 @@ public static class ImportLegacyCommand
             }
             using (networkLock)
             {
+                // Importing into a damaged journal would bury the damage under new records. Coming from the original,
+                // there is no earlier run of ours to protect, so no evidence is passed.
+                if (JournalGate.Check(context, dryRun ? JournalGate.Access.Read : JournalGate.Access.Write, newJournal: false, evidence: null,
+                        output, error, "import-legacy", networkLock) is { } refused)
+                    return refused;
                 // A dry run never creates the journal: with none yet, it works on a throwaway one.
                 var scratch = dryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite && settings.Persistence.ConnectionString is null
                     && !File.Exists(context.Paths.Journal)

@@ -52,7 +52,7 @@ public static class QueryCommand
         var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
         if (context is null) return ExitCodes.UsageOrConfig;
 
-        var (reports, decision) = await ReadStateAsync(context, ct);
+        var (reports, decision) = await ReadStateAsync(context, ct, error: error);
         var live = (decision?.Live ?? []).ToHashSet(StringComparer.Ordinal);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var rows = reports.Where(r => Matches(r, filters, live)).ToList();
@@ -87,18 +87,19 @@ public static class QueryCommand
     /// there is none yet.
     /// </summary>
     public static async Task<(IReadOnlyList<EdgeReport> Reports, DecisionRecord? Decision)> ReadStateAsync(
-        NetworkContext context, CancellationToken ct, bool withReports = true)
+        NetworkContext context, CancellationToken ct, bool withReports = true, TextWriter? error = null, string command = "query")
     {
         var settings = context.Settings;
         var network = context.Paths.Network;
-        if (settings.Persistence.Provider == PersistenceProvider.Sqlite && settings.Persistence.ConnectionString is null
-            && !File.Exists(context.Paths.Journal))
+        // The gate: a damaged journal ends the command here (exit 1, named); one without the network's records is
+        // answered like no journal at all, without starting an ActorSystem on it.
+        if (!JournalGate.HasReadableJournal(context, error ?? TextWriter.Null, command))
         {
             // Like edge_query on untracked edges: defaults, without creating anything on disk.
             return (context.Edges.Select(e => new EdgeReport(network, e, settings.Vantage, EdgeMode.Available, "", -1,
                 new EdgeVerdict(EdgeHealth.Untested, null, null, null, 0), null)).ToArray(), null);
         }
-        var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
+        var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal).ForReading();
         await using var node = await EdgemanageNode.StartAsync(settings, network, withReports ? context.Edges : [], NoProber.Instance, journal,
             cancellationToken: ct, publish: PublishPlan.ReadOnly(network));
         var decision = await node.Network!.Ask<LastDecision>(new GetLastDecision(network), TimeSpan.FromSeconds(60), ct);
@@ -119,9 +120,9 @@ public static class QueryCommand
     /// budget are the ones the deciding process sees. Returns null, creating nothing, when there is no journal yet.
     /// </summary>
     public static async Task<(IReadOnlyList<EdgeReport> Reports, NetworkStatus Status)?> ReadStatusAsync(
-        NetworkContext context, IReadOnlyList<string> addresses, CancellationToken ct)
+        NetworkContext context, IReadOnlyList<string> addresses, CancellationToken ct, TextWriter? error = null)
     {
-        if (HasNoJournal(context)) return null;
+        if (!JournalGate.HasReadableJournal(context, error ?? TextWriter.Null, "check")) return null;
         var settings = context.Settings;
         var network = context.Paths.Network;
         var readOnly = PublishPlan.ReadOnly(network);
@@ -133,7 +134,7 @@ public static class QueryCommand
                 LiveListPath = context.Paths.LiveList,
             },
         };
-        var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
+        var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal).ForReading();
         await using var node = await EdgemanageNode.StartAsync(settings, network, addresses, NoProber.Instance, journal,
             cancellationToken: ct, publish: plan);
         var status = await node.Network!.Ask<NetworkStatus>(new GetNetworkStatus(network), TimeSpan.FromSeconds(60), ct);

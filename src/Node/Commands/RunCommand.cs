@@ -24,7 +24,7 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class RunCommand
 {
-    public const string Usage = "usage: edgemanage run -A DNET [-c FILE] [-n] [-v] [--force] [--force-update]";
+    public const string Usage = "usage: edgemanage run -A DNET [-c FILE] [-n] [-v] [--force] [--force-update] [--new-journal]";
 
     private static readonly Opt[] Options =
     [
@@ -36,6 +36,8 @@ public static class RunCommand
         new("force", null, "--force", false),
         new("force-update", null, "--force-update", false),
         new("daemonise", null, "--daemonise", false),
+        // Start a new journal deliberately: the old one (damaged, or not this network's) is renamed aside, never deleted.
+        new("new-journal", null, JournalGate.NewJournalFlag, false),
     ];
 
     public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
@@ -47,11 +49,14 @@ public static class RunCommand
         var network = cl.Required("run", "dnet", "-A DNET");
         var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
         if (context is null) return ExitCodes.UsageOrConfig;
-        return await RunRoundAsync(context, new RunOptions(cl.Flag("dry-run"), cl.Flag("verbose"), cl.Flag("force-update")), output, error, ct);
+        if (cl.Flag("dry-run") && cl.Flag("new-journal")) throw new UsageException($"run: {JournalGate.NewJournalFlag} starts a journal, -n writes nothing; choose one");
+        return await RunRoundAsync(context, new RunOptions(cl.Flag("dry-run"), cl.Flag("verbose"), cl.Flag("force-update"), NewJournal: cl.Flag("new-journal")),
+            output, error, ct);
     }
 
     /// <param name="ShowDecision">Print the decision table even without -v (the demo does).</param>
-    public sealed record RunOptions(bool DryRun, bool Verbose, bool ForceUpdate = false, bool ShowDecision = false);
+    /// <param name="NewJournal">--new-journal: set an existing journal aside and start a new one.</param>
+    public sealed record RunOptions(bool DryRun, bool Verbose, bool ForceUpdate = false, bool ShowDecision = false, bool NewJournal = false);
 
     public static async Task<int> RunRoundAsync(NetworkContext context, RunOptions options, TextWriter output, TextWriter error,
         CancellationToken ct = default)
@@ -70,6 +75,10 @@ public static class RunCommand
             if (inputs is null) return ExitCodes.UsageOrConfig;
             ReportProblems(inputs.Problems, log, error);
 
+            // The journal gate, before the lock (whose file is one of the signs of an earlier run) and before any
+            // ActorSystem: room to write, then the journal itself, under the lock so no writer changes it meanwhile.
+            var evidence = JournalGate.PriorRunEvidence(context);
+            if (!options.DryRun && JournalGate.CheckSpace(context, error) is { } full) return full;
             if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage run -A {network}", out var networkLock, out var holder))
             {
                 error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not running");
@@ -77,6 +86,10 @@ public static class RunCommand
             }
             using (networkLock)
             {
+                if (JournalGate.Check(context, options.DryRun ? JournalGate.Access.Read : JournalGate.Access.Write, options.NewJournal, evidence,
+                        output, error, "run", out var condition) is { } refused)
+                    return refused;
+
                 var beforeHooks = new List<CommandOutcome>();
                 if (!options.DryRun)
                     foreach (var line in settings.Commands.RunBefore)
@@ -85,18 +98,22 @@ public static class RunCommand
                         ReportHook(beforeHooks[^1], log, error);
                     }
 
-                // A dry run writes nothing: with no journal yet, it runs on a throwaway one instead of creating it.
+                // A dry run writes nothing: with no journal of the network yet, it runs on a throwaway one instead of
+                // creating it; with one, it opens it read-only.
                 using var scratchJournal = options.DryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite
-                    && settings.Persistence.ConnectionString is null && !File.Exists(context.Paths.Journal)
+                    && JournalGate.SqlitePathOf(context) is not null && condition?.Condition != Actors.Persistence.JournalCondition.Healthy
                     ? new ScratchFile(Path.Combine(Path.GetTempPath(), $"edgemanage-dry-run-{Environment.ProcessId}-{Guid.NewGuid():N}.db"))
                     : null;
                 var journal = JournalTarget.For(settings.Persistence, scratchJournal?.Path ?? context.Paths.Journal);
+                if (options.DryRun && scratchJournal is null && journal.SqlitePath is not null) journal = journal.ForReading();
                 using var prober = context.CreateProber(expectedMd5);
                 var probed = context.ProbedAddresses(inputs.Canaries);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
                 await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                     cancellationToken: ct, publish: PlanFor(context, inputs));
+                // The journal exists now: from here on, its absence would be a loss the gate must report.
+                if (!options.DryRun && JournalGate.SqlitePathOf(context) is { } journalPath) networkLock!.MarkJournalWriter(journalPath);
                 Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
                 var started = clock.Elapsed;
                 var zones = await zoneSet;

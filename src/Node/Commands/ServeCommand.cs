@@ -40,7 +40,9 @@ public static class ServeCommand
         usage: edgemanage serve [-A DNET]... [-c FILE] [-v]
                                 [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
                                 [--vantage NAME] [--source-address IP] [--admin HOST:PORT|off]
-                                [--metrics-listen HOST:PORT|off]
+                                [--metrics-listen HOST:PORT|off] [--new-journal]
+          --new-journal sets an existing journal aside (renamed, never deleted) and starts a new one; needed when the
+          journal is damaged, or missing or empty while the network has clearly run here before.
           --metrics-listen overrides metrics.listen (default 127.0.0.1:9469): where GET /metrics is served.
           The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
           --admin overrides admin.host/admin.port, where 'edgemanage ctl' reaches this node (port 0: any free port).
@@ -60,6 +62,7 @@ public static class ServeCommand
         new("source-address", null, "--source-address", true),
         new("admin", null, "--admin", true),
         new("metrics-listen", null, "--metrics-listen", true),
+        new("new-journal", null, JournalGate.NewJournalFlag, false),
     ];
 
     /// <summary>The config's cluster section with the command line's overrides; null = a node of its own.</summary>
@@ -149,7 +152,7 @@ public static class ServeCommand
             // One ActorSystem per network, each with its own journal and lock, as a cron run of it would have.
             using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var serving = contexts.Select(c => ServeNetworkAsync(c with { Settings = ApplyOverrides(c.Settings, cl).Settings }, cluster, admin, log,
-                output, error, stopAll.Token, metrics)).ToList();
+                output, error, stopAll.Token, metrics, cl.Flag("new-journal"))).ToList();
             var first = await Task.WhenAny(serving);
             var stoppedByOperator = ct.IsCancellationRequested;
             // A network that ends before the operator stopped the node could not start: stop the others too, and
@@ -203,7 +206,7 @@ public static class ServeCommand
     }
 
     private static async Task<int> ServeNetworkAsync(NetworkContext context, ClusterSettings? cluster, AdminEndpoint? admin, OperatorLog log,
-        TextWriter output, TextWriter error, CancellationToken ct, MetricsEndpoint? metrics = null)
+        TextWriter output, TextWriter error, CancellationToken ct, MetricsEndpoint? metrics = null, bool newJournal = false)
     {
         var network = context.Paths.Network;
         var settings = context.Settings;
@@ -214,13 +217,28 @@ public static class ServeCommand
 
         // The holder line names the ctl endpoint: that is how 'edge mode' finds the node to go through.
         var purpose = $"edgemanage serve -A {network}" + (admin is null ? "" : $", {NetworkLock.AdminMarker}{admin.Address}");
-        if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, purpose, out var networkLock, out var holder))
+        // The journal gate (see run): a damaged, missing-but-expected or full journal never reaches an ActorSystem,
+        // so such a node never starts (exit 1 within seconds) rather than hang in recovery and ignore SIGTERM.
+        var evidence = JournalGate.PriorRunEvidence(context);
+        if (JournalGate.CheckSpace(context, error) is { } full) return full;
+        NetworkLock? networkLock;
+        string holder;
+        try
         {
-            error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not serving");
-            return ExitCodes.Locked;
+            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, purpose, out networkLock, out holder))
+            {
+                error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not serving");
+                return ExitCodes.Locked;
+            }
+        }
+        catch (NetworkLockException e)
+        {
+            error.WriteLine($"edgemanage: {e.Message}; not serving {network}");
+            return ExitCodes.Error;
         }
         using (networkLock)
         {
+            if (JournalGate.Check(context, JournalGate.Access.Write, newJournal, evidence, output, error, "serve", networkLock) is { } refused) return refused;
             var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
             using var prober = context.CreateProber(expectedMd5);
             var probed = context.ProbedAddresses(inputs.Canaries);

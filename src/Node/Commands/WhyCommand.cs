@@ -29,7 +29,7 @@ public static class WhyCommand
         if (context is null) return ExitCodes.UsageOrConfig;
 
         var decision = (await ServingNode.TryReadAsync(context, withReports: false, ct))?.Status.LastDecision
-                       ?? (await QueryCommand.ReadStateAsync(context, ct, withReports: false)).Decision;
+                       ?? (await QueryCommand.ReadStateAsync(context, ct, withReports: false, error, "why")).Decision;
         if (decision is null)
         {
             error.WriteLine($"edgemanage: no decision has been recorded for network {network} yet; run 'edgemanage run -A {network}' first");

@@ -17,23 +17,11 @@ public static class MetricsTextfile
         return template.Replace("{dnet}", network, StringComparison.Ordinal);
     }
 
+    /// <summary>Mode 0644 whatever the umask; through <see cref="Actors.Files.OwnFiles"/>, so a link planted at the path is replaced, not followed.</summary>
     public static void WriteAtomically(string path, string content)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        // Not ending in .prom, so the collector ignores it while it is written.
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            File.WriteAllText(temp, content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Actors.Files.OwnFiles.WriteAtomically(path, content, Actors.Files.OwnFiles.Readable);
     }
 
     /// <summary>Collects the node's metrics (as a scrape of it would) and writes them; returns the path, or null when off.</summary>
