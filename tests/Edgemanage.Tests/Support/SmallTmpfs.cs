@@ -33,7 +33,8 @@ public sealed class SmallTmpfs : IDisposable
     /// <summary>Fills the filesystem to the last byte with one file, which <see cref="Free"/> removes.</summary>
     public void Fill()
     {
-        using var filler = new FileStream(System.IO.Path.Combine(Path, ".filler"), FileMode.Create, FileAccess.Write);
+        // Unbuffered: a buffered stream would fail again when Dispose flushes what did not fit.
+        using var filler = new FileStream(System.IO.Path.Combine(Path, ".filler"), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
         var block = new byte[64 * 1024];
         try
         {
