@@ -156,7 +156,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
     /// How long stopping the ActorSystem may take. A journal that hangs (a full or locked SQLite file) must not keep a
     /// node from exiting: what was not written by then is what a crash would lose, and the next start re-decides.
     /// </summary>
-    public static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(3);
 
     public async ValueTask DisposeAsync()
     {
@@ -168,7 +168,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
         using var cts = new CancellationTokenSource(StopWithin);
         var stopping = _host.StopAsync(cts.Token);
         // StopAsync honours the token only between its steps; a step stuck in the journal is not waited for.
-        if (await Task.WhenAny(stopping, Task.Delay(StopWithin + TimeSpan.FromSeconds(1))) != stopping)
+        if (await Task.WhenAny(stopping, Task.Delay(StopWithin)) != stopping)
         {
             OperatorLog.Current.Warning("the actor system did not stop within " + StopWithin.TotalSeconds + "s (a journal write hangs?); exiting without it");
             return;

@@ -11,7 +11,7 @@ namespace Edgemanage.Tests.Faults;
 /// the journal is not writable, persisting resumes when space returns, and SIGTERM ends the node within 10 s, full or
 /// not. (The original finding: one zone written and never journalled, deciding stopped, SIGTERM ignored for 30 s.)
 /// </summary>
-public sealed class ServeStorageFaultSpecs
+public sealed class ServeStorageFaultSpecs(Xunit.Abstractions.ITestOutputHelper log)
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan SigtermWithin = TimeSpan.FromSeconds(10);
@@ -45,6 +45,7 @@ public sealed class ServeStorageFaultSpecs
         Assert.False(node.HasExited, node.Output);
         var before = ws.ApexA("example.test");
 
+        var filled = Stopwatch.StartNew();
         tmpfs.Fill();
         ws.Fleet.Set(before[0], EdgeBehaviour.Refuse());
         // The live edge leaves every zone although its decision cannot be recorded.
@@ -52,6 +53,7 @@ public sealed class ServeStorageFaultSpecs
             Within, $"{before[0]} out of the zones");
         await node.WaitForOutputAsync($"JOURNAL NOT WRITABLE: {CrashWorkspace.Net} {Path.Combine(tmpfs.Path, $"edgemanage-{CrashWorkspace.Net}.journal.db")}", Within);
         var during = ws.ApexA("example.test");
+        log.WriteLine($"disk filled: zones without the refusing edge and JOURNAL NOT WRITABLE on stderr within {filled.Elapsed.TotalSeconds:F2}s");
 
         var show = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", admin, "net", "show", CrashWorkspace.Net);
         Assert.True(show.ExitCode == 0, show.ToString());
@@ -63,8 +65,10 @@ public sealed class ServeStorageFaultSpecs
         Assert.Contains($"edgemanage_journal_writable{{network=\"{CrashWorkspace.Net}\"}} 0", metrics);
         Assert.Matches($"edgemanage_persist_failures_total{{network=\"{CrashWorkspace.Net}\",source=\"[a-z]+\"}} [1-9]", metrics);
 
+        var freed = Stopwatch.StartNew();
         tmpfs.Free();
         await node.WaitForOutputAsync($"journal of {CrashWorkspace.Net} writable again", Within);
+        log.WriteLine($"space freed: journal writable again after {freed.Elapsed.TotalSeconds:F2}s");
         await Eventually.True(async () => (await ScrapeAsync(metricsPort)).Contains($"edgemanage_journal_writable{{network=\"{CrashWorkspace.Net}\"}} 1"),
             Within, "the gauge back at 1");
         var clock = Stopwatch.StartNew();
@@ -89,6 +93,7 @@ public sealed class ServeStorageFaultSpecs
 
         var clock = Stopwatch.StartNew();
         var code = await node.StopAsync();
+        log.WriteLine($"SIGTERM with a full state_dir: exited in {clock.Elapsed.TotalSeconds:F2}s");
         Assert.True(clock.Elapsed < SigtermWithin, $"serve took {clock.Elapsed.TotalSeconds:F1}s to stop:\n{node.Output}");
         Assert.True(code == 0, $"exit {code}:\n{node.Output}");
     }
