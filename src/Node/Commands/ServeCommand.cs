@@ -232,6 +232,8 @@ public static class ServeCommand
             };
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                 cancellationToken: ct, publish: plan, cluster: cluster);
+            // SIGTERM ends the node within seconds whatever the journal does (see FinishDecidingAsync and below).
+            node.StopWithin = TimeSpan.FromSeconds(3);
             using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
 
             admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);

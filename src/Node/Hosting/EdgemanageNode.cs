@@ -153,10 +153,11 @@ public sealed class EdgemanageNode : IAsyncDisposable
     public static TimeSpan RoundDeadline(EdgemanageSettings settings) => TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds + 5);
 
     /// <summary>
-    /// How long stopping the ActorSystem may take. A journal that hangs (a full or locked SQLite file) must not keep a
-    /// node from exiting: what was not written by then is what a crash would lose, and the next start re-decides.
+    /// How long stopping the ActorSystem may take (10 s, as always for a cron run). serve sets less: a journal that
+    /// hangs (a full or locked SQLite file) must not keep a node from exiting on SIGTERM; what was not written by then
+    /// is what a crash would lose, and the next start re-decides.
     /// </summary>
-    public static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(3);
+    public TimeSpan StopWithin { get; set; } = TimeSpan.FromSeconds(10);
 
     public async ValueTask DisposeAsync()
     {
@@ -170,7 +171,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
         // StopAsync honours the token only between its steps; a step stuck in the journal is not waited for.
         if (await Task.WhenAny(stopping, Task.Delay(StopWithin)) != stopping)
         {
-            OperatorLog.Current.Warning("the actor system did not stop within " + StopWithin.TotalSeconds + "s (a journal write hangs?); exiting without it");
+            OperatorLog.Current.Warning($"the actor system did not stop within {StopWithin.TotalSeconds:0}s (a journal write hangs?); exiting without it");
             return;
         }
         _host.Dispose();

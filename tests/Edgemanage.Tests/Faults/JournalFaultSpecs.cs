@@ -148,6 +148,7 @@ public sealed class JournalFaultSpecs(Xunit.Abstractions.ITestOutputHelper log) 
         var journal = _dir.File("state/journal.db");
         var named = _dir.Dir("named");
         var node = await StartServing(journal, named);
+        node.StopWithin = TimeSpan.FromSeconds(3); // as serve sets it
         await Eventually.True(() => File.Exists(ZonePath(named)), Within, "the first zone");
         using var locked = LockForWriting(journal);
         _outcomes["127.0.0.2"] = ProbeOutcome.Refused; // something to record while the journal hangs

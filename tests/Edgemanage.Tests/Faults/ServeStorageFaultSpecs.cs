@@ -97,4 +97,32 @@ public sealed class ServeStorageFaultSpecs(Xunit.Abstractions.ITestOutputHelper 
         Assert.True(clock.Elapsed < SigtermWithin, $"serve took {clock.Elapsed.TotalSeconds:F1}s to stop:\n{node.Output}");
         Assert.True(code == 0, $"exit {code}:\n{node.Output}");
     }
+
+    /// <summary>A hung journal: another connection holds SQLite's write lock, so every write of the node waits on it.</summary>
+    [Fact]
+    public async Task Sigterm_ends_serve_within_10_s_while_its_journal_is_locked()
+    {
+        await using var ws = await CrashWorkspace.CreateAsync(ServeWorkspace.SteadyServeYaml);
+        await using var node = ServeProcess.Start("serve", "-A", CrashWorkspace.Net, "-c", ws.Config, "--admin", "off", "--metrics-listen", "off");
+        await Eventually.True(() => ws.ApexA("example.test").Length == 2 || node.HasExited, Within, "the first zone");
+        var journal = Path.Combine(ws.Dir, "state", $"edgemanage-{CrashWorkspace.Net}.journal.db");
+        using var locked = new Microsoft.Data.Sqlite.SqliteConnection(
+            new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = journal, Pooling = false }.ToString());
+        locked.Open();
+        using (var begin = locked.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE;";
+            begin.ExecuteNonQuery();
+        }
+        var victim = ws.ApexA("example.test")[0];
+        ws.Fleet.Set(victim, EdgeBehaviour.Refuse());
+        await Eventually.True(() => !ws.ApexA("example.test").Contains(victim) || node.HasExited, Within, $"{victim} out of the zone");
+        await node.WaitForOutputAsync("JOURNAL NOT WRITABLE", Within);
+
+        var clock = Stopwatch.StartNew();
+        var code = await node.StopAsync();
+        log.WriteLine($"SIGTERM with the journal locked: exited in {clock.Elapsed.TotalSeconds:F2}s");
+        Assert.True(clock.Elapsed < SigtermWithin, $"serve took {clock.Elapsed.TotalSeconds:F1}s to stop:\n{node.Output}");
+        Assert.True(code == 0, $"exit {code}:\n{node.Output}");
+    }
 }
