@@ -90,6 +90,18 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, Sample> _lastPersisted = new(StringComparer.Ordinal);
     private readonly List<EdgeActor.Probed> _batch = [];
     private bool _capturing;
+    /// <summary>
+    /// serve: events go to the journal through this (from StartContinuous on), so a journal that fails never stops
+    /// probing or the observations the NetworkActor decides on. A cron round persists directly, as before.
+    /// </summary>
+    private JournalChannel? _journal;
+    private bool _snapshotDue;
+
+    /// <summary>
+    /// serve: at most this many samples per edge wait in memory while the journal does not take writes; older ones
+    /// are dropped (and counted). An edge's judgement needs its recent history, which the edge keeps anyway.
+    /// </summary>
+    public const int UnrecordedSamplesPerEdge = 60;
 
     public EdgeHistoryGroup(HistoryGroupSettings settings, IProber prober, TimeProvider time)
     {
@@ -146,12 +158,19 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         });
         Command<HistoriesCaptured>(captured =>
         {
-            if (captured.Edges.Length == _edges.Count) SaveSnapshot(new HistoryGroupSnapshot(captured.Edges.Select(CutToPersisted).ToArray()));
+            if (captured.Edges.Length == _edges.Count)
+            {
+                var snapshot = new HistoryGroupSnapshot(captured.Edges.Select(CutToPersisted).ToArray());
+                if (_journal is null) SaveSnapshot(snapshot);
+                else if (_journal.Snapshot(snapshot)) _snapshotDue = false;
+            }
             else _log.Warning("History group {0}: capturing the edges' histories failed; the snapshot waits for the next due batch", PersistenceId);
             _capturing = false;
             Stash.UnstashAll();
         });
         Command<GetEdgeReports>(_ => ReportAll(Sender));
+        Command<IJournalChannelMessage>(m => _journal?.Handle(m));
+        Command<Terminated>(t => _journal?.Handle(t));
         Command<SaveSnapshotSuccess>(ok =>
         {
             // Everything up to the snapshot is covered: drop it so the journal stays bounded.
@@ -226,6 +245,11 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
 
     private void StartContinuous(StartContinuous cmd)
     {
+        if (_journal is null)
+        {
+            _journal = new JournalChannel(Context, Timers, PersistenceId, _settings.Network, "history", _log, _time);
+            _journal.Open(LastSequenceNr);
+        }
         _observer = cmd.Observer;
         foreach (var child in _edges.Values) child.Tell(new EdgeActor.StartProbing(cmd.ProbeInterval));
         Timers.StartPeriodicTimer("batch", FlushBatch.Instance, cmd.BatchWindow);
@@ -248,20 +272,61 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         var probed = _batch.ToArray();
         _batch.Clear();
         var samples = probed.Select(p => new EdgeSample(p.Report.Edge, p.Sample)).ToArray();
-        Persist(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), _ =>
+        var newest = probed.GroupBy(p => p.Report.Edge).Select(g => g.Last().Report).ToArray();
+        var settled = false;
+        // Observers hear of the samples once they are recorded, or at once when the journal cannot take them now:
+        // the NetworkActor decides on what was probed, not on what the disk could keep.
+        _journal!.Write(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), (written, evt) =>
         {
-            foreach (var s in samples) _lastPersisted[s.Edge] = s.Sample;
-            var newest = probed.GroupBy(p => p.Report.Edge).Select(g => g.Last().Report).ToArray();
-            _observer?.Tell(new Observed(newest));
-            replyTo?.Tell(new ContinuousStopped(1));
-            if (replyTo is null && (LastSequenceNr + _settings.Group) % _settings.SnapshotEvery == 0)
+            if (written && evt is HistoryRoundRecorded recorded)
+            {
+                foreach (var s in recorded.Samples) _lastPersisted[s.Edge] = s.Sample;
+                if ((_journal.LastSequenceNr + _settings.Group) % _settings.SnapshotEvery == 0) _snapshotDue = true;
+            }
+            if (!settled)
+            {
+                settled = true;
+                _observer?.Tell(new Observed(newest));
+                replyTo?.Tell(new ContinuousStopped(1));
+            }
+            // A snapshot holds exactly the events up to its sequence number: capture only when nothing is unwritten.
+            if (written && _snapshotDue && _observer is not null && !_capturing && _journal.Unwritten == 0)
             {
                 _capturing = true;
                 var asks = _edges.Values.Select(e => e.Ask<EdgeHistorySnapshot>(EdgeActor.CaptureHistory.Instance, TimeSpan.FromSeconds(30)));
                 Task.WhenAll(asks).PipeTo(Self, success: all => new HistoriesCaptured(all),
                     failure: e => new HistoriesCaptured([])); // an empty capture is not saved (see below)
             }
-        });
+        }, merge: MergeUnrecorded);
+    }
+
+    /// <summary>
+    /// Two batches the journal has not taken yet, as one: every sample in order, but at most
+    /// <see cref="UnrecordedSamplesPerEdge"/> per edge (the oldest are dropped and counted), so memory stays bounded
+    /// however long the journal is down.
+    /// </summary>
+    private object? MergeUnrecorded(object queued, object newer)
+    {
+        if (queued is not HistoryRoundRecorded a || newer is not HistoryRoundRecorded b) return null;
+        var (merged, dropped) = MergeCapped(a, b, UnrecordedSamplesPerEdge);
+        if (dropped > 0) Metrics.EdgemanageMetrics.Get(Context.System).UnrecordedSamplesDropped.With(_settings.Network).Add(dropped);
+        return merged;
+    }
+
+    /// <summary>Pure: <paramref name="older"/> then <paramref name="newer"/>, keeping the newest <paramref name="perEdge"/> samples of each edge.</summary>
+    public static (HistoryRoundRecorded Merged, int Dropped) MergeCapped(HistoryRoundRecorded older, HistoryRoundRecorded newer, int perEdge)
+    {
+        var all = older.Samples.Concat(newer.Samples).ToArray();
+        var keepFrom = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var g in all.GroupBy(s => s.Edge, StringComparer.Ordinal)) keepFrom[g.Key] = Math.Max(0, g.Count() - perEdge);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var kept = new List<EdgeSample>(all.Length);
+        foreach (var s in all)
+        {
+            var n = seen[s.Edge] = seen.GetValueOrDefault(s.Edge) + 1;
+            if (n > keepFrom[s.Edge]) kept.Add(s);
+        }
+        return (new HistoryRoundRecorded(newer.AtUnixMs, kept.ToArray()), all.Length - kept.Count);
     }
 
     private EdgeHistorySnapshot CutToPersisted(EdgeHistorySnapshot edge)
@@ -355,7 +420,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             : now;
         // available never expires: setting it clears any expiry.
         var expires = cmd.Mode == EdgeMode.Available ? null : cmd.ExpiresAtUnixMs;
-        Persist(new EdgeModeChanged(cmd.Edge, cmd.Mode, cmd.Comment, at, expires), evt =>
+        Record(new EdgeModeChanged(cmd.Edge, cmd.Mode, cmd.Comment, at, expires), evt =>
         {
             var state = new EdgeModeState(evt.Mode, evt.Comment, evt.AtUnixMs, evt.ExpiresAtUnixMs);
             _modes[cmd.Edge] = state;
@@ -376,12 +441,38 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         {
             var reverted = state.EffectiveAt(now);
             _modes[edge] = reverted;
-            Persist(new EdgeModeChanged(edge, reverted.Mode, reverted.Comment, reverted.ChangedAtUnixMs, null), _ =>
+            Record(new EdgeModeChanged(edge, reverted.Mode, reverted.Comment, reverted.ChangedAtUnixMs, null), _ =>
             {
                 _log.Info("Edge {0} mode {1} expired; now available", edge, state.Mode.Name());
                 if (_edges.TryGetValue(edge, out var child)) child.Tell(new EdgeActor.ApplyMode(reverted));
             });
         }
+    }
+
+    /// <summary>
+    /// Persists a mode change: directly in a cron process; in serve through the journal channel, where the handler
+    /// runs once it is written or, when the journal cannot take it now, at once from memory (it is written later).
+    /// </summary>
+    private void Record(EdgeModeChanged evt, Action<EdgeModeChanged> handler)
+    {
+        if (_journal is null)
+        {
+            Persist(evt, handler);
+            return;
+        }
+        var settled = false;
+        _journal.Write(evt, (_, _) =>
+        {
+            if (settled) return;
+            settled = true;
+            handler(evt);
+        });
+    }
+
+    protected override void PostStop()
+    {
+        _journal?.Close();
+        base.PostStop();
     }
 
     /// <summary>

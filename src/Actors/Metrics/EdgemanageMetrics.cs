@@ -121,10 +121,18 @@ public sealed class EdgemanageMetrics : IExtension
     public CounterFamily HookFailures { get; } = new("edgemanage_hook_failures_total",
         "Hooks that failed (non-zero exit, timeout, or could not start), by hook name.", "network", "hook");
 
+    public CounterFamily PersistFailures { get; } = new("edgemanage_persist_failures_total",
+        "serve: journal writes that failed or did not complete in time, by writer (decisions, zones, history); deciding and zone writing go on from memory meanwhile.",
+        "network", "source");
+
+    public CounterFamily UnrecordedSamplesDropped { get; } = new("edgemanage_unrecorded_samples_dropped_total",
+        "serve: probe samples never recorded because the journal stayed unwritable longer than the per-edge buffer holds (oldest dropped first).",
+        "network");
+
     public IEnumerable<CounterFamily> Counters =>
     [
         Probes, Decisions, DegradedDecisions, FrozenDecisions, Substitutions, DeferredSubstitutions, ZoneWrites, ZoneCheckFailures,
-        HookRuns, HookFailures,
+        HookRuns, HookFailures, PersistFailures, UnrecordedSamplesDropped,
     ];
 
     /// <summary>The probe counters of one network and vantage; an EdgeActor keeps the instance and counts with no lookup.</summary>

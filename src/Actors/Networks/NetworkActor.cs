@@ -91,6 +91,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// <summary>When the last persisted decision was made (serve persists a decision that says nothing new only now and then).</summary>
     private long? _lastPersistedAtUnixMs;
     private string? _frozenReason;
+    /// <summary>serve: decisions go to the journal through this, so a journal that fails never stops deciding.</summary>
+    private JournalChannel? _journal;
 
     /// <param name="edges">The local edges, asked for cron rounds; Nobody where the edges report on their own (serve).</param>
     /// <param name="zones">Where and how to write zones; null for a read-only actor (why, query). The zone writer is this
@@ -100,7 +102,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     {
         _settings = settings;
         _edges = edges;
-        _zoneWriter = zones is null ? ActorRefs.Nobody : Context.ActorOf(ZoneWriterActor.Props(zones, resolver, time), "zones");
+        _zoneWriter = zones is null ? ActorRefs.Nobody : Context.ActorOf(ZoneWriterActor.Props(zones, resolver, time, serving: serve is not null), "zones");
         _serve = serve;
         _time = time;
         PersistenceId = PersistenceIdFor(settings.Network);
@@ -144,6 +146,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                 }
             }
             if (serve is null) return;
+            _journal = new JournalChannel(Context, Timers, PersistenceId, settings.Network, "decisions", _log, time);
+            _journal.Open(LastSequenceNr);
             _zones = serve.Zones;
             Timers.StartPeriodicTimer("decide", DecideTick.Instance, serve.DecisionInterval);
         });
@@ -258,6 +262,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         });
         Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network,
             _observations.Values.Where(r => r.Edge == q.Edge).OrderBy(r => r.Vantage, StringComparer.Ordinal).ToArray())));
+        Command<IJournalChannelMessage>(m => _journal?.Handle(m));
+        Command<Terminated>(t => _journal?.Handle(t));
         Command<SaveSnapshotSuccess>(this.DropWhatTheSnapshotCovers);
         Command<SaveSnapshotFailure>(f => _log.Warning("Network {0}: snapshot failed: {1}", _settings.Network, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
@@ -272,7 +278,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var inWindow = _settings.Budget.Prune(_substitutionTimes, now);
         return new NetworkStatus(_settings.Network, now, PreviousLive, _last, inWindow, _settings.Budget.MaxPerWindow,
             _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds, _frozenReason, _serve is not null,
-            _observations.Count);
+            _observations.Count, JournalHealth.Get(Context.System).ProblemOf(_settings.Network));
     }
 
     /// <summary>
@@ -456,6 +462,11 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             Done(replyTo, reply);
             return;
         }
+        if (_journal is not null)
+        {
+            RecordServed(new DecisionRecorded(record, times), zones, replyTo, reply);
+            return;
+        }
         Persist(new DecisionRecorded(record, times), evt =>
         {
             _lastPersistedAtUnixMs = evt.Decision.AtUnixMs;
@@ -471,6 +482,44 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _settings.Crash?.Reach(Faults.CrashPoints.DecisionRecorded);
             Done(replyTo, reply);
         });
+    }
+
+    /// <summary>
+    /// serve: the decision is published, so it is what this node goes on from, recorded or not. When the journal
+    /// cannot take it now, it waits in the channel (a newer decision replaces it) and is written once the journal
+    /// takes writes again; until then ctl, the checks and the log say the journal is not writable.
+    /// </summary>
+    private void RecordServed(DecisionRecorded decided, ZonesPublished zones, IActorRef replyTo, object reply)
+    {
+        var settled = false;
+        _journal!.Write(decided, (written, evt) =>
+        {
+            var first = !settled;
+            settled = true;
+            if (first)
+            {
+                _last = decided.Decision;
+                _inheritedLive = null;
+                _substitutionTimes = decided.SubstitutionTimesUnixMs;
+                EdgemanageMetrics.Get(Context.System).RecordDecision(decided.Decision, zones);
+            }
+            if (written && evt is DecisionRecorded recorded)
+            {
+                _lastPersistedAtUnixMs = Math.Max(_lastPersistedAtUnixMs ?? 0, recorded.Decision.AtUnixMs);
+                // The snapshot holds what was written (the newest decision written), never a decision only in memory.
+                if (++_eventsSinceSnapshot >= _settings.SnapshotEvery
+                    && _journal.Snapshot(new NetworkSnapshot(recorded.Decision, recorded.SubstitutionTimesUnixMs)))
+                    _eventsSinceSnapshot = 0;
+                _settings.Crash?.Reach(Faults.CrashPoints.DecisionRecorded);
+            }
+            if (first) Done(replyTo, reply);
+        }, merge: (queued, newer) => queued is DecisionRecorded && newer is DecisionRecorded ? newer : null);
+    }
+
+    protected override void PostStop()
+    {
+        _journal?.Close();
+        base.PostStop();
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ namespace Edgemanage.Actors.Zones;
 /// a zone file on disk already carries), writes the live list and runs the hooks. One publish step at a time:
 /// later requests wait in the stash, so two rounds can never interleave their writes.
 /// </summary>
-public sealed class ZoneWriterActor : ReceivePersistentActor
+public sealed class ZoneWriterActor : ReceivePersistentActor, IWithTimers
 {
     private sealed record PublishFinished(ZonePublisher.Result Result, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
@@ -32,8 +32,12 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
     // what the last publish step on this node did (in memory only: check results and hook exit codes).
     private long? _lastWriteAtUnixMs;
     private (long AtUnixMs, IReadOnlyList<ZoneOutcome> Outcomes, IReadOnlyList<CommandOutcome> Hooks)? _lastPublish;
+    /// <summary>serve: zone records go to the journal through this, so a journal that fails never stops zone writing.</summary>
+    private JournalChannel? _journal;
 
-    public ZoneWriterActor(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time)
+    /// <param name="serving">serve: a record the journal cannot take is kept in memory (and written later) instead of
+    /// stopping the writer. A cron run records directly: a failed record ends the run with an error.</param>
+    public ZoneWriterActor(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time, bool serving = false)
     {
         _settings = settings;
         _publisher = new ZonePublisher(settings, resolver, time, _log);
@@ -51,8 +55,13 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
             _state = _state.Apply(evt);
             _lastWriteAtUnixMs = evt.AtUnixMs;
         });
-        Recover<RecoveryCompleted>(_ => _log.Debug("Zone writer {0}: {1} zones recovered in {2:F3}s",
-            settings.Network, _state.Zones.Count, recovering.Elapsed.TotalSeconds));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _log.Debug("Zone writer {0}: {1} zones recovered in {2:F3}s", settings.Network, _state.Zones.Count, recovering.Elapsed.TotalSeconds);
+            if (!serving) return;
+            _journal = new JournalChannel(Context, Timers, PersistenceId, settings.Network, "zones", _log, time);
+            _journal.Open(LastSequenceNr);
+        });
         Idle();
     }
 
@@ -60,8 +69,10 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
 
     public static string PersistenceIdFor(string network) => $"zones-{network}";
 
-    public static Props Props(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new ZoneWriterActor(settings, resolver, time));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time, bool serving = false) =>
+        Akka.Actor.Props.Create(() => new ZoneWriterActor(settings, resolver, time, serving));
 
     private void Idle()
     {
@@ -82,6 +93,8 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
         Command<ShowZones>(_ => Sender.Tell(new ZonesStatus(_settings.Network, _state.LastSerial, _lastWriteAtUnixMs,
             _state.Zones.Values.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), _state.LiveList, _lastPublish?.AtUnixMs,
             _lastPublish?.Outcomes ?? [], _lastPublish?.Hooks ?? [])));
+        Command<IJournalChannelMessage>(m => _journal?.Handle(m));
+        Command<Terminated>(t => _journal?.Handle(t));
         Command<SaveSnapshotSuccess>(this.DropWhatTheSnapshotCovers);
         Command<SaveSnapshotFailure>(f => _log.Warning("Zone writer {0}: snapshot failed: {1}", PersistenceId, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
@@ -99,6 +112,11 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
             if (done.Result.Event is not { } evt)
             {
                 Done(done.ReplyTo, done.Result.Reply);
+                return;
+            }
+            if (_journal is not null)
+            {
+                RecordServed(evt, done.ReplyTo, done.Result.Reply);
                 return;
             }
             Persist(evt, e =>
@@ -121,6 +139,50 @@ public sealed class ZoneWriterActor : ReceivePersistentActor
         });
         Housekeeping();
         CommandAny(_ => Stash.Stash());
+    }
+
+    /// <summary>
+    /// serve: the zones are on disk, so the next step compares with what was written, recorded or not. A record the
+    /// journal cannot take now waits in the channel (folded with later ones) until it takes writes again.
+    /// </summary>
+    private void RecordServed(ZonesWritten written, IActorRef replyTo, object reply)
+    {
+        var settled = false;
+        _journal!.Write(written, (recorded, _) =>
+        {
+            var first = !settled;
+            settled = true;
+            if (first)
+            {
+                _state = _state.Apply(written);
+                _lastWriteAtUnixMs = written.AtUnixMs;
+            }
+            if (recorded)
+            {
+                // A snapshot must equal the journal's events: the channel takes it only when nothing is unwritten.
+                if (++_eventsSinceSnapshot >= _settings.SnapshotEvery && _journal.Snapshot(Snapshot(_state))) _eventsSinceSnapshot = 0;
+                _settings.Crash?.Reach(Faults.CrashPoints.ZonesRecorded);
+            }
+            if (first) Done(replyTo, reply);
+        }, merge: (queued, newer) => queued is ZonesWritten a && newer is ZonesWritten b ? Fold(a, b) : null);
+    }
+
+    /// <summary>Two zone records as one: what applying both in order gives (<see cref="ZoneWriterState.Apply"/>).</summary>
+    public static ZonesWritten Fold(ZonesWritten older, ZonesWritten newer)
+    {
+        var zones = older.Zones.ToDictionary(z => z.Zone, StringComparer.Ordinal);
+        foreach (var z in newer.Zones) zones[z.Zone] = z;
+        return new ZonesWritten(newer.AtUnixMs, Math.Max(older.Serial, newer.Serial),
+            zones.Values.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), newer.LiveList ?? older.LiveList);
+    }
+
+    private static ZoneWriterSnapshot Snapshot(ZoneWriterState state) =>
+        new(state.LastSerial, state.Zones.Values.OrderBy(z => z.Zone, StringComparer.Ordinal).ToArray(), state.LiveList);
+
+    protected override void PostStop()
+    {
+        _journal?.Close();
+        base.PostStop();
     }
 
     private void Done(IActorRef replyTo, object reply)

@@ -89,6 +89,7 @@ public static class NetworkReplies
     /// <param name="BudgetRemaining">Discretionary substitutions still allowed now; int.MaxValue when unlimited.</param>
     /// <param name="FrozenReason">serve: why DNS is frozen (too few vantages vote); null when it is not.</param>
     /// <param name="Serving">True in serve (continuous decisions), false for a cron round's or a reader's actor.</param>
+    /// <param name="JournalProblem">serve: why the network's journal does not take writes now (the node goes on from memory); null while it does.</param>
     public sealed record NetworkStatus(
         string Network,
         long AtUnixMs,
@@ -100,7 +101,8 @@ public static class NetworkReplies
         long BudgetWindowMs,
         string? FrozenReason,
         bool Serving,
-        int Observations) : IEdgemanageMessage;
+        int Observations,
+        string? JournalProblem = null) : IEdgemanageMessage;
 
     /// <summary>serve: fewer than min_vantages vote, so DNS was left alone (published on the event stream).</summary>
     public sealed record Frozen(string Network, string Reason, long AtUnixMs);

@@ -109,6 +109,14 @@ public static class NagiosChecks
     public static CheckResult Unknown(string label, string message) => new(label, NagiosStatus.Unknown, message);
 
     /// <summary>
+    /// Any check of a serving node whose journal takes no writes is CRITICAL, whatever it measured: the node decides
+    /// from memory, and a restart now would lose what it has not recorded. The check's own message and perfdata follow.
+    /// </summary>
+    public static CheckResult WithJournalProblem(CheckResult result, string? journalProblem) => journalProblem is null
+        ? result
+        : result with { Status = NagiosStatus.Critical, Message = $"JOURNAL NOT WRITABLE: {journalProblem}; {result.Message}" };
+
+    /// <summary>
     /// EDGE_ROTATE: how many substitutions (live-set changes) happened in the last <paramref name="windowSeconds"/>.
     /// Only what is inside dnschange_window (<paramref name="keptSeconds"/>) is kept, so a longer window sees no
     /// further back, and the message says so.

@@ -161,6 +161,14 @@ public static class CheckCommand
         }
         if (state is not { } read) return NagiosChecks.Unknown(label, $"no state yet for {network} (no journal at {context.Paths.Journal})");
         var (reports, status) = read;
+        // A serving node whose journal takes no writes still decides, from memory: every check says so, CRITICAL.
+        return NagiosChecks.WithJournalProblem(Judge(kind, cl, context, network, addresses, reports, status, thresholds, window),
+            status.JournalProblem);
+    }
+
+    private static CheckResult Judge(string kind, CommandLine cl, NetworkContext context, string network, IReadOnlyList<string> addresses,
+        IReadOnlyList<Contracts.Edges.EdgeReport> reports, NetworkReplies.NetworkStatus status, Thresholds thresholds, double window)
+    {
         var listed = addresses.ToHashSet(StringComparer.Ordinal);
         reports = reports.Where(r => listed.Contains(r.Edge)).ToArray();
         if (status.FrozenReason is { } frozen && kind == "rotation")

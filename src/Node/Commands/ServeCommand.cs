@@ -250,12 +250,17 @@ public static class ServeCommand
             };
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                 cancellationToken: ct, publish: plan, cluster: cluster);
+            // SIGTERM ends the node within seconds whatever the journal does (see FinishDecidingAsync and below).
+            node.StopWithin = TimeSpan.FromSeconds(3);
             using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
 
             admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);
             var printer = node.System.ActorOf(DecisionPrinter.Props(output), "decision-printer");
             node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
             node.System.EventStream.Subscribe(printer, typeof(Frozen));
+            var journalPrinter = node.System.ActorOf(JournalPrinter.Props(error), "journal-printer");
+            node.System.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalNotWritable));
+            node.System.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalWritableAgain));
             node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
                 TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!));
             var where = cluster is null ? "a node of its own"
@@ -347,9 +352,22 @@ public static class ServeCommand
                 return ExitCodes.Ok;
             }
             if (cluster is null) await FinishDecidingAsync(node.Network!, network, log, error);
-            var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, TimeSpan.FromSeconds(30));
-            log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups persisted");
-            output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups persisted");
+            try
+            {
+                // Each group answers once its last batch is written, or at once from memory when the journal does not
+                // take writes (at most a write timeout later): SIGTERM ends the node within seconds whatever the journal does.
+                var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, StopProbingWithin(settings));
+                var unwritable = Actors.Persistence.JournalHealth.Get(node.System).ProblemOf(network);
+                log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups " +
+                         (unwritable is null ? "persisted" : $"NOT persisted (journal not writable: {unwritable})"));
+                output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups " + (unwritable is null ? "persisted" : "kept in memory only (journal not writable)"));
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                var message = $"{network}: probing did not stop within {StopProbingWithin(settings).TotalSeconds:0}s; stopping without the last samples";
+                log.Warning(message);
+                error.WriteLine($"edgemanage: {message}");
+            }
             return ExitCodes.Ok;
         }
     }
@@ -372,6 +390,13 @@ public static class ServeCommand
             error.WriteLine($"edgemanage: {message}");
         }
     }
+
+    /// <summary>
+    /// Edges finish their probe in flight (at most probe_timeout) before their group writes its last batch, which is
+    /// settled from memory after at most the journal's write timeout: the wait is bounded whatever the journal does.
+    /// </summary>
+    private static TimeSpan StopProbingWithin(EdgemanageSettings settings) =>
+        TimeSpan.FromSeconds(Math.Min(settings.Probe.TimeoutSeconds, 30)) + Actors.Persistence.JournalChannelOptions.Default.WriteTimeout + TimeSpan.FromSeconds(1);
 
     private static bool SameCanaries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);

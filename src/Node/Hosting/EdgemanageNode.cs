@@ -113,6 +113,9 @@ public sealed class EdgemanageNode : IAsyncDisposable
             .Build();
         await host.StartAsync(cancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
+        JournalHealth.Get(system).Location = journal.Provider == PersistenceProvider.Sqlite
+            ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(journal.ConnectionString).DataSource
+            : "the postgresql journal";
 
         // Akka 1.5.73/74 starts its timer thread with a blocking Task.Wait; touching it once here, before
         // hundreds of recovering actors schedule timeouts from pool threads, avoids random 10 s stalls
@@ -150,6 +153,13 @@ public sealed class EdgemanageNode : IAsyncDisposable
     public static RoundBudget RoundBudgetFor(EdgemanageSettings settings, int probed) =>
         Actors.Edges.RoundBudget.For(probed, settings.Probe.Concurrency, settings.Probe.StartRate, TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds));
 
+    /// <summary>
+    /// How long stopping the ActorSystem may take (10 s, as always for a cron run). serve sets less: a journal that
+    /// hangs (a full or locked SQLite file) must not keep a node from exiting on SIGTERM; what was not written by then
+    /// is what a crash would lose, and the next start re-decides.
+    /// </summary>
+    public TimeSpan StopWithin { get; set; } = TimeSpan.FromSeconds(10);
+
     public async ValueTask DisposeAsync()
     {
         // Once our logger is stopped during shutdown, Akka re-attaches its stdout logger at the current level, so a
@@ -157,8 +167,14 @@ public sealed class EdgemanageNode : IAsyncDisposable
         // below warning is worth saying while stopping, unless the operator asked for debug output.
         if (System.EventStream.LogLevel == Akka.Event.LogLevel.InfoLevel)
             System.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await _host.StopAsync(cts.Token);
+        using var cts = new CancellationTokenSource(StopWithin);
+        var stopping = _host.StopAsync(cts.Token);
+        // StopAsync honours the token only between its steps; a step stuck in the journal is not waited for.
+        if (await Task.WhenAny(stopping, Task.Delay(StopWithin)) != stopping)
+        {
+            OperatorLog.Current.Warning($"the actor system did not stop within {StopWithin.TotalSeconds:0}s (a journal write hangs?); exiting without it");
+            return;
+        }
         _host.Dispose();
     }
 }

@@ -46,6 +46,10 @@ public static class NodeMetrics
         metrics.WriteTo(text);
         WriteEdges(text, network, vantage, reports, status);
         WriteNetwork(text, network, required, status);
+        // From this node's own writers (not the status): the edges' history groups may fail while the decider writes.
+        text.Gauge("edgemanage_journal_writable",
+            "1 while every writer of the network on this node can write its journal, 0 while one cannot (serve goes on from memory; see the log).",
+            Actors.Persistence.JournalHealth.Get(system).IsWritable(network) ? 1 : 0, ("network", network));
         const string failedHelp = "1 when this part of the node did not answer the last scrape in time (its metrics are missing), else 0.";
         text.Gauge("edgemanage_scrape_failed", failedHelp, reports is null ? 1 : 0, ("network", network), ("source", "edges"));
         if (networkActor is not null)

@@ -88,6 +88,10 @@ public static class CtlFormat
         output.WriteLine($"network {s.Network}" + (s.Serving ? "" : " (not serving: a cron node's state)"));
         output.WriteLine($"  live:      {(s.Live.Count == 0 ? "(none)" : string.Join(' ', s.Live))} ({s.Live.Count} of edge_count {d?.Required.ToString(CultureInfo.InvariantCulture) ?? "?"})");
         output.WriteLine($"  state:     {(s.FrozenReason is { } f ? $"DNS FROZEN: {f}" : d is null ? "no decision yet" : d.Degraded ? "DEGRADED" : "ok")}");
+        if (s.Serving)
+            output.WriteLine(s.JournalProblem is { } problem
+                ? $"  journal:   NOT WRITABLE: {problem} (deciding and zone writing go on from memory; recorded when it takes writes again)"
+                : "  journal:   writable");
         var window = TimeSpan.FromMilliseconds(s.BudgetWindowMs).TotalSeconds;
         output.WriteLine(s.BudgetMax is { } max
             ? $"  throttle:  {s.BudgetRemaining} of {max} discretionary substitutions left in the {window:0}s window ({s.SubstitutionTimesUnixMs.Count} made)"

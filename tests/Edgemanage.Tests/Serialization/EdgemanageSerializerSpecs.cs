@@ -52,6 +52,7 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new NetworkCommands.GetEdgeObservations("net", "127.0.0.2"),
         new NetworkReplies.NetworkStatus("net", 1_800_000_000_000, ["127.0.0.2"], Decision, [1_800_000_000_000], 3, 2, 600_000, "1 of 2 vote", true, 4),
         new NetworkReplies.NetworkStatus("net", 1, [], null, [], null, int.MaxValue, 600_000, null, false, 0),
+        new NetworkReplies.NetworkStatus("net", 1, [], null, [], null, int.MaxValue, 600_000, null, true, 0, "SQLite Error 13: 'database or disk is full'."),
         // ctl <-> admin
         AdminRequests.GetClusterStatus.Instance,
         new AdminRequests.LeaveCluster("akka.tcp://edgemanage@127.0.0.1:4053", "s3cret"),
@@ -177,6 +178,26 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal("z.written2", serializer.Manifest(written));
         Assert.Equal("z.snap2", serializer.Manifest(snap));
+    }
+
+    [Fact]
+    public void A_network_status_from_a_node_before_journal_problems_reads_as_writable_and_a_new_one_reads_in_an_old_reader()
+    {
+        var serializer = (EdgemanageSerializer)Sys.Serialization.FindSerializerForType(typeof(NetworkReplies.NetworkStatus));
+        // The exact bytes "n.status" had before the journal problem was appended.
+        static void OldStatus(BinaryWriter w)
+        {
+            w.Write("net"); w.Write(5L); w.Write(1); w.Write("127.0.0.2"); w.Write(false); w.Write(0); w.Write(false); w.Write(7);
+            w.Write(600_000L); w.Write(false); w.Write(true); w.Write(3);
+        }
+        var old = Assert.IsType<NetworkReplies.NetworkStatus>(serializer.FromBinary(Bytes(OldStatus), "n.status"));
+        Assert.Equal(("net", 3, true), (old.Network, old.Observations, old.Serving));
+        Assert.Null(old.JournalProblem);
+
+        // An older reader stops after Observations: the new payload is the old one with the problem appended.
+        var current = serializer.ToBinary(old with { JournalProblem = "disk full" });
+        Assert.Equal(Bytes(OldStatus), current[..Bytes(OldStatus).Length]);
+        Assert.Equal("disk full", Assert.IsType<NetworkReplies.NetworkStatus>(serializer.FromBinary(current, "n.status")).JournalProblem);
     }
 
     /// <summary>A payload as our codecs frame it: format version 1, then the fields.</summary>
