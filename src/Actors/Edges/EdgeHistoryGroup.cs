@@ -81,6 +81,12 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
 
     private sealed record EdgesStopped(IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
+    /// <summary>The stop's last batch was not written in time: say stopped anyway, so a dead journal cannot hold a stop.</summary>
+    private sealed record StopUnrecorded(IActorRef ReplyTo) : INoSerializationVerificationNeeded;
+
+    /// <summary>How long a stop waits for its last batch to be written once the journal has deferred it.</summary>
+    private static readonly TimeSpan StopWriteWait = TimeSpan.FromSeconds(1.5);
+
     private IActorRef? _observer;
     /// <summary>
     /// The newest persisted sample of each edge. In continuous probing an edge records a sample before the group
@@ -156,6 +162,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             }
             Flush(replyTo: stopped.ReplyTo);
         });
+        Command<StopUnrecorded>(due => due.ReplyTo.Tell(new ContinuousStopped(1)));
         Command<HistoriesCaptured>(captured =>
         {
             if (captured.Edges.Length == _edges.Count)
@@ -287,7 +294,16 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             {
                 settled = true;
                 _observer?.Tell(new Observed(newest));
-                replyTo?.Tell(new ContinuousStopped(1));
+                // A stop waits for its last batch to be written (a slow but healthy journal must not lose it), but
+                // at most StopWriteWait once the journal deferred it.
+                if (replyTo is not null && !written)
+                    Timers.StartSingleTimer("stop-unrecorded", new StopUnrecorded(replyTo), StopWriteWait);
+                else replyTo?.Tell(new ContinuousStopped(1));
+            }
+            else if (written && replyTo is not null && Timers.IsTimerActive("stop-unrecorded"))
+            {
+                Timers.Cancel("stop-unrecorded");
+                replyTo.Tell(new ContinuousStopped(1));
             }
             // A snapshot holds exactly the events up to its sequence number: capture only when nothing is unwritten.
             if (written && _snapshotDue && _observer is not null && !_capturing && _journal.Unwritten == 0)
