@@ -183,12 +183,16 @@ public sealed class CheckCommandSpecs : IAsyncLifetime
             extraYaml: ServeWorkspace.FastServeYaml + "min_vantages: 2\n", goodEnough: 0.5, edgeCount: 3);
         using var stop = new CancellationTokenSource();
         var output = new StringWriter();
+        // The synchronized writer locks on itself (MethodImplOptions.Synchronized): read under the same lock, or a
+        // read can meet a write half done.
+        var synced = TextWriter.Synchronized(output);
+        string Output() { lock (synced) return output.ToString(); }
         var serve = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "frozennet", "-c", config, "--admin", "127.0.0.1:0"],
-            TextWriter.Synchronized(output), TextWriter.Synchronized(new StringWriter()), stop.Token));
+            synced, TextWriter.Synchronized(new StringWriter()), stop.Token));
         try
         {
-            await Eventually.True(() => output.ToString().Contains("DNS FROZEN") || serve.IsCompleted, TimeSpan.FromSeconds(30), "the freeze");
-            Assert.False(serve.IsCompleted, output.ToString());
+            await Eventually.True(() => Output().Contains("DNS FROZEN") || serve.IsCompleted, TimeSpan.FromSeconds(30), "the freeze");
+            Assert.False(serve.IsCompleted, Output());
             var rotation = await Check("rotation", "-A", "frozennet", "-c", config);
             AssertStatus(rotation, 1, "EDGE_ROTATE WARNING DNS FROZEN: only 1 of 1 vantages vote (min_vantages is 2); no decision recorded yet");
         }
