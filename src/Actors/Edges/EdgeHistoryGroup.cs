@@ -485,6 +485,33 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         });
     }
 
+    /// <summary>The group's journal failed it; Akka.Persistence stops the group after this (Terminated carries no cause).</summary>
+    public sealed record JournalFailed(int Group, string Cause);
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new JournalFailed(_settings.Group, $"writing event {sequenceNr} failed: {Innermost(cause).Message}"));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new JournalFailed(_settings.Group, $"the journal rejected event {sequenceNr}: {Innermost(cause).Message}"));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.Parent.Tell(new JournalFailed(_settings.Group, $"reading its history failed: {Innermost(reason).Message}"));
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
     protected override void PostStop()
     {
         _journal?.Close();

@@ -42,6 +42,10 @@ public sealed class NetworkEdgesActor : ReceiveActor
     private readonly Dictionary<int, IActorRef> _groups = new();
     private PendingRound? _round;
     private HistoryJournalException? _brokenGroup;
+    private readonly Dictionary<int, string> _groupFailures = new();
+
+    /// <summary>A group stopped: fail the round after the messages already queued, so its cause is known.</summary>
+    private sealed record GroupGone(int Group);
 
     public NetworkEdgesActor(NetworkEdgesSettings settings, IProber prober, TimeProvider time)
     {
@@ -58,7 +62,10 @@ public sealed class NetworkEdgesActor : ReceiveActor
             _groups[group] = groupActor;
         }
 
-        Receive<Terminated>(t => GroupStopped(t.ActorRef));
+        // Terminated is a system message and can overtake the group's JournalFailed: look again once the queue has it.
+        Receive<Terminated>(t => Self.Tell(new GroupGone(_groups.First(g => g.Value.Equals(t.ActorRef)).Key)));
+        Receive<EdgeHistoryGroup.JournalFailed>(f => _groupFailures.TryAdd(f.Group, f.Cause));
+        Receive<GroupGone>(g => GroupStopped(g.Group));
         Receive<RunRound>(StartRound);
         Receive<GroupsRecovered>(FanOut);
         Receive<EdgeHistoryGroup.GroupRoundDone>(Collect);
@@ -106,12 +113,12 @@ public sealed class NetworkEdgesActor : ReceiveActor
     /// failed a write. Rounds then fail at once, naming the group, instead of waiting out a timeout; nothing
     /// more is written, so what the journal holds stays as it was for an operator to inspect.
     /// </summary>
-    private void GroupStopped(IActorRef group)
+    private void GroupStopped(int number)
     {
-        var number = _groups.First(g => g.Value.Equals(group)).Key;
+        var cause = _groupFailures.TryGetValue(number, out var c) ? c : "its journal could not be read or written (the log has the cause)";
         _brokenGroup ??= new HistoryJournalException(
             $"history group {number} of network {_settings.Network} ({HistoryGroups.PersistenceId(_settings.Network, _settings.Vantage, number)}) " +
-            "stopped: its journal could not be read or written (the log has the cause); nothing further was recorded");
+            $"stopped: {cause}; nothing further was recorded");
         if (_round is not null)
         {
             _round.ReplyTo.Tell(new Status.Failure(_brokenGroup));

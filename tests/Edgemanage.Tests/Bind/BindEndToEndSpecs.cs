@@ -83,7 +83,7 @@ public sealed class BindEndToEndSpecs : IAsyncLifetime
         config = Workspace(named.ReloadCommandLine);
         _fleet.Set(ARecords(zone)[0], EdgeBehaviour.Refuse());
         var next = await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", config);
-        Assert.True(next.ExitCode == ExitCodes.Ok, next.ToString());
+        Assert.True(next.ExitCode == ExitCodes.Ok, next + "\n--- edgemanage.log\n" + File.ReadAllText(Path.Combine(_dir.Path, "edgemanage.log")));
         var after = File.ReadAllText(zonePath);
         Assert.True(Serial(after) < uint.MaxValue);
         await named.WaitForSerialAsync(Zone, Serial(after), TimeSpan.FromSeconds(20));

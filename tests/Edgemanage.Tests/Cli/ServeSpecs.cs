@@ -47,6 +47,7 @@ public sealed class ServeSpecs : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         var output = new StringWriter();
         var error = new StringWriter();
+        var dropped = "";
         var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config], TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
         try
         {
@@ -69,7 +70,7 @@ public sealed class ServeSpecs : IAsyncLifetime
 
             // Reload: an edge taken out of the edge list leaves the zone; a broken edge list is reported and skipped.
             var edgeList = Path.Combine(_dir.Path, "edges", Net);
-            var dropped = ZoneA()[0];
+            dropped = ZoneA()[0];
             File.WriteAllText(edgeList, string.Join("\n", FleetEdges.Where(e => e != dropped)) + "\n");
             ServeSignals.RequestReload();
             await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(dropped), Within, $"{dropped} leaving with the edge list");
@@ -89,11 +90,13 @@ public sealed class ServeSpecs : IAsyncLifetime
         Assert.True(code == ExitCodes.Ok, $"exit {code}\n{output}\n{error}");
         Assert.Contains("stopped servenet: the last samples", output.ToString());
 
-        // What the node probed is in the journal: several samples per edge, the refusing edge judged fail.
+        // What the node probed is in the journal: several samples per edge, the refusing edge judged fail. The edge
+        // taken out of the edge list may have been probed only once before it left (on a fast machine, all of the
+        // above fits in one probe interval).
         File.WriteAllText(Path.Combine(_dir.Path, "edges", Net), string.Join("\n", FleetEdges) + "\n");
         var query = await EdgemanageProcess.RunInProcessAsync("query", "-A", Net, "-c", _config, "-f", "json", "-v");
         var rows = query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
-        Assert.All(rows, r => Assert.True(r.GetProperty("samples").GetInt32() >= 2, r.ToString()));
+        Assert.All(rows, r => Assert.True(r.GetProperty("samples").GetInt32() >= (r.GetProperty("edge").GetString() == dropped ? 1 : 2), r.ToString()));
         Assert.Contains(rows, r => r.GetProperty("health").GetString() == "fail");
     }
 
