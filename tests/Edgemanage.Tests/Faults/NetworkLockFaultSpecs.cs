@@ -74,12 +74,12 @@ public sealed class NetworkLockFaultSpecs : IDisposable
     }
 
     [Fact]
-    public void A_fifo_at_the_holder_name_cannot_hang_a_reader()
+    public async Task A_fifo_at_the_holder_name_cannot_hang_a_reader()
     {
         if (!OperatingSystem.IsLinux()) return;
         _dir.Dir("state");
-        System.Diagnostics.Process.Start("mkfifo", [HolderPath])!.WaitForExit();
+        await System.Diagnostics.Process.Start("mkfifo", [HolderPath])!.WaitForExitAsync();
         var read = Task.Run(() => NetworkLock.ReadHolder(LockPath));
-        Assert.True(read.Wait(TimeSpan.FromSeconds(10)), "ReadHolder opened a FIFO and blocked");
+        Assert.True(await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10))) == read, "ReadHolder opened a FIFO and blocked");
     }
 }
