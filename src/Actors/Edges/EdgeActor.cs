@@ -85,6 +85,8 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
     private TimeSpan? _interval;
     private bool _probing;
     private IActorRef? _stopRequester;
+    /// <summary>When another vantage's failure last asked this edge to probe out of turn (serve).</summary>
+    private DateTimeOffset? _confirmAskedAt;
     private readonly ProbeCounters _probeCounters;
 
     public EdgeActor(EdgeIdentity id, EdgeHistory history, EdgeModeState mode, IProber prober, JudgeSettings judge, TimeProvider time)
@@ -133,6 +135,7 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
             _probing = true;
             StartProbe(new Probe(ContinuousRound, IncludeHistory: false), Context.Parent);
         });
+        Receive<EdgeCommands.ConfirmEdge>(_ => Confirm());
         Receive<ApplyMode>(m =>
         {
             _mode = m.Mode;
@@ -157,6 +160,25 @@ public sealed class EdgeActor : ReceiveActor, IWithTimers
         if (_interval is not { } interval) return;
         var jitter = 1 + (Random.Shared.NextDouble() - 0.5) * 0.2;
         Timers.StartSingleTimer("probe", ProbeTick.Instance, interval * fraction * jitter);
+    }
+
+    /// <summary>
+    /// serve: another vantage saw this live edge fail; probe now so the decider's quorum does not wait for this
+    /// edge's next turn. At most once per probe interval (a flapping edge must not multiply the probes), and not while
+    /// a probe is in flight (its result is on its way). A probe made here replaces the scheduled one: the next
+    /// follows one interval after it ends. The edge's own recent probes do not count, or steady probing would
+    /// never leave room for a confirmation.
+    /// </summary>
+    private void Confirm()
+    {
+        if (_interval is not { } interval || _stopRequester is not null) return;
+        var now = _time.GetUtcNow();
+        if (_confirmAskedAt is { } asked && now - asked < interval) return;
+        _confirmAskedAt = now;
+        if (_probing) return;
+        _probing = true;
+        Timers.Cancel("probe");
+        StartProbe(new Probe(ContinuousRound, IncludeHistory: false), Context.Parent);
     }
 
     private void StartProbe(Probe msg) => StartProbe(msg, Sender);

@@ -87,7 +87,19 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     /// <summary>How long a stop waits for its last batch to be written once the journal has deferred it.</summary>
     private static readonly TimeSpan StopWriteWait = TimeSpan.FromSeconds(1.5);
 
+    /// <summary>Ends an observation window: the reports gathered since its first one go to the observer as one message.</summary>
+    private sealed record SendObservations : INoSerializationVerificationNeeded
+    {
+        public static readonly SendObservations Instance = new();
+    }
+
     private IActorRef? _observer;
+    private TimeSpan _observationWindow = EdgeCommands.StartContinuous.DefaultObservationWindow;
+    /// <summary>
+    /// serve: the newest report of each edge whose probe ended in the current observation window, not yet sent. The
+    /// decider hears of a probe when it ends, not when its sample is persisted (that waits for the batch window).
+    /// </summary>
+    private readonly Dictionary<string, EdgeReport> _unobserved = new(StringComparer.Ordinal);
     /// <summary>
     /// The newest persisted sample of each edge. In continuous probing an edge records a sample before the group
     /// has persisted it, so a captured history can run ahead of the journal; a snapshot is cut back to this point,
@@ -143,9 +155,16 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Command<ImportEdgeHistory>(Import);
         Command<StartContinuous>(StartContinuous);
         Command<FlushBatch>(_ => Flush(replyTo: null));
+        Command<SendObservations>(_ => SendObserved());
+        Command<ConfirmEdge>(cmd =>
+        {
+            if (_edges.TryGetValue(cmd.Edge, out var child)) child.Tell(cmd);
+        });
         Command<StopContinuous>(_ =>
         {
             Timers.Cancel("batch");
+            // What was observed before the stop still reaches the decider; probes that end after it are only persisted.
+            SendObserved();
             _observer = null;
             // Every edge reports its in-flight probe before it says it stopped, so the last flush holds every sample.
             var replyTo = Sender;
@@ -258,12 +277,25 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             _journal.Open(LastSequenceNr);
         }
         _observer = cmd.Observer;
+        _observationWindow = cmd.ObservationWindow ?? EdgeCommands.StartContinuous.DefaultObservationWindow;
         foreach (var child in _edges.Values) child.Tell(new EdgeActor.StartProbing(cmd.ProbeInterval));
         Timers.StartPeriodicTimer("batch", FlushBatch.Instance, cmd.BatchWindow);
     }
 
     /// <summary>
-    /// serve: persists the batch window's samples as one event, then tells the observer. Every SnapshotEvery
+    /// serve: the reports gathered in this observation window, newest per edge, as one message to the observer.
+    /// </summary>
+    private void SendObserved()
+    {
+        Timers.Cancel("observe");
+        if (_unobserved.Count == 0) return;
+        _observer?.Tell(new Observed(_unobserved.Values.ToArray()));
+        _unobserved.Clear();
+    }
+
+    /// <summary>
+    /// serve: persists the batch window's samples as one event (the observer heard of them when their probes
+    /// ended, see <see cref="Collect"/>). Every SnapshotEvery
     /// events (staggered by group, as in rounds) the edges' histories are captured and snapshotted; no batch is
     /// persisted while that capture is in flight, so the snapshot never claims a sequence number whose samples it
     /// does not hold.
@@ -279,10 +311,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         var probed = _batch.ToArray();
         _batch.Clear();
         var samples = probed.Select(p => new EdgeSample(p.Report.Edge, p.Sample)).ToArray();
-        var newest = probed.GroupBy(p => p.Report.Edge).Select(g => g.Last().Report).ToArray();
         var settled = false;
-        // Observers hear of the samples once they are recorded, or at once when the journal cannot take them now:
-        // the NetworkActor decides on what was probed, not on what the disk could keep.
         _journal!.Write(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), (written, evt) =>
         {
             if (written && evt is HistoryRoundRecorded recorded)
@@ -293,7 +322,6 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             if (!settled)
             {
                 settled = true;
-                _observer?.Tell(new Observed(newest));
                 // A stop waits for its last batch to be written (a slow but healthy journal must not lose it), but
                 // at most StopWriteWait once the journal deferred it.
                 if (replyTo is not null && !written)
@@ -362,11 +390,25 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         if (p.RoundId == EdgeActor.ContinuousRound)
         {
             _batch.Add(p);
+            Observe(p.Report);
             return;
         }
         if (_round is null || _round.Finishing || p.RoundId != _round.Command.RoundId) return; // a straggler from a timed-out round
         _round.Results[p.Report.Edge] = p;
         if (_round.Results.Count == _edges.Count) FinishRound(timedOut: false);
+    }
+
+    /// <summary>
+    /// serve: a probe ended; its report goes to the decider within one observation window, whatever the journal does:
+    /// the NetworkActor decides on what was probed, not on what the disk could keep. The window's single timer starts
+    /// with its first report, so a report waits at most one window and a burst of probes is one message.
+    /// </summary>
+    private void Observe(EdgeReport report)
+    {
+        if (_observer is null) return;
+        _unobserved[report.Edge] = report;
+        if (_observationWindow <= TimeSpan.Zero) SendObserved();
+        else if (!Timers.IsTimerActive("observe")) Timers.StartSingleTimer("observe", SendObservations.Instance, _observationWindow);
     }
 
     private void FinishRound(bool timedOut)

@@ -215,6 +215,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         });
         Command<Observed>(batch =>
         {
+            AskOtherVantagesToConfirm(batch.Reports, Sender);
             var liveEdgeFailed = false;
             foreach (var report in batch.Reports)
             {
@@ -247,6 +248,38 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         });
         Command<HandOver>(_ => Context.Stop(Self));
         CommonCommands();
+    }
+
+    /// <summary>
+    /// serve: who reports each edge from each vantage (edge → vantage → its history group, local or on another node),
+    /// learnt from the senders of <see cref="Observed"/>, so a failure seen from one vantage can be confirmed by the others.
+    /// </summary>
+    private readonly Dictionary<string, Dictionary<string, IActorRef>> _reportersByEdge = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// serve: when a live edge turns fail from one vantage, the other vantages that do not see it failing yet are
+    /// asked to probe it now (<see cref="ConfirmEdge"/>), so the quorum forms within one probe time instead of
+    /// waiting for their schedules. Runs before the reports are recorded, so "turns" compares with what was known.
+    /// </summary>
+    private void AskOtherVantagesToConfirm(IReadOnlyList<EdgeReport> reports, IActorRef reporter)
+    {
+        if (_serve is null || reporter.IsNobody() || reporter.Equals(Context.System.DeadLetters)) return;
+        foreach (var report in reports)
+        {
+            if (!_reportersByEdge.TryGetValue(report.Edge, out var reporters))
+                _reportersByEdge[report.Edge] = reporters = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
+            reporters[report.Vantage] = reporter;
+            if (report.Verdict.Health != EdgeHealth.Fail || !PreviousLive.Contains(report.Edge, StringComparer.Ordinal)) continue;
+            if (_observations.TryGetValue((report.Edge, report.Vantage), out var known)
+                && (known.Verdict.Health == EdgeHealth.Fail || (known.Verdict.Last?.AtUnixMs ?? 0) > (report.Verdict.Last?.AtUnixMs ?? 0)))
+                continue; // already failing from here, or a late report
+            foreach (var (vantage, other) in reporters)
+            {
+                if (vantage == report.Vantage) continue;
+                if (_observations.TryGetValue((report.Edge, vantage), out var seen) && seen.Verdict.Health == EdgeHealth.Fail) continue;
+                other.Tell(new ConfirmEdge(_settings.Network, report.Edge));
+            }
+        }
     }
 
     private void CommonCommands()

@@ -28,10 +28,27 @@ public static class EdgeCommands
 
     /// <summary>
     /// serve: every edge probes on its own, every <paramref name="ProbeInterval"/> with jitter; each history group
-    /// persists what arrived in each <paramref name="BatchWindow"/> as one event and sends the reports to
-    /// <paramref name="Observer"/> as <see cref="EdgeReplies.Observed"/>. Local to the node for now.
+    /// persists what arrived in each <paramref name="BatchWindow"/> as one event, and sends the reports to
+    /// <paramref name="Observer"/> as <see cref="EdgeReplies.Observed"/> as soon as their probes end, gathered for at
+    /// most <paramref name="ObservationWindow"/> (<see cref="DefaultObservationWindow"/> when null). Local to the node.
     /// </summary>
-    public sealed record StartContinuous(TimeSpan ProbeInterval, TimeSpan BatchWindow, Akka.Actor.IActorRef Observer);
+    public sealed record StartContinuous(TimeSpan ProbeInterval, TimeSpan BatchWindow, Akka.Actor.IActorRef Observer,
+        TimeSpan? ObservationWindow = null)
+    {
+        /// <summary>
+        /// Long enough to send one message for the many edges of a group whose probes end together (a node start, a
+        /// common outage), short enough to add nothing a DNS decision would notice.
+        /// </summary>
+        public static readonly TimeSpan DefaultObservationWindow = TimeSpan.FromMilliseconds(100);
+    }
+
+    /// <summary>
+    /// serve: another vantage saw <paramref name="Edge"/>, which is live, fail; probe it now instead of at its next
+    /// turn, so the quorum can form within one probe time. Sent by the network's decider to the history group that
+    /// reported the edge from this vantage (possibly across the cluster); the edge probes at most once per probe
+    /// interval for it, and its result is observed at once.
+    /// </summary>
+    public sealed record ConfirmEdge(string Network, string Edge) : IEdgemanageMessage;
 
     /// <summary>serve is stopping: stop probing, persist what is buffered, reply <see cref="EdgeReplies.ContinuousStopped"/>.</summary>
     public sealed record StopContinuous
@@ -54,7 +71,10 @@ public static class EdgeReplies
 
     public sealed record EdgeReports(string Network, IReadOnlyList<EdgeReport> Edges) : IEdgemanageMessage;
 
-    /// <summary>A batch of fresh reports from one history group, after their samples were persisted (serve).</summary>
+    /// <summary>
+    /// Fresh reports from one history group (serve): every edge whose probe ended within the group's observation window,
+    /// its newest report each. Sent when the probes end, independent of when their samples are persisted.
+    /// </summary>
     public sealed record Observed(IReadOnlyList<EdgeReport> Reports) : IEdgemanageMessage;
 
     public sealed record ContinuousStopped(int Groups);

@@ -79,6 +79,7 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new EdgeModeRejected(r.ReadString(), r.ReadString(), r.ReadString())),
         Of<Observed>("e.observed", (w, m) => w.WriteList(m.Reports, (bw, e) => bw.WriteReport(e)),
             r => new Observed(r.ReadArray(br => br.ReadReport()))),
+        Of<ConfirmEdge>("e.confirm", (w, m) => { w.Write(m.Network); w.Write(m.Edge); }, r => new ConfirmEdge(r.ReadString(), r.ReadString())),
         Of<NetworkCommands.UpdateZones>("n.zones", (w, m) => w.WriteList(m.Zones, (bw, z) => bw.WriteZoneSource(z)),
             r => new NetworkCommands.UpdateZones(r.ReadArray(br => br.ReadZoneSource()))),
         Of<NetworkCommands.UpdateNetwork>("n.network", (w, m) =>

@@ -87,6 +87,7 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new EdgeModeRejected("net", "nope", "not in the edge list"),
         new EdgeReports("net", [Report, Report with { Edge = "127.0.0.9" }]),
         new Observed([Report, Report with { Vantage = "us-1" }]),
+        new ConfirmEdge("net", "::1"),
         new NetworkCommands.UpdateNetwork(["127.0.0.2", "edge.example"], new Dictionary<string, string> { ["a.test"] = "::1" },
             [new ZoneSource("a.test", "a.test.zone", "", null)]),
         new NetworkCommands.UpdateZones([new ZoneSource("a.test", "a.test.zone", "www 60 IN A 127.0.0.1\n", null), new ZoneSource("b.test", "b.test.zone", null, "broken")]),
