@@ -97,8 +97,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _canaryActors = new(StringComparer.Ordinal);
-    private DecisionRecord? _last;
-    private IReadOnlyList<long> _substitutionTimes = [];
+    /// <summary>The last decision, the substitution times and an inherited live list (see <see cref="NetworkState"/>).</summary>
+    private NetworkState _state = NetworkState.Empty;
     private int _eventsSinceSnapshot;
 
     /// <summary>serve: the newest report per (edge, vantage) from every vantage of the cluster, and the start-up
@@ -109,8 +109,6 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private long _decisions;
     private bool _immediateDecisionQueued;
     private bool _stoppedDeciding;
-    /// <summary>When the last persisted decision was made (serve persists a decision that says nothing new only now and then).</summary>
-    private long? _lastPersistedAtUnixMs;
     private string? _frozenReason;
     /// <summary>serve: decisions go to the journal through this, so a journal that fails never stops deciding.</summary>
     private JournalChannel? _journal;
@@ -130,40 +128,37 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is not NetworkSnapshot snap) return;
-            _last = snap.LastDecision;
-            _substitutionTimes = snap.SubstitutionTimesUnixMs;
+            if (offer.Snapshot is NetworkSnapshot snap) _state = _state.Apply(snap);
         });
         var recovering = System.Diagnostics.Stopwatch.StartNew();
         var replayed = 0;
         Recover<DecisionRecorded>(evt =>
         {
-            _last = evt.Decision;
-            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            _state = _state.Apply(evt);
             replayed++;
         });
         Recover<RecoveryCompleted>(_ =>
         {
-            _lastPersistedAtUnixMs = _last?.AtUnixMs;
+            if (_state.Last is { } recovered) _state = _state.Persisted(recovered.AtUnixMs);
             _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
                 settings.Network, recovering.Elapsed.TotalSeconds, replayed);
             if (ReadLiveList(settings.LiveListPath) is { } inherited)
             {
-                if (_last is null)
+                if (_state.Last is not { } recorded)
                 {
-                    _inheritedLive = inherited;
+                    _state = _state.Inherit(inherited);
                     _log.Info("Network {0}: no decision recorded yet; starting from the live list {1}: {2}",
                         settings.Network, settings.LiveListPath, string.Join(" ", inherited));
                 }
-                else if (!inherited.SequenceEqual(_last.Live, StringComparer.Ordinal) && WrittenAfter(settings.LiveListPath!, _last.AtUnixMs))
+                else if (!inherited.SequenceEqual(recorded.Live, StringComparer.Ordinal) && WrittenAfter(settings.LiveListPath!, recorded.AtUnixMs))
                 {
                     // The zones and the live list were published, and the process died before the decision was
                     // recorded. What DNS serves is what the live list says: the keep rule starts from that, not
                     // from the older record, so the next decision does not flip DNS back and forth.
-                    _inheritedLive = inherited;
+                    _state = _state.Inherit(inherited);
                     _log.Warning("Network {0}: the live list {1} ({2}) was written after the last recorded decision ({3}); " +
                                  "a publish was not recorded, so the next decision starts from the live list",
-                        settings.Network, settings.LiveListPath, string.Join(" ", inherited), string.Join(" ", _last.Live));
+                        settings.Network, settings.LiveListPath, string.Join(" ", inherited), string.Join(" ", recorded.Live));
                 }
             }
             if (serve is null) return;
@@ -191,15 +186,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         TimeProvider time, ServeOptions? serve = null) =>
         Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zones, resolver, time, serve));
 
-    private IReadOnlyList<string> PreviousLive => _inheritedLive ?? _last?.Live ?? [];
-
-    /// <summary>
-    /// With no decision in the journal (a first start, the original's installation, or a singleton taking over on
-    /// a node with its own journal), or with a live list written after the last recorded decision (a crash between
-    /// publishing and recording), the live list on disk says what DNS serves now; starting from it keeps the keep
-    /// rule working instead of choosing a fresh set and churning every zone. Cleared by the next recorded decision.
-    /// </summary>
-    private IReadOnlyList<string>? _inheritedLive;
+    private IReadOnlyList<string> PreviousLive => _state.PreviousLive;
 
     private static bool WrittenAfter(string path, long unixMs)
     {
@@ -265,7 +252,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         {
             _stoppedDeciding = true;
             Timers.Cancel("decide");
-            Sender.Tell(new DecidingStopped(_settings.Network, _last));
+            Sender.Tell(new DecidingStopped(_settings.Network, _state.Last));
         });
         Command<HandOver>(_ => Context.Stop(Self));
         CommonCommands();
@@ -273,7 +260,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private void CommonCommands()
     {
-        Command<GetLastDecision>(_ => Sender.Tell(new LastDecision(_settings.Network, _last)));
+        Command<GetLastDecision>(_ => Sender.Tell(new LastDecision(_settings.Network, _state.Last)));
         Command<GetNetworkStatus>(_ => Sender.Tell(Status()));
         Command<Contracts.Admin.AdminRequests.ShowZones>(q =>
         {
@@ -296,8 +283,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private NetworkStatus Status()
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var inWindow = _settings.Budget.Prune(_substitutionTimes, now);
-        return new NetworkStatus(_settings.Network, now, PreviousLive, _last, inWindow, _settings.Budget.MaxPerWindow,
+        var inWindow = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
+        return new NetworkStatus(_settings.Network, now, PreviousLive, _state.Last, inWindow, _settings.Budget.MaxPerWindow,
             _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds, _frozenReason, _serve is not null,
             _book?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network));
     }
@@ -381,7 +368,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes, IReadOnlySet<string>? unobserved = null)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var pruned = _settings.Budget.Prune(_substitutionTimes, now);
+        var pruned = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
         var selection = Selector.Select(new SelectionInput(candidates, PreviousLive, _settings.Required, _settings.MinEdges,
             _settings.Budget.Remaining(pruned, now), unobserved));
 
@@ -474,16 +461,14 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         // Every substitution counts against dnschange_maxfreq, even the ones that were never deferrable.
         var made = record.Substitutions.Count(s => s.Out is not null && s.In is not null);
         var times = RotationBudget.Record(d.PrunedTimes, made, now);
-        if (_serve is not null && _last is not null && _lastPersistedAtUnixMs is { } persistedAt
+        if (_serve is not null && _state.Last is not null && _state.LastPersistedAtUnixMs is { } persistedAt
             && now - persistedAt < (_serve.PersistUnchangedEvery ?? ServeOptions.DefaultPersistUnchangedEvery).TotalMilliseconds
             && !zones.Zones.Any(z => z.Action == ZoneAction.Written)
-            && DecisionSubstance.Same(record, _last))
+            && DecisionSubstance.Same(record, _state.Last))
         {
             // Nothing new to remember: the journal keeps the last decision that said this, and memory (ctl, checks,
             // metrics) the newest figures. A crash loses only figures the next decision has again.
-            _last = record;
-            _inheritedLive = null;
-            _substitutionTimes = times;
+            _state = _state.Apply(new DecisionRecorded(record, times));
             EdgemanageMetrics.Get(Context.System).RecordDecision(record, zones);
             Done(replyTo, reply);
             return;
@@ -495,14 +480,11 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         }
         Persist(new DecisionRecorded(record, times), evt =>
         {
-            _lastPersistedAtUnixMs = evt.Decision.AtUnixMs;
-            _last = evt.Decision;
-            _inheritedLive = null;
-            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            _state = _state.Apply(evt).Persisted(evt.Decision.AtUnixMs);
             if (++_eventsSinceSnapshot >= _settings.SnapshotEvery)
             {
                 _eventsSinceSnapshot = 0;
-                SaveSnapshot(new NetworkSnapshot(_last, _substitutionTimes));
+                SaveSnapshot(new NetworkSnapshot(_state.Last, _state.SubstitutionTimesUnixMs));
             }
             EdgemanageMetrics.Get(Context.System).RecordDecision(evt.Decision, zones);
             _settings.Crash?.Reach(Faults.CrashPoints.DecisionRecorded);
@@ -524,14 +506,12 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             settled = true;
             if (first)
             {
-                _last = decided.Decision;
-                _inheritedLive = null;
-                _substitutionTimes = decided.SubstitutionTimesUnixMs;
+                _state = _state.Apply(decided);
                 EdgemanageMetrics.Get(Context.System).RecordDecision(decided.Decision, zones);
             }
             if (written && evt is DecisionRecorded recorded)
             {
-                _lastPersistedAtUnixMs = Math.Max(_lastPersistedAtUnixMs ?? 0, recorded.Decision.AtUnixMs);
+                _state = _state.Persisted(recorded.Decision.AtUnixMs);
                 // The snapshot holds what was written (the newest decision written), never a decision only in memory.
                 if (++_eventsSinceSnapshot >= _settings.SnapshotEvery
                     && _journal.Snapshot(new NetworkSnapshot(recorded.Decision, recorded.SubstitutionTimesUnixMs)))
@@ -554,9 +534,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void ImportLegacyDecision(ImportDecision cmd)
     {
-        if (_last is not null || cmd.DryRun)
+        if (_state.Last is not null || cmd.DryRun)
         {
-            Sender.Tell(new DecisionImported(_settings.Network, Recorded: false, _last));
+            Sender.Tell(new DecisionImported(_settings.Network, Recorded: false, _state.Last));
             return;
         }
         var live = cmd.Live.Distinct(StringComparer.Ordinal).OrderBy(e => e, StringComparer.Ordinal).ToArray();
@@ -567,9 +547,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var replyTo = Sender;
         Persist(new DecisionRecorded(record, cmd.SubstitutionTimesUnixMs.Order().ToArray()), evt =>
         {
-            _last = evt.Decision;
-            _inheritedLive = null;
-            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            _state = _state.Apply(evt);
             _log.Info("Network {0}: {1}: live {2}", _settings.Network, cmd.Note, string.Join(" ", live));
             replyTo.Tell(new DecisionImported(_settings.Network, Recorded: true, null));
         });
