@@ -36,6 +36,10 @@ const string usage = """
       Operate: runs `PATH serve` against a loopback fleet of EDGES edges and, once it published, times a scrape of
       /metrics and the ctl requests (net show, edge show, zones, actor hierarchy, net list), REPEATS times each.
       Prints a Markdown table: answer size, min / median / max milliseconds.
+    usage: edgemanage-bench decide [--edges 5000] [--runs 50]
+      The serve decider's pure work per decision, in process: the observation book's judgement from scratch (as
+      the decider did on every tick) against the incremental one, for 1 and 3 vantages and 0, 50 or every edge
+      re-reported between two decisions; plus the selector. Prints a Markdown table of milliseconds.
     usage: edgemanage-bench faults --edgemanage PATH [--trials 2] [--random-runs 20] [--random-serves 5] [--seed 1] [--work DIR]
       The crash half of the fault suite: kill -9 of `run` at every step of publishing (TRIALS each, armed with
       EDGEMANAGE_CRASH_AT) and at RANDOM-RUNS random instants, and of `serve` at RANDOM-SERVES random instants after a
@@ -64,6 +68,8 @@ try
             return await SoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "faults":
             return await FaultsBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "decide":
+            return await DecideBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "operate":
             return await OperateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:

@@ -29,10 +29,31 @@ namespace Edgemanage.Actors.Networks;
 /// A decision that says the same as the last one (<see cref="DecisionSubstance"/>) is persisted only this often; the
 /// node keeps the newest in memory. At 5000 edges a decision is about 670 kB, and serve decides every few seconds.
 /// </param>
+/// <param name="ProbeTimeout">probe_timeout: the start-up hold lasts at most this plus <paramref name="StartHoldMargin"/>.</param>
+/// <param name="StartHoldMargin">How much longer than one probe the start-up hold waits for every edge's first
+/// report (see <see cref="HoldMarginFor"/>).</param>
 public sealed record ServeOptions(TimeSpan DecisionInterval, IReadOnlyList<ZoneSource> Zones, QuorumSettings Quorum,
-    TimeSpan? PersistUnchangedEvery = null)
+    TimeSpan? PersistUnchangedEvery = null, TimeSpan? ProbeTimeout = null, TimeSpan? StartHoldMargin = null)
 {
     public static readonly TimeSpan DefaultPersistUnchangedEvery = TimeSpan.FromMinutes(5);
+
+    /// <summary>When not given: the config's default probe_timeout and history_batch_window.</summary>
+    public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan DefaultHistoryBatchWindow = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The start-up hold's margin over one probe_timeout: every edge's first probe ends within probe_timeout of
+    /// its start; its report then waits up to history_batch_window before its group sends it; the decider looks at
+    /// it on its next tick (up to one decision_interval later); 2 s more cover the probes' start spread and the
+    /// cluster's delivery. Past that, an edge still not judged is slow or unreachable, and waiting longer would
+    /// only keep a failing live edge in DNS (the hold replaces only live edges a quorum sees failing).
+    /// </summary>
+    public static TimeSpan HoldMarginFor(TimeSpan historyBatchWindow, TimeSpan decisionInterval) =>
+        historyBatchWindow + decisionInterval + TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest a starting decider keeps DNS as published while it waits for every edge's first report.</summary>
+    public TimeSpan StartHold => (ProbeTimeout ?? DefaultProbeTimeout) + (StartHoldMargin ?? HoldMarginFor(DefaultHistoryBatchWindow, DecisionInterval));
 }
 
 /// <summary>Everything a NetworkActor needs that does not change while it runs (one round, or one config version).</summary>
@@ -76,20 +97,18 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _canaryActors = new(StringComparer.Ordinal);
-    private DecisionRecord? _last;
-    private IReadOnlyList<long> _substitutionTimes = [];
+    /// <summary>The last decision, the substitution times and an inherited live list (see <see cref="NetworkState"/>).</summary>
+    private NetworkState _state = NetworkState.Empty;
     private int _eventsSinceSnapshot;
 
-    // serve: the newest report per edge, and the zones to publish
-    // serve: the newest report per (edge, vantage); every vantage of the cluster reports here
-    private readonly Dictionary<(string Edge, string Vantage), EdgeReport> _observations = new();
+    /// <summary>serve: the newest report per (edge, vantage) from every vantage of the cluster, and the start-up
+    /// hold (created when recovery completes, i.e. when this decider starts).</summary>
+    private ObservationBook? _book;
     private readonly ServeOptions? _serve;
     private IReadOnlyList<ZoneSource> _zones = [];
     private long _decisions;
     private bool _immediateDecisionQueued;
     private bool _stoppedDeciding;
-    /// <summary>When the last persisted decision was made (serve persists a decision that says nothing new only now and then).</summary>
-    private long? _lastPersistedAtUnixMs;
     private string? _frozenReason;
     /// <summary>serve: decisions go to the journal through this, so a journal that fails never stops deciding.</summary>
     private JournalChannel? _journal;
@@ -109,46 +128,49 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is not NetworkSnapshot snap) return;
-            _last = snap.LastDecision;
-            _substitutionTimes = snap.SubstitutionTimesUnixMs;
+            if (offer.Snapshot is NetworkSnapshot snap) _state = _state.Apply(snap);
         });
         var recovering = System.Diagnostics.Stopwatch.StartNew();
         var replayed = 0;
         Recover<DecisionRecorded>(evt =>
         {
-            _last = evt.Decision;
-            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            _state = _state.Apply(evt);
             replayed++;
         });
         Recover<RecoveryCompleted>(_ =>
         {
-            _lastPersistedAtUnixMs = _last?.AtUnixMs;
+            if (_state.Last is { } recovered) _state = _state.Persisted(recovered.AtUnixMs);
             _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
                 settings.Network, recovering.Elapsed.TotalSeconds, replayed);
             if (ReadLiveList(settings.LiveListPath) is { } inherited)
             {
-                if (_last is null)
+                if (_state.Last is not { } recorded)
                 {
-                    _inheritedLive = inherited;
+                    _state = _state.Inherit(inherited);
                     _log.Info("Network {0}: no decision recorded yet; starting from the live list {1}: {2}",
                         settings.Network, settings.LiveListPath, string.Join(" ", inherited));
                 }
-                else if (!inherited.SequenceEqual(_last.Live, StringComparer.Ordinal) && WrittenAfter(settings.LiveListPath!, _last.AtUnixMs))
+                else if (!inherited.SequenceEqual(recorded.Live, StringComparer.Ordinal) && WrittenAfter(settings.LiveListPath!, recorded.AtUnixMs))
                 {
                     // The zones and the live list were published, and the process died before the decision was
                     // recorded. What DNS serves is what the live list says: the keep rule starts from that, not
                     // from the older record, so the next decision does not flip DNS back and forth.
-                    _inheritedLive = inherited;
+                    _state = _state.Inherit(inherited);
                     _log.Warning("Network {0}: the live list {1} ({2}) was written after the last recorded decision ({3}); " +
                                  "a publish was not recorded, so the next decision starts from the live list",
-                        settings.Network, settings.LiveListPath, string.Join(" ", inherited), string.Join(" ", _last.Live));
+                        settings.Network, settings.LiveListPath, string.Join(" ", inherited), string.Join(" ", recorded.Live));
                 }
             }
             if (serve is null) return;
             _journal = new JournalChannel(Context, Timers, PersistenceId, settings.Network, "decisions", _log, time);
             _journal.Open(LastSequenceNr);
             _zones = serve.Zones;
+            _book = ObservationBook.Start(settings.Edges, settings.Canaries, serve.Quorum, time.GetUtcNow().ToUnixTimeMilliseconds(), serve.StartHold);
+            // A restarted node or a moved singleton has heard from no edge yet: deciding now would drop every live
+            // edge not yet reported. DNS stays as published until every edge is judged (ObservationBook.HoldAt).
+            _log.Info("Network {0}: start-up hold: DNS stays as published ({1}) until every edge is judged by {2} vantage(s), at most {3:0.#}s",
+                settings.Network, PreviousLive.Count == 0 ? "nothing yet" : string.Join(" ", PreviousLive), serve.Quorum.MinVantages,
+                serve.StartHold.TotalSeconds);
             Timers.StartPeriodicTimer("decide", DecideTick.Instance, serve.DecisionInterval);
         });
         Idle();
@@ -164,15 +186,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         TimeProvider time, ServeOptions? serve = null) =>
         Akka.Actor.Props.Create(() => new NetworkActor(settings, edges, zones, resolver, time, serve));
 
-    private IReadOnlyList<string> PreviousLive => _inheritedLive ?? _last?.Live ?? [];
-
-    /// <summary>
-    /// With no decision in the journal (a first start, the original's installation, or a singleton taking over on
-    /// a node with its own journal), or with a live list written after the last recorded decision (a crash between
-    /// publishing and recording), the live list on disk says what DNS serves now; starting from it keeps the keep
-    /// rule working instead of choosing a fresh set and churning every zone. Cleared by the next recorded decision.
-    /// </summary>
-    private IReadOnlyList<string>? _inheritedLive;
+    private IReadOnlyList<string> PreviousLive => _state.PreviousLive;
 
     private static bool WrittenAfter(string path, long unixMs)
     {
@@ -209,22 +223,17 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _settings = _settings with { Edges = cmd.Edges, Canaries = cmd.Canaries };
             _zones = cmd.Zones;
             // Observations of edges no longer listed must not vote or linger in reports.
-            var keep = cmd.Edges.Concat(cmd.Canaries.Values).ToHashSet(StringComparer.Ordinal);
-            foreach (var key in _observations.Keys.Where(k => !keep.Contains(k.Edge)).ToArray()) _observations.Remove(key);
+            _book = _book?.WithNetwork(cmd.Edges, cmd.Canaries);
             _log.Info("Network {0}: now {1} edges and {2} canaries", _settings.Network, cmd.Edges.Count, cmd.Canaries.Count);
         });
         Command<Observed>(batch =>
         {
+            if (_book is null) return; // not serving: rounds ask their edges
             AskOtherVantagesToConfirm(batch.Reports, Sender);
-            var liveEdgeFailed = false;
-            foreach (var report in batch.Reports)
-            {
-                var key = (report.Edge, report.Vantage);
-                if (_observations.TryGetValue(key, out var known) && (known.Verdict.Last?.AtUnixMs ?? 0) > (report.Verdict.Last?.AtUnixMs ?? 0))
-                    continue; // a late batch must not undo a newer observation
-                _observations[key] = report;
-                liveEdgeFailed |= report.Verdict.Health == EdgeHealth.Fail && PreviousLive.Contains(report.Edge, StringComparer.Ordinal);
-            }
+            // The book keeps the newest per (edge, vantage): a late batch does not undo a newer observation.
+            _book = _book.Apply(batch.Reports, out var accepted);
+            var previousLive = PreviousLive;
+            var liveEdgeFailed = accepted.Any(report => report.Verdict.Health == EdgeHealth.Fail && previousLive.Contains(report.Edge, StringComparer.Ordinal));
             // A live edge that fails (from any vantage) is voted on at once, not left in DNS until the next tick.
             // One queued decision is enough, however many batches report the failure.
             if (liveEdgeFailed && !_immediateDecisionQueued)
@@ -244,7 +253,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         {
             _stoppedDeciding = true;
             Timers.Cancel("decide");
-            Sender.Tell(new DecidingStopped(_settings.Network, _last));
+            Sender.Tell(new DecidingStopped(_settings.Network, _state.Last));
         });
         Command<HandOver>(_ => Context.Stop(Self));
         CommonCommands();
@@ -261,6 +270,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// asked to probe it now (<see cref="ConfirmEdge"/>), so the quorum forms within one probe time instead of
     /// waiting for their schedules. Runs before the reports are recorded, so "turns" compares with what was known.
     /// </summary>
+    private EdgeReport? Known(string edge, string vantage) =>
+        _book?.ReportsOf(edge).FirstOrDefault(r => r.Vantage == vantage);
+
     private void AskOtherVantagesToConfirm(IReadOnlyList<EdgeReport> reports, IActorRef reporter)
     {
         if (_serve is null || reporter.IsNobody() || reporter.Equals(Context.System.DeadLetters)) return;
@@ -270,13 +282,13 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                 _reportersByEdge[report.Edge] = reporters = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
             reporters[report.Vantage] = reporter;
             if (report.Verdict.Health != EdgeHealth.Fail || !PreviousLive.Contains(report.Edge, StringComparer.Ordinal)) continue;
-            if (_observations.TryGetValue((report.Edge, report.Vantage), out var known)
+            if (Known(report.Edge, report.Vantage) is { } known
                 && (known.Verdict.Health == EdgeHealth.Fail || (known.Verdict.Last?.AtUnixMs ?? 0) > (report.Verdict.Last?.AtUnixMs ?? 0)))
                 continue; // already failing from here, or a late report
             foreach (var (vantage, other) in reporters)
             {
                 if (vantage == report.Vantage) continue;
-                if (_observations.TryGetValue((report.Edge, vantage), out var seen) && seen.Verdict.Health == EdgeHealth.Fail) continue;
+                if (Known(report.Edge, vantage) is { Verdict.Health: EdgeHealth.Fail }) continue;
                 other.Tell(new ConfirmEdge(_settings.Network, report.Edge));
             }
         }
@@ -284,7 +296,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private void CommonCommands()
     {
-        Command<GetLastDecision>(_ => Sender.Tell(new LastDecision(_settings.Network, _last)));
+        Command<GetLastDecision>(_ => Sender.Tell(new LastDecision(_settings.Network, _state.Last)));
         Command<GetNetworkStatus>(_ => Sender.Tell(Status()));
         Command<Contracts.Admin.AdminRequests.ShowZones>(q =>
         {
@@ -293,8 +305,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                     $"network {_settings.Network} has no zone writer here"));
             else _zoneWriter.Forward(q);
         });
-        Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network,
-            _observations.Values.Where(r => r.Edge == q.Edge).OrderBy(r => r.Vantage, StringComparer.Ordinal).ToArray())));
+        Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network, _book?.ReportsOf(q.Edge).ToArray() ?? [])));
         Command<IJournalChannelMessage>(m => _journal?.Handle(m));
         Command<Terminated>(t => _journal?.Handle(t));
         Command<SaveSnapshotSuccess>(this.DropWhatTheSnapshotCovers);
@@ -308,24 +319,42 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private NetworkStatus Status()
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var inWindow = _settings.Budget.Prune(_substitutionTimes, now);
-        return new NetworkStatus(_settings.Network, now, PreviousLive, _last, inWindow, _settings.Budget.MaxPerWindow,
+        var inWindow = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
+        return new NetworkStatus(_settings.Network, now, PreviousLive, _state.Last, inWindow, _settings.Budget.MaxPerWindow,
             _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds, _frozenReason, _serve is not null,
-            _observations.Count, JournalHealth.Get(Context.System).ProblemOf(_settings.Network));
+            _book?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network));
     }
 
     /// <summary>
-    /// serve: combine every vantage's newest view (<see cref="Quorum"/>), then decide as a cron round does. With
-    /// fewer than min_vantages voting, DNS is frozen: nothing is decided or written, and the log says why.
+    /// serve: combine every vantage's newest view (<see cref="ObservationBook.Judge"/>: only edges whose
+    /// observations changed are judged again), then decide as a cron round does. With fewer than min_vantages
+    /// voting, DNS is frozen: nothing is decided or written, and the log says why. During the start-up hold
+    /// (<see cref="ObservationBook.HoldAt"/>) nothing is decided either, unless a quorum sees a live edge failing.
     /// </summary>
     private void DecideOnObservations()
     {
-        if (_observations.Count == 0 || _serve is null) return;
+        if (_book is null || _book.Count == 0 || _serve is null) return;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var listed = _settings.Edges.Concat(_settings.Canaries.Values).Distinct(StringComparer.Ordinal).ToArray();
-        var observations = _observations.Values.Select(r => new VantageObservation(r.Edge, r.Vantage, r.Verdict.Health, r.Verdict.Average,
-            r.Verdict.Last is { IsOk: true } last ? last.Seconds : null, r.Verdict.Last?.AtUnixMs ?? 0)).ToArray();
-        var vote = Quorum.Combine(observations, listed, _serve.Quorum, now);
+        (_book, var judgement) = _book.Judge(now);
+        var vote = judgement.Vote;
+        if (_book.HoldEndedAtUnixMs is null)
+        {
+            var hold = _book.HoldAt(now);
+            if (!hold.Holding)
+            {
+                _log.Info("Network {0}: start-up hold over after {1:0.#}s: {2}", _settings.Network,
+                    (now - _book.StartedAtUnixMs) / 1000.0, hold.Reason);
+                _book = _book.EndHold(now);
+            }
+            else
+            {
+                // Keep DNS as published; a live edge that a quorum sees failing is the one thing not worth waiting for.
+                var failing = vote.Frozen ? [] : judgement.FailingAmong(PreviousLive);
+                if (failing.Count == 0) return;
+                _log.Warning("Network {0}: during the start-up hold ({1} edge(s) not yet judged) live edge(s) fail: {2}; deciding now",
+                    _settings.Network, hold.Awaiting, string.Join(" ", failing));
+            }
+        }
         if (vote.Frozen)
         {
             // Loud, but once per change of reason: a frozen network is checked every tick.
@@ -346,22 +375,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         }
         foreach (var note in vote.Notes) _log.Warning("Network {0}: {1}", _settings.Network, note);
 
-        // The operator's mode is the most recent one set on any vantage (each vantage's journal holds its own copy).
-        var newestPerEdge = _observations.Values.GroupBy(r => r.Edge, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.ModeChangedAtUnixMs).ThenBy(r => r.Vantage, StringComparer.Ordinal).First(),
-                StringComparer.Ordinal);
-        // An observation can be older than its mode's --for expiry: judge the mode in force now.
-        foreach (var (edge, r) in newestPerEdge.ToArray())
-            if (r.ModeExpiresAtUnixMs is { } expires && expires <= now) newestPerEdge[edge] = r with { Mode = EdgeMode.Available, ModeExpiresAtUnixMs = null };
-        var combined = vote.Edges.ToDictionary(e => e.Edge, StringComparer.Ordinal);
-        var candidates = _settings.Edges.Select(e => combined[e].ToCandidate(newestPerEdge.TryGetValue(e, out var r) ? r.Mode : EdgeMode.Available)).ToArray();
-        var healthByIp = vote.Edges.ToDictionary(e => e.Edge, e => e.Health, StringComparer.Ordinal);
-        var matrix = new VoteMatrix(vote.Vantages, vote.Edges.Select(e => new EdgeVotes(e.Edge, e.Votes)).ToArray());
-
         var roundId = now * 1000 + (++_decisions % 1000);
-        var reports = listed.Where(newestPerEdge.ContainsKey).Select(e => newestPerEdge[e]).ToArray();
         Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
-            new RoundCompleted(roundId, reports, []), candidates, healthByIp, matrix);
+            new RoundCompleted(roundId, judgement.Reports, []), judgement.Candidates, judgement.HealthByIp, judgement.Votes, judgement.Unobserved);
     }
 
     /// <summary>A cron round: this node's single vantage, judged as it is.</summary>
@@ -385,12 +401,12 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     }
 
     private void Decide(Pending pending, RoundCompleted round, IReadOnlyList<SelectionCandidate> candidates,
-        IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes)
+        IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes, IReadOnlySet<string>? unobserved = null)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var pruned = _settings.Budget.Prune(_substitutionTimes, now);
+        var pruned = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
         var selection = Selector.Select(new SelectionInput(candidates, PreviousLive, _settings.Required, _settings.MinEdges,
-            _settings.Budget.Remaining(pruned, now)));
+            _settings.Budget.Remaining(pruned, now), unobserved));
 
         var canaries = CanaryOverlay.Judge(_settings.Canaries, healthByIp, _settings.CanaryKiller);
         var verdictByZone = canaries.ToDictionary(c => c.Zone, StringComparer.Ordinal);
@@ -481,16 +497,14 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         // Every substitution counts against dnschange_maxfreq, even the ones that were never deferrable.
         var made = record.Substitutions.Count(s => s.Out is not null && s.In is not null);
         var times = RotationBudget.Record(d.PrunedTimes, made, now);
-        if (_serve is not null && _last is not null && _lastPersistedAtUnixMs is { } persistedAt
+        if (_serve is not null && _state.Last is not null && _state.LastPersistedAtUnixMs is { } persistedAt
             && now - persistedAt < (_serve.PersistUnchangedEvery ?? ServeOptions.DefaultPersistUnchangedEvery).TotalMilliseconds
             && !zones.Zones.Any(z => z.Action == ZoneAction.Written)
-            && DecisionSubstance.Same(record, _last))
+            && DecisionSubstance.Same(record, _state.Last))
         {
             // Nothing new to remember: the journal keeps the last decision that said this, and memory (ctl, checks,
             // metrics) the newest figures. A crash loses only figures the next decision has again.
-            _last = record;
-            _inheritedLive = null;
-            _substitutionTimes = times;
+            _state = _state.Apply(new DecisionRecorded(record, times));
             EdgemanageMetrics.Get(Context.System).RecordDecision(record, zones);
             Done(replyTo, reply);
             return;
@@ -502,14 +516,11 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         }
         Persist(new DecisionRecorded(record, times), evt =>
         {
-            _lastPersistedAtUnixMs = evt.Decision.AtUnixMs;
-            _last = evt.Decision;
-            _inheritedLive = null;
-            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            _state = _state.Apply(evt).Persisted(evt.Decision.AtUnixMs);
             if (++_eventsSinceSnapshot >= _settings.SnapshotEvery)
             {
                 _eventsSinceSnapshot = 0;
-                SaveSnapshot(new NetworkSnapshot(_last, _substitutionTimes));
+                SaveSnapshot(new NetworkSnapshot(_state.Last, _state.SubstitutionTimesUnixMs));
             }
             EdgemanageMetrics.Get(Context.System).RecordDecision(evt.Decision, zones);
             _settings.Crash?.Reach(Faults.CrashPoints.DecisionRecorded);
@@ -531,14 +542,12 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             settled = true;
             if (first)
             {
-                _last = decided.Decision;
-                _inheritedLive = null;
-                _substitutionTimes = decided.SubstitutionTimesUnixMs;
+                _state = _state.Apply(decided);
                 EdgemanageMetrics.Get(Context.System).RecordDecision(decided.Decision, zones);
             }
             if (written && evt is DecisionRecorded recorded)
             {
-                _lastPersistedAtUnixMs = Math.Max(_lastPersistedAtUnixMs ?? 0, recorded.Decision.AtUnixMs);
+                _state = _state.Persisted(recorded.Decision.AtUnixMs);
                 // The snapshot holds what was written (the newest decision written), never a decision only in memory.
                 if (++_eventsSinceSnapshot >= _settings.SnapshotEvery
                     && _journal.Snapshot(new NetworkSnapshot(recorded.Decision, recorded.SubstitutionTimesUnixMs)))
@@ -561,9 +570,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void ImportLegacyDecision(ImportDecision cmd)
     {
-        if (_last is not null || cmd.DryRun)
+        if (_state.Last is not null || cmd.DryRun)
         {
-            Sender.Tell(new DecisionImported(_settings.Network, Recorded: false, _last));
+            Sender.Tell(new DecisionImported(_settings.Network, Recorded: false, _state.Last));
             return;
         }
         var live = cmd.Live.Distinct(StringComparer.Ordinal).OrderBy(e => e, StringComparer.Ordinal).ToArray();
@@ -574,9 +583,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var replyTo = Sender;
         Persist(new DecisionRecorded(record, cmd.SubstitutionTimesUnixMs.Order().ToArray()), evt =>
         {
-            _last = evt.Decision;
-            _inheritedLive = null;
-            _substitutionTimes = evt.SubstitutionTimesUnixMs;
+            _state = _state.Apply(evt);
             _log.Info("Network {0}: {1}: live {2}", _settings.Network, cmd.Note, string.Join(" ", live));
             replyTo.Tell(new DecisionImported(_settings.Network, Recorded: true, null));
         });

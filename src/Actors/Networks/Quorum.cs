@@ -125,14 +125,7 @@ public static class Quorum
     {
         ArgumentNullException.ThrowIfNull(newestPerEdgeAndVantage);
         ArgumentNullException.ThrowIfNull(edges);
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(settings.Quorum);
-        if (settings.StaleAfter <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(settings), "StaleAfter must be positive");
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MinVantages, 1, nameof(settings.MinVantages));
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.BrokenVantageMinFailing, 1, nameof(settings.BrokenVantageMinFailing));
-        if (!(settings.BrokenVantageShare > 0 && settings.BrokenVantageShare <= 1))
-            throw new ArgumentOutOfRangeException(nameof(settings), "BrokenVantageShare must be in (0, 1]");
+        Validate(settings);
 
         var edgeIndex = new Dictionary<string, int>(Ordinal);
         for (var i = 0; i < edges.Count; i++)
@@ -153,31 +146,79 @@ public static class Quorum
         var vantageIndex = new Dictionary<string, int>(Ordinal);
         for (var i = 0; i < vantages.Count; i++) vantageIndex[vantages[i]] = i;
 
-        var staleMs = settings.StaleAfter.Ticks / TimeSpan.TicksPerMillisecond;
-        // Int128 so that absurd timestamps cannot overflow into "fresh".
-        bool IsStale(VantageObservation o) => (Int128)nowUnixMs - o.AtUnixMs > staleMs;
-
         // 2. Per vantage: fresh judged observations, failing ones, and whether it had anything at all.
-        var observed = new int[vantages.Count];
-        var failing = new int[vantages.Count];
-        var anyFresh = new bool[vantages.Count];
-        var anyListed = new bool[vantages.Count];
+        var counts = new VantageCounts(vantages.Count);
+        foreach (var o in newest.Values) counts.Add(vantageIndex[o.Vantage], o, IsStale(o, settings, nowUnixMs));
         var newestAt = new long[vantages.Count];
         Array.Fill(newestAt, long.MinValue);
-        foreach (var o in newest.Values)
+        foreach (var o in newest.Values) newestAt[vantageIndex[o.Vantage]] = Math.Max(newestAt[vantageIndex[o.Vantage]], o.AtUnixMs);
+
+        // 3. Broken vantages.
+        var (status, states) = JudgeVantages(vantages, counts, v => newestAt[v], settings, nowUnixMs);
+
+        // 4. The edge × vantage matrix and one verdict per edge.
+        var cellsByEdge = new List<VantageObservation>[edges.Count];
+        foreach (var o in newest.Values) (cellsByEdge[edgeIndex[o.Edge]] ??= []).Add(o);
+        var verdicts = new List<CombinedVerdict>(edges.Count);
+        for (var e = 0; e < edges.Count; e++)
         {
-            var v = vantageIndex[o.Vantage];
-            anyListed[v] = true;
-            newestAt[v] = Math.Max(newestAt[v], o.AtUnixMs);
-            if (IsStale(o)) continue;
-            anyFresh[v] = true;
-            if (o.Health == EdgeHealth.Untested) continue;
-            observed[v]++;
-            if (o.Health == EdgeHealth.Fail) failing[v]++;
+            var row = (cellsByEdge[e] ?? []).OrderBy(o => vantageIndex[o.Vantage]).ToList();
+            verdicts.Add(JudgeEdge(edges[e], row, row.Select(o => vantageIndex[o.Vantage]).ToList(), status, settings, nowUnixMs));
         }
 
-        // 3. Broken vantages, among those with something to compare. A lone vantage has nothing to compare with,
-        //    so it is never broken: the single-node round must behave as the cron round does.
+        // 5. Freeze and notes.
+        return Conclude(verdicts, states, settings);
+    }
+
+    internal static void Validate(QuorumSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(settings.Quorum);
+        if (settings.StaleAfter <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(settings), "StaleAfter must be positive");
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MinVantages, 1, nameof(settings.MinVantages));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.BrokenVantageMinFailing, 1, nameof(settings.BrokenVantageMinFailing));
+        if (!(settings.BrokenVantageShare > 0 && settings.BrokenVantageShare <= 1))
+            throw new ArgumentOutOfRangeException(nameof(settings), "BrokenVantageShare must be in (0, 1]");
+    }
+
+    /// <summary>Whether <paramref name="o"/> is too old to vote at <paramref name="nowUnixMs"/>.</summary>
+    // Int128 so that absurd timestamps cannot overflow into "fresh".
+    internal static bool IsStale(VantageObservation o, QuorumSettings settings, long nowUnixMs) =>
+        (Int128)nowUnixMs - o.AtUnixMs > settings.StaleAfter.Ticks / TimeSpan.TicksPerMillisecond;
+
+    /// <summary>Per vantage (by index): what it observed of the listed edges at one time. Summed per observation,
+    /// so a caller that keeps per-edge parts (the <see cref="ObservationBook"/>) can add them up without the rest.</summary>
+    internal sealed class VantageCounts(int vantages)
+    {
+        public readonly int[] Observed = new int[vantages];
+        public readonly int[] Failing = new int[vantages];
+        public readonly bool[] AnyFresh = new bool[vantages];
+        public readonly bool[] AnyListed = new bool[vantages];
+
+        public void Add(int v, VantageObservation o, bool stale) => Add(v, o.Health, stale);
+
+        public void Add(int v, EdgeHealth health, bool stale)
+        {
+            AnyListed[v] = true;
+            if (stale) return;
+            AnyFresh[v] = true;
+            if (health == EdgeHealth.Untested) return;
+            Observed[v]++;
+            if (health == EdgeHealth.Fail) Failing[v]++;
+        }
+    }
+
+    /// <summary>
+    /// Each vantage's status from its counts. A lone vantage has nothing to compare with, so it is never broken:
+    /// the single-node round must behave as the cron round does. <paramref name="newestAt"/> is asked only for
+    /// stale vantages (for the text).
+    /// </summary>
+    internal static (VantageStatus[] Status, List<VantageState> States) JudgeVantages(
+        IReadOnlyList<string> vantages, VantageCounts counts, Func<int, long> newestAt, QuorumSettings settings, long nowUnixMs)
+    {
+        var observed = counts.Observed;
+        var failing = counts.Failing;
         var status = new VantageStatus[vantages.Count];
         var candidates = Enumerable.Range(0, vantages.Count).Where(v => observed[v] > 0).ToList();
         var shares = new double[vantages.Count];
@@ -204,15 +245,15 @@ public static class Quorum
                     details[v] = $"votes on {observed[v]} edges, {failing[v]} failing";
                 }
             }
-            else if (anyFresh[v])
+            else if (counts.AnyFresh[v])
             {
                 status[v] = VantageStatus.Silent;
                 details[v] = "has judged none of the listed edges yet (all untested)";
             }
-            else if (anyListed[v])
+            else if (counts.AnyListed[v])
             {
                 status[v] = VantageStatus.Stale;
-                details[v] = $"every observation is older than {Seconds(settings.StaleAfter.TotalSeconds)} (newest {AgeText(nowUnixMs, newestAt[v])})";
+                details[v] = $"every observation is older than {Seconds(settings.StaleAfter.TotalSeconds)} (newest {AgeText(nowUnixMs, newestAt(v))})";
             }
             else
             {
@@ -221,48 +262,52 @@ public static class Quorum
             }
         }
         var states = vantages.Select((name, v) => new VantageState(name, status[v], observed[v], failing[v], details[v])).ToList();
+        return (status, states);
+    }
 
-        // 4. The edge × vantage matrix and one verdict per edge.
-        var cellsByEdge = new List<VantageObservation>[edges.Count];
-        foreach (var o in newest.Values) (cellsByEdge[edgeIndex[o.Edge]] ??= []).Add(o);
-        var verdicts = new List<CombinedVerdict>(edges.Count);
-        var split = new List<string>();
-        for (var e = 0; e < edges.Count; e++)
+    /// <summary>One edge's verdict from its row: the newest observation per vantage, ordered by vantage index
+    /// (<paramref name="vantageOfRow"/>[i] is the index of row[i]'s vantage).</summary>
+    internal static CombinedVerdict JudgeEdge(string edge, IReadOnlyList<VantageObservation> row, IReadOnlyList<int> vantageOfRow,
+        VantageStatus[] status, QuorumSettings settings, long nowUnixMs)
+    {
+        var cells = new List<VoteCell>(row.Count);
+        var counted = new List<VantageObservation>(row.Count);
+        for (var i = 0; i < row.Count; i++)
         {
-            var row = (cellsByEdge[e] ?? []).OrderBy(o => vantageIndex[o.Vantage]).ToList();
-            var cells = new List<VoteCell>(row.Count);
-            var counted = new List<VantageObservation>(row.Count);
-            foreach (var o in row)
-            {
-                var v = vantageIndex[o.Vantage];
-                var use = IsStale(o) ? VoteUse.Stale
-                    : o.Health == EdgeHealth.Untested ? VoteUse.NoJudgement
-                    : status[v] == VantageStatus.Broken && o.Health == EdgeHealth.Fail ? VoteUse.Abstained
-                    : VoteUse.Counted;
-                cells.Add(new VoteCell(v, o.Health, use));
-                if (use == VoteUse.Counted) counted.Add(o);
-            }
-            var voters = counted.Count;
-            var failVotes = counted.Count(o => o.Health == EdgeHealth.Fail);
-            EdgeHealth health;
-            if (voters == 0) health = EdgeHealth.Untested;
-            else if (failVotes >= settings.Quorum.Required(voters)) health = EdgeHealth.Fail;
-            else
-            {
-                // Not failing, so at least one voter did not say fail (Required(v) <= v). The median keeps one
-                // optimistic or pessimistic vantage from setting the tier; on a tie the worse tier, so that an
-                // edge is never ranked better than half of its voters see it.
-                var tiers = counted.Where(o => o.Health != EdgeHealth.Fail).Select(o => o.Health).Order().ToList();
-                health = tiers[tiers.Count / 2];
-                if (failVotes > 0) split.Add(edges[e]);
-            }
-            verdicts.Add(new CombinedVerdict(edges[e], health,
-                Median(counted.Select(o => o.Average)), Median(counted.Select(o => o.LastSeconds)),
-                voters, failVotes, cells));
+            var o = row[i];
+            var v = vantageOfRow[i];
+            var use = IsStale(o, settings, nowUnixMs) ? VoteUse.Stale
+                : o.Health == EdgeHealth.Untested ? VoteUse.NoJudgement
+                : status[v] == VantageStatus.Broken && o.Health == EdgeHealth.Fail ? VoteUse.Abstained
+                : VoteUse.Counted;
+            cells.Add(new VoteCell(v, o.Health, use));
+            if (use == VoteUse.Counted) counted.Add(o);
         }
+        var voters = counted.Count;
+        var failVotes = counted.Count(o => o.Health == EdgeHealth.Fail);
+        EdgeHealth health;
+        if (voters == 0) health = EdgeHealth.Untested;
+        else if (failVotes >= settings.Quorum.Required(voters)) health = EdgeHealth.Fail;
+        else
+        {
+            // Not failing, so at least one voter did not say fail (Required(v) <= v). The median keeps one
+            // optimistic or pessimistic vantage from setting the tier; on a tie the worse tier, so that an
+            // edge is never ranked better than half of its voters see it.
+            var tiers = counted.Where(o => o.Health != EdgeHealth.Fail).Select(o => o.Health).Order().ToList();
+            health = tiers[tiers.Count / 2];
+        }
+        return new CombinedVerdict(edge, health,
+            Median(counted.Select(o => o.Average)), Median(counted.Select(o => o.LastSeconds)),
+            voters, failVotes, cells);
+    }
 
-        // 5. Freeze and notes.
-        var votingCount = status.Count(s => s == VantageStatus.Voting);
+    /// <summary>Whether an edge fails from some vantages but short of the quorum (one note names them all).</summary>
+    internal static bool IsSplit(CombinedVerdict v) => v.Health != EdgeHealth.Fail && v.FailVotes > 0;
+
+    /// <summary>The freeze and the notes, from every edge's verdict (in edge-list order) and every vantage's state.</summary>
+    internal static QuorumResult Conclude(IReadOnlyList<CombinedVerdict> verdicts, List<VantageState> states, QuorumSettings settings)
+    {
+        var votingCount = states.Count(s => s.Status == VantageStatus.Voting);
         var frozen = votingCount < settings.MinVantages;
         string? frozenReason = null;
         var notes = new List<string>();
@@ -270,13 +315,14 @@ public static class Quorum
         {
             var others = states.Where(s => s.Status != VantageStatus.Voting)
                 .Select(s => $"{s.Vantage} {StatusName(s.Status)}").ToList();
-            frozenReason = $"only {votingCount} of {vantages.Count} vantages vote (min_vantages is {settings.MinVantages})"
+            frozenReason = $"only {votingCount} of {states.Count} vantages vote (min_vantages is {settings.MinVantages})"
                            + (others.Count > 0 ? $"; {string.Join(", ", others)}" : "")
                            + "; DNS is frozen";
             notes.Add($"error: {frozenReason}");
         }
         foreach (var s in states.Where(s => s.Status is VantageStatus.Broken or VantageStatus.Stale))
             notes.Add($"warning: vantage {s.Vantage} is {StatusName(s.Status)}: {s.Detail}");
+        var split = verdicts.Where(IsSplit).Select(v => v.Edge).ToList();
         if (split.Count > 0)
         {
             // One note, not one per edge: the matrix in the record already says which vantage saw what.

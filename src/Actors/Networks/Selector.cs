@@ -13,12 +13,16 @@ public sealed record SelectionCandidate(string Edge, EdgeHealth Health, double? 
 /// <param name="Required">edge_count with the dnet_edge_count override applied; at least 1.</param>
 /// <param name="MinEdges">min_edges; clamped to 1..Required.</param>
 /// <param name="DiscretionaryBudget">Discretionary substitutions still allowed in the window; int.MaxValue = unlimited.</param>
+/// <param name="Unobserved">serve: edges no vantage has judged since the decider started. One that was live, is
+/// untested and available is kept like a pass_threshold one (after them): not having been probed yet since a
+/// restart is no reason to leave DNS, nor to call the decision degraded.</param>
 public sealed record SelectionInput(
     IReadOnlyList<SelectionCandidate> Edges,
     IReadOnlyList<string> PreviousLive,
     int Required,
     int MinEdges,
-    int DiscretionaryBudget);
+    int DiscretionaryBudget,
+    IReadOnlySet<string>? Unobserved = null);
 
 /// <summary>What to publish and why.</summary>
 /// <param name="Live">Sorted ordinal; exactly what should be published. Equals PreviousLive (sorted) when !Publish.</param>
@@ -89,9 +93,10 @@ public static class Selector
 
         // 2. Keep rule (§4.4): previously live, available, still pass_threshold. If edge_count was lowered the
         //    fastest ones stay rather than an arbitrary set order as in the original.
+        //    serve: so do live edges not observed since the decider started, after the pass_threshold ones.
         var keepable = all.Where(c => wasLive.Contains(c.Edge) && c.Mode == EdgeMode.Available
-                                      && c.Health == EdgeHealth.PassThreshold && !chosen.ContainsKey(c.Edge))
-            .OrderBy(c => c, KeepOrder).ToList();
+                                      && (c.Health == EdgeHealth.PassThreshold || NotYetObserved(c, input)) && !chosen.ContainsKey(c.Edge))
+            .OrderBy(c => c.Health != EdgeHealth.PassThreshold).ThenBy(c => c, KeepOrder).ToList();
         foreach (var c in keepable.Take(required - chosen.Count))
             chosen[c.Edge] = DecisionReason.KeptHealthy;
 
@@ -185,6 +190,9 @@ public static class Selector
 
     private static bool Usable(EdgeHealth h) => h <= EdgeHealth.Pass;
 
+    private static bool NotYetObserved(SelectionCandidate c, SelectionInput input) =>
+        c.Health == EdgeHealth.Untested && input.Unobserved?.Contains(c.Edge) == true;
+
     // A previously live edge that could have stayed: losing it is a choice, so the budget applies.
     private static bool CouldStay(SelectionCandidate c) => Usable(c.Health) && c.Mode == EdgeMode.Available;
 
@@ -248,7 +256,9 @@ public static class Selector
             {
                 DecisionReason.BlindForced => (r, Usable(c.Health) ? "blindforce" : "blindforce, selected although not usable"),
                 DecisionReason.Forced => (r, "force"),
-                DecisionReason.KeptHealthy => (r, "was live and is still pass_threshold"),
+                DecisionReason.KeptHealthy => (r, c.Health == EdgeHealth.Untested
+                    ? "was live; not judged by any vantage since the decider started, kept until it is"
+                    : "was live and is still pass_threshold"),
                 DecisionReason.Filled => (r, x.WasLive.Contains(e)
                     ? $"was live; still among the best (rank {Rank(e, x)})"
                     : $"filled: rank {Rank(e, x)} of {x.UsableRanks.Count} usable"),

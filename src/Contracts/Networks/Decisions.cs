@@ -8,7 +8,8 @@ namespace Edgemanage.Contracts.Networks;
 /// </summary>
 public enum DecisionReason : byte
 {
-    /// <summary>Live before and still pass_threshold: kept (original §4.4).</summary>
+    /// <summary>Live before and still pass_threshold: kept (original §4.4). serve: also live before and not judged
+    /// by any vantage since the decider started (health untested).</summary>
     KeptHealthy = 0,
     /// <summary>Mode force and not failing: selected ahead of the fill.</summary>
     Forced = 1,

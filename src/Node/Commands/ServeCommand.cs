@@ -246,7 +246,10 @@ public static class ServeCommand
             foreach (var p in zones.Problems) error.WriteLine(p);
             var plan = RunCommand.PlanFor(context, inputs) with
             {
-                Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings)),
+                Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings),
+                    ProbeTimeout: TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds),
+                    StartHoldMargin: ServeOptions.HoldMarginFor(TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds),
+                        TimeSpan.FromSeconds(settings.DecisionIntervalSeconds))),
             };
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
                 cancellationToken: ct, publish: plan, cluster: cluster);
