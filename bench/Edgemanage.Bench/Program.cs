@@ -45,6 +45,10 @@ const string usage = """
       EDGEMANAGE_CRASH_AT) and at RANDOM-RUNS random instants, and of `serve` at RANDOM-SERVES random instants after a
       live edge fails; after each, a clean round (or a restarted node) must leave zones, live list, the recorded
       decision and the reload hook in agreement. Prints a Markdown table; exits 1 when any trial did not converge.
+    usage: edgemanage-bench networks --edgemanage PATH [--networks 3] [--edges 100] [--runs 3] [--settle-seconds 20] [--work DIR]
+      Several networks in one serve process (Linux): NETWORKS networks of EDGES fleet edges each, on empty journals;
+      times until every network published its first zone, reads the node's RSS then and SETTLE-SECONDS later (and
+      its peak), and times SIGTERM. Prints one Markdown table row (medians and ranges); per-run lines go to stderr.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -72,6 +76,8 @@ try
             return await DecideBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "operate":
             return await OperateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "networks":
+            return await NetworksBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:
             Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
             Console.Error.WriteLine(usage);

@@ -33,7 +33,12 @@ public static class EdgemanageCli
     public static string Version =>
         typeof(EdgemanageCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static async Task<int> MainAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    /// <summary>A command with no way to reload a serve from outside (the one-shot commands, and specs that need none).</summary>
+    public static Task<int> MainAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
+        MainAsync(args, output, error, new ServeControl(), ct);
+
+    /// <param name="serveControl">How a serve started here is reloaded: Program.cs maps SIGHUP to it.</param>
+    public static async Task<int> MainAsync(string[] args, TextWriter output, TextWriter error, ServeControl serveControl, CancellationToken ct = default)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -54,13 +59,13 @@ public static class EdgemanageCli
                 "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
                 "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
                 "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
-                "serve" => await ServeCommand.ExecuteAsync(rest, output, error, ct),
+                "serve" => await ServeCommand.ExecuteAsync(rest, output, error, serveControl, ct),
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "ctl" => await CtlCommand.ExecuteAsync(rest, output, error, ct),
                 "import-legacy" => await ImportLegacyCommand.ExecuteAsync(rest, output, error, ct),
                 "validate" => ValidateCommand.Execute(rest, output, error),
                 "check" => await CheckCommand.ExecuteAsync(rest, output, error, ct),
-                "demo" => await DemoCommand.ExecuteAsync(rest, output, error, ct),
+                "demo" => await DemoCommand.ExecuteAsync(rest, output, error, serveControl, ct),
                 "version" or "--version" => PrintVersion(output),
                 _ => throw new UsageException($"unknown command '{command}' (try 'edgemanage --help')"),
             };

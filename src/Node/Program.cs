@@ -14,9 +14,10 @@ using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =
     interrupted.Cancel();
 });
 // SIGHUP asks a serving node to re-read its inputs (ignored by the one-shot commands).
+var serveControl = new Edgemanage.Node.Commands.ServeControl();
 using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
 {
     context.Cancel = true;
-    Edgemanage.Node.Commands.ServeSignals.RequestReload();
+    serveControl.RequestReload();
 });
-return await Edgemanage.Node.EdgemanageCli.MainAsync(args, Console.Out, Console.Error, interrupted.Token);
+return await Edgemanage.Node.EdgemanageCli.MainAsync(args, Console.Out, Console.Error, serveControl, interrupted.Token);

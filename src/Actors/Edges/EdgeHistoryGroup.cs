@@ -127,6 +127,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         _prober = prober;
         _time = time;
         PersistenceId = HistoryGroups.PersistenceId(settings.Network, settings.Vantage, settings.Group);
+        (JournalPluginId, SnapshotPluginId) = PersistencePlugins.Of(Context.System, settings.Network); // serve: the network's own journal
 
         Recover<SnapshotOffer>(offer =>
         {

@@ -12,7 +12,6 @@ public enum OperatorLogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 }
 /// </summary>
 public sealed class OperatorLog : IDisposable
 {
-    private static OperatorLog _current = new(OperatorLogLevel.Warning, Console.Error, null);
     private readonly object _gate = new();
     private readonly TextWriter? _console;
     private readonly string? _path;
@@ -27,12 +26,8 @@ public sealed class OperatorLog : IDisposable
         _path = path;
     }
 
-    /// <summary>The process-wide log; the command line installs the configured one at start.</summary>
-    public static OperatorLog Current
-    {
-        get => Volatile.Read(ref _current);
-        set => Volatile.Write(ref _current, value);
-    }
+    /// <summary>The log of a command that has no configured one: warnings and errors to stderr.</summary>
+    public static OperatorLog WarningsToStderr() => new(OperatorLogLevel.Warning, Console.Error, null);
 
     public OperatorLogLevel Minimum { get; }
 

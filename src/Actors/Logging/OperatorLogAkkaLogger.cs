@@ -22,8 +22,8 @@ public sealed class OperatorLogAkkaLogger : ReceiveActor, IRequiresMessageQueue<
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, Owner> Owners = new();
 
     /// <summary>
-    /// Ties an ActorSystem's log lines to the log of the command that started it. One process runs one command, so
-    /// this only matters where several run side by side (the test suite runs commands in-process, in parallel).
+    /// Ties an ActorSystem's log lines to the log of the command that started it (the test suite runs commands
+    /// in-process, in parallel, each with its own log).
     /// </summary>
     /// <param name="quietRemoting">
     /// The ctl endpoint: every <c>edgemanage ctl</c> (a Nagios check a minute, say) connects and goes away, and
@@ -50,7 +50,8 @@ public sealed class OperatorLogAkkaLogger : ReceiveActor, IRequiresMessageQueue<
         }
         var owned = Owners.TryGetValue(system, out var owner);
         if (owned && owner!.QuietRemoting && IsRemoting(e, cause)) level = OperatorLogLevel.Debug;
-        var log = owned ? owner!.Log : OperatorLog.Current;
+        // A system no command owns (an actor spec's TestKit system): its warnings and errors go to stderr.
+        var log = owned ? owner!.Log : OperatorLog.WarningsToStderr();
         if (!log.IsEnabled(level)) return;
         var text = e.Message?.ToString() ?? "";
         if (cause is not null) text += $" ({cause.GetType().Name}: {cause.Message})";

@@ -53,10 +53,14 @@ public sealed class CounterFamily
     public long ValueOf(params string[] labelValues) =>
         _counters.TryGetValue(string.Join('\u0000', labelValues), out var c) ? c.Value : 0;
 
-    public void WriteTo(MetricsText text)
+    /// <param name="network">Only the counters of this network (a family labelled by network first); null: all.</param>
+    public void WriteTo(MetricsText text, string? network = null)
     {
         text.Declare(Name, MetricType.Counter, Help);
-        foreach (var c in _counters.Values.OrderBy(c => string.Join('\u0000', c.LabelValues), StringComparer.Ordinal))
+        var counters = network is not null && LabelNames is ["network", ..]
+            ? _counters.Values.Where(c => c.LabelValues[0] == network)
+            : _counters.Values;
+        foreach (var c in counters.OrderBy(c => string.Join('\u0000', c.LabelValues), StringComparer.Ordinal))
             text.Counter(Name, Help, c.Value, LabelNames.Select((n, i) => (n, c.LabelValues[i])).ToArray());
     }
 }
@@ -77,7 +81,8 @@ public sealed class ProbeCounters
 }
 
 /// <summary>
-/// The counters of one ActorSystem (one served network, or one cron run), incremented where things happen: probes
+/// The counters of one ActorSystem (every network serve hosts, or one cron run), each labelled with its network,
+/// incremented where things happen: probes
 /// in the EdgeActor, decisions, substitutions, zone writes and hooks in the NetworkActor once a decision is
 /// persisted. Gauges are not kept here: they are computed from the actors' state when metrics are scraped.
 /// Counters start at zero with the ActorSystem, so in a cron run's textfile they count that run only.
@@ -193,12 +198,15 @@ public sealed class EdgemanageMetrics : IExtension
         _ => "unknown",
     };
 
-    /// <summary>Writes every counter family (HELP and TYPE even when nothing was counted yet) and the zone serials.</summary>
-    public void WriteTo(MetricsText text)
+    /// <summary>
+    /// Writes every counter family (HELP and TYPE even when nothing was counted yet) and the zone serials; with
+    /// <paramref name="only"/>, that network's series only (serve: one metrics source per network, one system).
+    /// </summary>
+    public void WriteTo(MetricsText text, string? only = null)
     {
-        foreach (var family in Counters) family.WriteTo(text);
+        foreach (var family in Counters) family.WriteTo(text, only);
         text.Declare("edgemanage_zone_serial", MetricType.Gauge, ZoneSerialHelp);
-        foreach (var (network, zone, serial) in ZoneSerials)
+        foreach (var (network, zone, serial) in ZoneSerials.Where(z => only is null || z.Network == only))
             text.Gauge("edgemanage_zone_serial", ZoneSerialHelp, serial, ("network", network), ("zone", zone));
     }
 

@@ -125,6 +125,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         _serve = serve;
         _time = time;
         PersistenceId = PersistenceIdFor(settings.Network);
+        (JournalPluginId, SnapshotPluginId) = PersistencePlugins.Of(Context.System, settings.Network); // serve: the network's own journal
 
         Recover<SnapshotOffer>(offer =>
         {

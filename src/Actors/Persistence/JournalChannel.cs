@@ -207,7 +207,7 @@ public sealed class JournalChannel
     {
         _generation++;
         _open = false;
-        _writer = _context.ActorOf(JournalWriter.Props(_persistenceId), $"journal-{_generation}");
+        _writer = _context.ActorOf(JournalWriter.Props(_persistenceId, PersistencePlugins.Of(_context.System, _network)), $"journal-{_generation}");
         _context.Watch(_writer);
     }
 
@@ -267,8 +267,8 @@ public sealed class JournalChannel
         if (change == JournalHealth.Change.OutageStarted)
         {
             _log.Error("JOURNAL NOT WRITABLE: {0} {1}: {2} ({3}); deciding and zone writing go on from memory, and what was not " +
-                       "recorded is written when the journal takes writes again", _network, health.Location, problem, _persistenceId);
-            _context.System.EventStream.Publish(new JournalNotWritable(_network, health.Location, problem, Now));
+                       "recorded is written when the journal takes writes again", _network, health.LocationOf(_network), problem, _persistenceId);
+            _context.System.EventStream.Publish(new JournalNotWritable(_network, health.LocationOf(_network), problem, Now));
         }
         else
         {
@@ -282,9 +282,9 @@ public sealed class JournalChannel
         var health = JournalHealth.Get(_context.System);
         var (change, outage) = health.Report(_network, _persistenceId, null, Now);
         if (change != JournalHealth.Change.OutageEnded) return;
-        _log.Warning("Journal of {0} ({1}) writable again after {2:F0}s; what was kept in memory is being recorded", _network, health.Location,
+        _log.Warning("Journal of {0} ({1}) writable again after {2:F0}s; what was kept in memory is being recorded", _network, health.LocationOf(_network),
             outage.TotalSeconds);
-        _context.System.EventStream.Publish(new JournalWritableAgain(_network, health.Location, outage));
+        _context.System.EventStream.Publish(new JournalWritableAgain(_network, health.LocationOf(_network), outage));
     }
 
     private static string OneLine(Exception e) => e.GetBaseException().Message.ReplaceLineEndings(" ").Trim();

@@ -9,7 +9,8 @@ public sealed record JournalNotWritable(string Network, string Location, string 
 public sealed record JournalWritableAgain(string Network, string Location, TimeSpan Outage) : INoSerializationVerificationNeeded;
 
 /// <summary>
-/// Which writers of each network cannot write their journal now, for one ActorSystem: the NetworkActor's status
+/// Which writers of each network cannot write their journal now, for one ActorSystem (serve hosts every network in
+/// one system, so everything here is kept per network): the NetworkActor's status
 /// (ctl, checks) and the <c>edgemanage_journal_writable</c> gauge read it. A network is writable when none of its
 /// writers has a problem; the first problem starts an outage and the last writer to recover ends it, so the log and
 /// stderr say so once per outage, however many history groups fail together.
@@ -19,11 +20,21 @@ public sealed class JournalHealth : IExtension
     private readonly object _gate = new();
     private readonly Dictionary<string, Dictionary<string, string>> _problems = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _outageSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _locations = new(StringComparer.Ordinal);
 
     public static JournalHealth Get(ActorSystem system) => system.WithExtension<JournalHealth, JournalHealthProvider>();
 
-    /// <summary>What the operator should look at: the SQLite file, or the database. Set by the node that opens the journal.</summary>
-    public string Location { get; set; } = "the journal";
+    /// <summary>What the operator should look at for <paramref name="network"/>: its SQLite file, or the database.</summary>
+    public string LocationOf(string network)
+    {
+        lock (_gate) return _locations.TryGetValue(network, out var location) ? location : "the journal";
+    }
+
+    /// <summary>Said by the node that opens the network's journal, before its writers start.</summary>
+    public void SetLocation(string network, string location)
+    {
+        lock (_gate) _locations[network] = location;
+    }
 
     /// <summary>The oldest problem of the network's writers, or null when all of them write.</summary>
     public string? ProblemOf(string network)

@@ -43,9 +43,10 @@ public sealed class JournalWriter : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _writing;
 
-    public JournalWriter(string persistenceId)
+    public JournalWriter(string persistenceId, PersistencePlugins plugins)
     {
         PersistenceId = persistenceId;
+        (JournalPluginId, SnapshotPluginId) = plugins;
         Recover<RecoveryCompleted>(_ => Context.Parent.Tell(new Opened(LastSequenceNr)));
         Command<Write>(w =>
         {
@@ -78,7 +79,8 @@ public sealed class JournalWriter : ReceivePersistentActor
 
     public override Recovery Recovery => Recovery.None;
 
-    public static Props Props(string persistenceId) => Akka.Actor.Props.Create(() => new JournalWriter(persistenceId));
+    /// <param name="plugins">The owner's plugins: the writer writes where its owner recovered from.</param>
+    public static Props Props(string persistenceId, PersistencePlugins plugins) => Akka.Actor.Props.Create(() => new JournalWriter(persistenceId, plugins));
 
     /// <summary>Akka.Persistence stops this actor after this returns; the parent learns why first (Terminated carries no cause).</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

@@ -1,4 +1,6 @@
 using System.Data;
+using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Edgemanage.Contracts.Config;
@@ -45,6 +47,45 @@ public sealed record JournalTarget(PersistenceProvider Provider, string Connecti
 }
 
 /// <summary>
+/// The journal and snapshot store a persistent actor uses. Empty ids are the system's default plugin: one network per
+/// system (run, query, why, edge mode, import-legacy, a cluster node). serve hosts every network in one system, each
+/// with its own plugin on its own journal (its own SQLite file and lock), named after the network.
+/// </summary>
+public sealed record PersistencePlugins(string JournalPluginId, string SnapshotPluginId)
+{
+    public static readonly PersistencePlugins Default = new("", "");
+
+    /// <summary>The plugins of <paramref name="network"/> in a system that hosts several networks.</summary>
+    public static PersistencePlugins ForNetwork(string network)
+    {
+        var id = IdentifierFor(network);
+        return new($"akka.persistence.journal.{id}", $"akka.persistence.snapshot-store.{id}");
+    }
+
+    /// <summary>
+    /// A HOCON key for the network: network names may hold '.', which HOCON reads as a path separator, so everything
+    /// but letters, digits and '-' is written as _xx (its code in hex), which keeps distinct names distinct.
+    /// </summary>
+    public static string IdentifierFor(string network) =>
+        "sql-" + string.Concat(network.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c.ToString() : $"_{(int)c:x2}"));
+
+    /// <summary>
+    /// The plugins a persistent actor of <paramref name="network"/> uses in <paramref name="system"/>: the network's own
+    /// when the system was started with a <see cref="NetworkJournalsSetup"/> naming it, else the default plugin.
+    /// </summary>
+    public static PersistencePlugins Of(ActorSystem system, string network) =>
+        system.Settings.Setup.Get<NetworkJournalsSetup>() is { HasValue: true } setup && setup.Value.Plugins.TryGetValue(network, out var plugins)
+            ? plugins
+            : Default;
+}
+
+/// <summary>Given to an ActorSystem that hosts several networks: which plugins each network's persistent actors use.</summary>
+public sealed class NetworkJournalsSetup(IReadOnlyDictionary<string, PersistencePlugins> plugins) : Setup
+{
+    public IReadOnlyDictionary<string, PersistencePlugins> Plugins { get; } = plugins;
+}
+
+/// <summary>
 /// Akka.Persistence.Sql with the settings measured in persistence-recovery.md §4: WAL (set once in the file),
 /// synchronous=NORMAL per connection, deferred (non-locking) read transactions, one writer, no replay filter
 /// (safe because the network lock guarantees one writer per persistence id).
@@ -58,8 +99,14 @@ public static class PersistenceSetup
     /// </summary>
     private const string SqliteConnectionPragmas = "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256;";
 
-    public static AkkaConfigurationBuilder WithEdgemanagePersistence(this AkkaConfigurationBuilder builder, JournalTarget target)
+    /// <param name="network">
+    /// null: the journal is the system's default plugin (one network per system). A network: the journal is that
+    /// network's own plugin (<see cref="PersistencePlugins.ForNetwork"/>), one of several in the system.
+    /// </param>
+    public static AkkaConfigurationBuilder WithEdgemanagePersistence(this AkkaConfigurationBuilder builder, JournalTarget target, string? network = null)
     {
+        var isDefault = network is null;
+        var identifier = network is null ? "sql" : PersistencePlugins.IdentifierFor(network);
         var provider = target.Provider == PersistenceProvider.Sqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15;
         var dataOptions = new DataOptions().UseConnectionString(provider, target.ConnectionString);
         if (target.Provider == PersistenceProvider.Sqlite)
@@ -70,7 +117,7 @@ public static class PersistenceSetup
                 async (c, ct) => { await using var cmd = c.CreateCommand(); cmd.CommandText = SqliteConnectionPragmas; await cmd.ExecuteNonQueryAsync(ct); });
         }
 
-        var journal = new SqlJournalOptions(isDefaultPlugin: true)
+        var journal = new SqlJournalOptions(isDefault, identifier)
         {
             ConnectionString = target.ConnectionString,
             ProviderName = provider,
@@ -79,7 +126,7 @@ public static class PersistenceSetup
             // The journal gate has checked the tables are there; a reader must not create them.
             AutoInitialize = !target.ReadOnly,
         };
-        var snapshots = new SqlSnapshotOptions(isDefaultPlugin: true)
+        var snapshots = new SqlSnapshotOptions(isDefault, identifier)
         {
             ConnectionString = target.ConnectionString,
             ProviderName = provider,
@@ -89,9 +136,9 @@ public static class PersistenceSetup
             AutoInitialize = !target.ReadOnly,
         };
         builder.WithSqlPersistence(journal, snapshots);
-        builder.AddHocon("""
-            akka.persistence.journal.sql.parallelism = 1
-            akka.persistence.journal.sql.replay-filter.mode = off
+        builder.AddHocon($"""
+            akka.persistence.journal.{identifier}.parallelism = 1
+            akka.persistence.journal.{identifier}.replay-filter.mode = off
             """, HoconAddMode.Prepend);
         return builder;
     }

@@ -43,6 +43,7 @@ public sealed class ZoneWriterActor : ReceivePersistentActor, IWithTimers
         _publisher = new ZonePublisher(settings, resolver, time, _log);
         _time = time;
         PersistenceId = PersistenceIdFor(settings.Network);
+        (JournalPluginId, SnapshotPluginId) = PersistencePlugins.Of(Context.System, settings.Network); // serve: the network's own journal
 
         Recover<SnapshotOffer>(offer =>
         {

@@ -119,8 +119,8 @@ public static class AdminReplies
 }
 
 /// <summary>
-/// Local to one process: tells the admin actor what this node serves. Sent when a network starts and again when
-/// a reload replaced its edges (the edges actor is then a new one). Never crosses the network: it holds an ActorSystem.
+/// Local to one process: tells the admin actor what this node serves. Sent once, when a network starts: its edges are
+/// its edges supervisor, whose reference a reload does not change. Never crosses the network: it holds an ActorSystem.
 /// </summary>
 public sealed record NetworkServed(string Network, Akka.Actor.ActorSystem System, Akka.Actor.IActorRef NetworkActor, Akka.Actor.IActorRef Edges)
     : Akka.Actor.INoSerializationVerificationNeeded;

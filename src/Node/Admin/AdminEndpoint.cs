@@ -8,9 +8,9 @@ namespace Edgemanage.Node.Admin;
 
 /// <summary>
 /// A serving process's ctl endpoint: its own small ActorSystem (<see cref="AdminRemoting.SystemName"/>) with remoting
-/// on admin.host:admin.port and <c>/user/admin</c>. Separate from the networks' systems on purpose: it binds to
-/// loopback even when the cluster's remoting faces other nodes, it has one address however many networks the process
-/// serves, and ctl needs no system name.
+/// on admin.host:admin.port and <c>/user/admin</c>. Separate from the networks' system on purpose: it binds to
+/// loopback even when the cluster's remoting faces other nodes, it carries the TLS of ctl, and ctl needs no system
+/// name. Each network is given to it once (<see cref="Serve"/>): its edges' reference never changes, reloads included.
 /// </summary>
 public sealed class AdminEndpoint : IAsyncDisposable
 {
@@ -31,7 +31,7 @@ public sealed class AdminEndpoint : IAsyncDisposable
     /// <summary>host:port as ctl must write it (the bound port when admin.port is 0).</summary>
     public string Address { get; }
 
-    public static AdminEndpoint Start(AdminSettings admin, string secret)
+    public static AdminEndpoint Start(AdminSettings admin, string secret, Actors.Logging.OperatorLog log)
     {
         if (Hosting.PortProbe.InUse(admin.Host, admin.Port) is { } busy) throw new IOException(busy);
         // Kept for the endpoint's life: the transport reads it at every handshake.
@@ -40,7 +40,7 @@ public sealed class AdminEndpoint : IAsyncDisposable
         try
         {
             system = AdminRemoting.CreateSystem(AdminRemoting.SystemName, admin.Host, admin.Port, tls);
-            Actors.Logging.OperatorLogAkkaLogger.Own(system, Actors.Logging.OperatorLog.Current, quietRemoting: true);
+            Actors.Logging.OperatorLogAkkaLogger.Own(system, log, quietRemoting: true);
             var bound = ((ExtendedActorSystem)system).Provider.DefaultAddress;
             var host = bound.Host!.Contains(':') ? $"[{bound.Host}]" : bound.Host;
             var address = $"{host}:{bound.Port}";

@@ -47,7 +47,9 @@ public static class DemoCommand
         ("127.0.0.13", EdgeBehaviour.SlowBody(TimeSpan.FromMilliseconds(400)), "fast headers, slow body"),
     ];
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    /// <param name="control">Steers the serve of <c>demo --serve</c> (SIGHUP reloads it).</param>
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, ServeControl control,
+        CancellationToken ct = default)
     {
         var cl = CommandLine.Parse("demo", args, Options);
         cl.NoPositionals("demo");
@@ -64,7 +66,7 @@ public static class DemoCommand
         var configPath = DemoWorkspace.Write(dir, Network, fleet.Port, fleet.Body, Fleet.Select(f => f.Edge).ToArray(),
             extraYaml: "probe_timeout: 2\nprobe_concurrency: 100\nprobe_interval: 2\ndecision_interval: 2\nhistory_batch_window: 1\n", goodEnough: 0.2);
         output.WriteLine();
-        if (cl.Flag("serve")) return await ServeAsync(cl, configPath, output, error, ct);
+        if (cl.Flag("serve")) return await ServeAsync(cl, configPath, output, error, control, ct);
         output.WriteLine($"Wrote {configPath} (an original-style edgemanage.yaml) and the demo edge list.");
         output.WriteLine($"Each round below is what 'edgemanage run -A {Network} -c {configPath}' does.");
 
@@ -100,7 +102,8 @@ public static class DemoCommand
     }
 
     /// <summary>The fleet stays up while a real <c>serve</c> node probes it; the operator pokes at it from another terminal.</summary>
-    private static async Task<int> ServeAsync(CommandLine cl, string configPath, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> ServeAsync(CommandLine cl, string configPath, TextWriter output, TextWriter error, ServeControl control,
+        CancellationToken ct)
     {
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, configPath);
         output.WriteLine($"Serving it as 'edgemanage serve -A {Network} -c {relative}' does, until Ctrl-C. From another terminal, try:");
@@ -115,6 +118,6 @@ public static class DemoCommand
         if (cl.Value("admin") is { } admin) serveArgs.AddRange(["--admin", admin]);
         if (cl.Value("metrics-listen") is { } metrics) serveArgs.AddRange(["--metrics-listen", metrics]);
         if (cl.Flag("verbose")) serveArgs.Add("-v");
-        return await ServeCommand.ExecuteAsync(serveArgs, output, error, ct);
+        return await ServeCommand.ExecuteAsync(serveArgs, output, error, control, ct);
     }
 }

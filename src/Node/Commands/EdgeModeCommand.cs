@@ -84,55 +84,46 @@ public static class EdgeModeCommand
         var comment = text is null ? "" : $"[{OperatorName()}] {text}";
 
         using var log = NetworkContext.OpenLog(context.Settings, verbose: false);
-        var previousLog = OperatorLog.Current;
-        OperatorLog.Current = log;
-        try
+        var evidence = JournalGate.PriorRunEvidence(context);
+        if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage edge mode -A {network}", out var networkLock, out var holder))
         {
-            var evidence = JournalGate.PriorRunEvidence(context);
-            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage edge mode -A {network}", out var networkLock, out var holder))
-            {
-                // A serving node owns the journal: the change goes through it, so there is never a second writer.
-                if (NetworkLock.AdminAddressOf(holder) is { } node)
-                    return await ThroughNodeAsync(node, context, new SetMode(network, edge, mode, comment,
-                        duration is { } forNode ? (time ?? TimeProvider.System).GetUtcNow().Add(forNode).ToUnixTimeMilliseconds() : null,
-                        AdminSecret.ForClient(context.Settings)), output, error, ct);
-                error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); no mode was set");
-                return ExitCodes.Locked;
-            }
-            using (networkLock)
-            {
-                // A mode is recorded in the journal: the gate first (a serving node was asked above; it has passed it).
-                if (JournalGate.CheckSpace(context, error) is { } full) return full;
-                if (JournalGate.Check(context, JournalGate.Access.Write, newJournal: false, evidence, output, error, "edge mode", networkLock) is { } refused)
-                    return refused;
-                var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
-                await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NoProber.Instance, journal,
-                    time, cancellationToken: ct);
-                // Recovery of the edge's history group comes first (the Ask waits behind it), so this bounds both.
-                long? expires = duration is { } d ? (time ?? TimeProvider.System).GetUtcNow().Add(d).ToUnixTimeMilliseconds() : null;
-                var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment, expires), TimeSpan.FromSeconds(60), ct);
-                switch (reply)
-                {
-                    case EdgeModeSet set:
-                        var until = set.ExpiresAtUnixMs is { } e ? $" until {Output.DecisionFormat.Time(e)}" : "";
-                        log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}{until}");
-                        output.WriteLine($"Set mode for {edge} to {mode.Name()}{until}");
-                        return ExitCodes.Ok;
-                    case EdgeModeRejected rejected:
-                        error.WriteLine($"edgemanage: mode of {edge} not set: {rejected.Reason}");
-                        return ExitCodes.Error;
-                    case Status.Failure failure:
-                        error.WriteLine($"edgemanage: mode of {edge} not set: {failure.Cause.Message}");
-                        return ExitCodes.Error;
-                    default:
-                        error.WriteLine($"edgemanage: mode of {edge} not set: unexpected reply {reply.GetType().Name}");
-                        return ExitCodes.Error;
-                }
-            }
+            // A serving node owns the journal: the change goes through it, so there is never a second writer.
+            if (NetworkLock.AdminAddressOf(holder) is { } node)
+                return await ThroughNodeAsync(node, context, new SetMode(network, edge, mode, comment,
+                    duration is { } forNode ? (time ?? TimeProvider.System).GetUtcNow().Add(forNode).ToUnixTimeMilliseconds() : null,
+                    AdminSecret.ForClient(context.Settings)), output, error, ct);
+            error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); no mode was set");
+            return ExitCodes.Locked;
         }
-        finally
+        using (networkLock)
         {
-            OperatorLog.Current = previousLog;
+            // A mode is recorded in the journal: the gate first (a serving node was asked above; it has passed it).
+            if (JournalGate.CheckSpace(context, error) is { } full) return full;
+            if (JournalGate.Check(context, JournalGate.Access.Write, newJournal: false, evidence, output, error, "edge mode", networkLock) is { } refused)
+                return refused;
+            var journal = JournalTarget.For(context.Settings.Persistence, context.Paths.Journal);
+            await using var node = await EdgemanageNode.StartAsync(context.Settings, network, context.Edges, NoProber.Instance, journal,
+                time, cancellationToken: ct, log: log);
+            // Recovery of the edge's history group comes first (the Ask waits behind it), so this bounds both.
+            long? expires = duration is { } d ? (time ?? TimeProvider.System).GetUtcNow().Add(d).ToUnixTimeMilliseconds() : null;
+            var reply = await node.NetworkEdges.Ask<object>(new SetEdgeMode(network, edge, mode, comment, expires), TimeSpan.FromSeconds(60), ct);
+            switch (reply)
+            {
+                case EdgeModeSet set:
+                    var until = set.ExpiresAtUnixMs is { } e ? $" until {Output.DecisionFormat.Time(e)}" : "";
+                    log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}{until}");
+                    output.WriteLine($"Set mode for {edge} to {mode.Name()}{until}");
+                    return ExitCodes.Ok;
+                case EdgeModeRejected rejected:
+                    error.WriteLine($"edgemanage: mode of {edge} not set: {rejected.Reason}");
+                    return ExitCodes.Error;
+                case Status.Failure failure:
+                    error.WriteLine($"edgemanage: mode of {edge} not set: {failure.Cause.Message}");
+                    return ExitCodes.Error;
+                default:
+                    error.WriteLine($"edgemanage: mode of {edge} not set: unexpected reply {reply.GetType().Name}");
+                    return ExitCodes.Error;
+            }
         }
     }
 

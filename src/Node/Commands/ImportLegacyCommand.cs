@@ -111,50 +111,41 @@ public static class ImportLegacyCommand
             error.WriteLine($"edgemanage: note: ignored in the statefile (kept in the journal by other means, or never used): {string.Join(", ", state.IgnoredKeys.Order(StringComparer.Ordinal))}");
 
         using var log = NetworkContext.OpenLog(settings, verbose: false);
-        var previousLog = OperatorLog.Current;
-        OperatorLog.Current = log;
-        try
+        if (!dryRun && JournalGate.CheckSpace(context, error) is { } full) return full;
+        if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage import-legacy -A {network}", out var networkLock, out var holder))
         {
-            if (!dryRun && JournalGate.CheckSpace(context, error) is { } full) return full;
-            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage import-legacy -A {network}", out var networkLock, out var holder))
-            {
-                error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); nothing was imported");
-                return ExitCodes.Locked;
-            }
-            using (networkLock)
-            {
-                // Importing into a damaged journal would bury the damage under new records. Coming from the original,
-                // there is no earlier run of ours to protect, so no evidence is passed.
-                if (JournalGate.Check(context, dryRun ? JournalGate.Access.Read : JournalGate.Access.Write, newJournal: false, evidence: null,
-                        output, error, "import-legacy", networkLock) is { } refused)
-                    return refused;
-                // A dry run never creates the journal: with none yet, it works on a throwaway one.
-                var scratch = dryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite && settings.Persistence.ConnectionString is null
-                    && !File.Exists(context.Paths.Journal)
-                    ? Path.Combine(Path.GetTempPath(), $"edgemanage-import-dry-run-{Environment.ProcessId}-{Guid.NewGuid():N}.db")
-                    : null;
-                try
-                {
-                    var journal = JournalTarget.For(settings.Persistence, scratch ?? context.Paths.Journal);
-                    var required = settings.EdgeCountFor(network);
-                    var plan = new PublishPlan(new NetworkActorSettings(network, required, Math.Min(settings.MinEdges, required),
-                        new RotationBudget(settings.DnsChangeMaxFreq, TimeSpan.FromSeconds(settings.DnsChangeWindowSeconds)),
-                        context.Edges, canaries, settings.CanaryKiller, settings.SnapshotEvery), null, null);
-                    await using var node = await EdgemanageNode.StartAsync(settings, network, addresses, NoProber.Instance, journal,
-                        cancellationToken: ct, publish: plan);
-                    return await ImportAsync(node, context, healthDir, stores, state, problems, dryRun, output, error, log, ct);
-                }
-                finally
-                {
-                    if (scratch is not null)
-                        foreach (var f in new[] { scratch, scratch + "-wal", scratch + "-shm" })
-                            try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                }
-            }
+            error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); nothing was imported");
+            return ExitCodes.Locked;
         }
-        finally
+        using (networkLock)
         {
-            OperatorLog.Current = previousLog;
+            // Importing into a damaged journal would bury the damage under new records. Coming from the original,
+            // there is no earlier run of ours to protect, so no evidence is passed.
+            if (JournalGate.Check(context, dryRun ? JournalGate.Access.Read : JournalGate.Access.Write, newJournal: false, evidence: null,
+                    output, error, "import-legacy", networkLock) is { } refused)
+                return refused;
+            // A dry run never creates the journal: with none yet, it works on a throwaway one.
+            var scratch = dryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite && settings.Persistence.ConnectionString is null
+                && !File.Exists(context.Paths.Journal)
+                ? Path.Combine(Path.GetTempPath(), $"edgemanage-import-dry-run-{Environment.ProcessId}-{Guid.NewGuid():N}.db")
+                : null;
+            try
+            {
+                var journal = JournalTarget.For(settings.Persistence, scratch ?? context.Paths.Journal);
+                var required = settings.EdgeCountFor(network);
+                var plan = new PublishPlan(new NetworkActorSettings(network, required, Math.Min(settings.MinEdges, required),
+                    new RotationBudget(settings.DnsChangeMaxFreq, TimeSpan.FromSeconds(settings.DnsChangeWindowSeconds)),
+                    context.Edges, canaries, settings.CanaryKiller, settings.SnapshotEvery), null, null);
+                await using var node = await EdgemanageNode.StartAsync(settings, network, addresses, NoProber.Instance, journal,
+                    cancellationToken: ct, publish: plan, log: log);
+                return await ImportAsync(node, context, healthDir, stores, state, problems, dryRun, output, error, log, ct);
+            }
+            finally
+            {
+                if (scratch is not null)
+                    foreach (var f in new[] { scratch, scratch + "-wal", scratch + "-shm" })
+                        try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
         }
     }
 

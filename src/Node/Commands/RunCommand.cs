@@ -64,84 +64,75 @@ public static class RunCommand
         var settings = context.Settings;
         var network = context.Paths.Network;
         using var log = NetworkContext.OpenLog(settings, options.Verbose);
-        var previousLog = OperatorLog.Current;
-        OperatorLog.Current = log;
-        try
+        if (context.HashTestObject(error) is not { } expectedMd5) return ExitCodes.UsageOrConfig;
+        log.Info($"Local test object {settings.TestObject.Local} has MD5 {Convert.ToHexStringLower(expectedMd5)}");
+
+        var inputs = PublishInputs.Load(context, error);
+        if (inputs is null) return ExitCodes.UsageOrConfig;
+        ReportProblems(inputs.Problems, log, error);
+
+        // The journal gate, before the lock (whose file is one of the signs of an earlier run) and before any
+        // ActorSystem: room to write, then the journal itself, under the lock so no writer changes it meanwhile.
+        var evidence = JournalGate.PriorRunEvidence(context);
+        if (!options.DryRun && JournalGate.CheckSpace(context, error) is { } full) return full;
+        if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage run -A {network}", out var networkLock, out var holder))
         {
-            if (context.HashTestObject(error) is not { } expectedMd5) return ExitCodes.UsageOrConfig;
-            log.Info($"Local test object {settings.TestObject.Local} has MD5 {Convert.ToHexStringLower(expectedMd5)}");
-
-            var inputs = PublishInputs.Load(context, error);
-            if (inputs is null) return ExitCodes.UsageOrConfig;
-            ReportProblems(inputs.Problems, log, error);
-
-            // The journal gate, before the lock (whose file is one of the signs of an earlier run) and before any
-            // ActorSystem: room to write, then the journal itself, under the lock so no writer changes it meanwhile.
-            var evidence = JournalGate.PriorRunEvidence(context);
-            if (!options.DryRun && JournalGate.CheckSpace(context, error) is { } full) return full;
-            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, $"edgemanage run -A {network}", out var networkLock, out var holder))
-            {
-                error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not running");
-                return ExitCodes.Locked;
-            }
-            using (networkLock)
-            {
-                if (JournalGate.Check(context, options.DryRun ? JournalGate.Access.Read : JournalGate.Access.Write, options.NewJournal, evidence,
-                        output, error, "run", out var condition) is { } refused)
-                    return refused;
-
-                var beforeHooks = new List<CommandOutcome>();
-                if (!options.DryRun)
-                    foreach (var line in settings.Commands.RunBefore)
-                    {
-                        beforeHooks.Add(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct));
-                        ReportHook(beforeHooks[^1], log, error);
-                    }
-
-                // A dry run writes nothing: with no journal of the network yet, it runs on a throwaway one instead of
-                // creating it; with one, it opens it read-only.
-                using var scratchJournal = options.DryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite
-                    && JournalGate.SqlitePathOf(context) is not null && condition?.Condition != Actors.Persistence.JournalCondition.Healthy
-                    ? new ScratchFile(Path.Combine(Path.GetTempPath(), $"edgemanage-dry-run-{Environment.ProcessId}-{Guid.NewGuid():N}.db"))
-                    : null;
-                var journal = JournalTarget.For(settings.Persistence, scratchJournal?.Path ?? context.Paths.Journal);
-                if (options.DryRun && scratchJournal is null && journal.SqlitePath is not null) journal = journal.ForReading();
-                using var prober = context.CreateProber(expectedMd5);
-                var probed = context.ProbedAddresses(inputs.Canaries);
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
-                await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
-                    cancellationToken: ct, publish: PlanFor(context, inputs));
-                // The journal exists now: from here on, its absence would be a loss the gate must report.
-                if (!options.DryRun && JournalGate.SqlitePathOf(context) is { } journalPath) networkLock!.MarkJournalWriter(journalPath);
-                Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
-                var started = clock.Elapsed;
-                var zones = await zoneSet;
-                ReportProblems(zones.Problems, log, error);
-                var timeout = EdgemanageNode.RoundBudgetFor(settings, probed.Length).Deadline + TimeSpan.FromSeconds(30) + 4 * CommandTimeout(settings);
-                var round = await node.Network!.Ask<RoundDecided>(
-                    new DecideRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.DryRun, options.ForceUpdate, zones.Zones), timeout, ct);
-                log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery, round and publishing took {(clock.Elapsed - started).TotalSeconds:F3}s");
-                if (log.IsEnabled(OperatorLogLevel.Debug))
-                {
-                    var gc = GC.GetGCMemoryInfo();
-                    using var me = System.Diagnostics.Process.GetCurrentProcess();
-                    log.Debug($"Memory: managed heap {gc.HeapSizeBytes >> 20} MB, committed {gc.TotalCommittedBytes >> 20} MB, " +
-                              $"allocated so far {GC.GetTotalAllocatedBytes() >> 20} MB, peak RSS {me.PeakWorkingSet64 >> 20} MB, {me.Threads.Count} threads ({ThreadPool.ThreadCount} in the pool)");
-                }
-                foreach (var failure in round.ProbeFailures)
-                {
-                    log.Warning(failure);
-                    error.WriteLine($"edgemanage: warning: {failure}");
-                }
-                var code = Report(round, context, journal, options, output, error, log);
-                if (!options.DryRun) await WriteMetricsTextfileAsync(node, context, error, log, ct);
-                return code;
-            }
+            error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not running");
+            return ExitCodes.Locked;
         }
-        finally
+        using (networkLock)
         {
-            OperatorLog.Current = previousLog;
+            if (JournalGate.Check(context, options.DryRun ? JournalGate.Access.Read : JournalGate.Access.Write, options.NewJournal, evidence,
+                    output, error, "run", out var condition) is { } refused)
+                return refused;
+
+            var beforeHooks = new List<CommandOutcome>();
+            if (!options.DryRun)
+                foreach (var line in settings.Commands.RunBefore)
+                {
+                    beforeHooks.Add(await CommandRunner.RunAsync("run_before", line, CommandTimeout(settings), ct));
+                    ReportHook(beforeHooks[^1], log, error);
+                }
+
+            // A dry run writes nothing: with no journal of the network yet, it runs on a throwaway one instead of
+            // creating it; with one, it opens it read-only.
+            using var scratchJournal = options.DryRun && settings.Persistence.Provider == PersistenceProvider.Sqlite
+                && JournalGate.SqlitePathOf(context) is not null && condition?.Condition != Actors.Persistence.JournalCondition.Healthy
+                ? new ScratchFile(Path.Combine(Path.GetTempPath(), $"edgemanage-dry-run-{Environment.ProcessId}-{Guid.NewGuid():N}.db"))
+                : null;
+            var journal = JournalTarget.For(settings.Persistence, scratchJournal?.Path ?? context.Paths.Journal);
+            if (options.DryRun && scratchJournal is null && journal.SqlitePath is not null) journal = journal.ForReading();
+            using var prober = context.CreateProber(expectedMd5);
+            var probed = context.ProbedAddresses(inputs.Canaries);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
+            await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
+                cancellationToken: ct, publish: PlanFor(context, inputs), log: log);
+            // The journal exists now: from here on, its absence would be a loss the gate must report.
+            if (!options.DryRun && JournalGate.SqlitePathOf(context) is { } journalPath) networkLock!.MarkJournalWriter(journalPath);
+            Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
+            var started = clock.Elapsed;
+            var zones = await zoneSet;
+            ReportProblems(zones.Problems, log, error);
+            var timeout = EdgemanageNode.RoundBudgetFor(settings, probed.Length).Deadline + TimeSpan.FromSeconds(30) + 4 * CommandTimeout(settings);
+            var round = await node.Network!.Ask<RoundDecided>(
+                new DecideRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.DryRun, options.ForceUpdate, zones.Zones), timeout, ct);
+            log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery, round and publishing took {(clock.Elapsed - started).TotalSeconds:F3}s");
+            if (log.IsEnabled(OperatorLogLevel.Debug))
+            {
+                var gc = GC.GetGCMemoryInfo();
+                using var me = System.Diagnostics.Process.GetCurrentProcess();
+                log.Debug($"Memory: managed heap {gc.HeapSizeBytes >> 20} MB, committed {gc.TotalCommittedBytes >> 20} MB, " +
+                          $"allocated so far {GC.GetTotalAllocatedBytes() >> 20} MB, peak RSS {me.PeakWorkingSet64 >> 20} MB, {me.Threads.Count} threads ({ThreadPool.ThreadCount} in the pool)");
+            }
+            foreach (var failure in round.ProbeFailures)
+            {
+                log.Warning(failure);
+                error.WriteLine($"edgemanage: warning: {failure}");
+            }
+            var code = Report(round, context, journal, options, output, error, log);
+            if (!options.DryRun) await WriteMetricsTextfileAsync(node, context, error, log, ct);
+            return code;
         }
     }
 

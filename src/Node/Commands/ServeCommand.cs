@@ -17,21 +17,13 @@ using Opt = Edgemanage.Node.Cli.CommandLine.Option;
 
 namespace Edgemanage.Node.Commands;
 
-/// <summary>Signals a long-running node reacts to; Program.cs maps SIGHUP here (tests call it directly).</summary>
-public static class ServeSignals
-{
-    public static event Action? ReloadRequested;
-
-    public static void RequestReload() => ReloadRequested?.Invoke();
-}
-
 /// <summary>
-/// <c>edgemanage serve -A DNET [-c FILE] [-v]</c>: the long-running node, one network, one vantage (the cluster
-/// of vantages comes next). Every edge probes on its own every <c>probe_interval</c> (with jitter); each history
+/// <c>edgemanage serve [-A DNET]... [-c FILE] [-v]</c>: the long-running node. Without a cluster, one ActorSystem hosts
+/// every network the process serves, each with its own journal and lock; a cluster node serves one network. Every edge probes on its own every <c>probe_interval</c> (with jitter); each history
 /// group persists its batch window's samples as one event; the NetworkActor decides every
 /// <c>decision_interval</c>, and at once when a live edge fails; zones are written only when they change. The
-/// network lock is held for the node's life, so a cron <c>run</c> of the same network is refused. SIGHUP
-/// re-reads the edge lists, the canary file and the zone includes (a broken one is reported and the last good
+/// network lock is held for the node's life, so a cron <c>run</c> of the same network is refused. SIGHUP (or
+/// <see cref="ServeControl.RequestReload"/>) re-reads the edge lists, the canary file and the zone includes (a broken one is reported and the last good
 /// version kept); SIGTERM or Ctrl-C stops probing, persists what is buffered and exits 0.
 /// </summary>
 public static class ServeCommand
@@ -101,7 +93,8 @@ public static class ServeCommand
         return (settings, cluster);
     }
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, ServeControl control,
+        CancellationToken ct = default)
     {
         var cl = CommandLine.Parse("serve", args, Options);
         cl.NoPositionals("serve");
@@ -141,31 +134,29 @@ public static class ServeCommand
         var metricsListen = MetricsEndpoint.ListenFor(firstSettings.Metrics, cl.Value("metrics-listen"));
 
         using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
-        var previousLog = OperatorLog.Current;
-        OperatorLog.Current = log;
         await using var admin = StartAdmin(firstSettings, cl, log, output, error);
+        // Metrics: one /metrics endpoint for every network of this process; failing to bind only warns.
+        await using var metrics = metricsListen is null ? null : MetricsEndpoint.TryStart(metricsListen, output, error, log);
+
+        // Every network's start-up checks (inputs, lock, journal gate) come before the ActorSystem starts: a network
+        // that cannot start makes the node exit with its code (config, lock, journal) rather than serve the others.
+        var prepared = new List<PreparedNetwork>();
         try
         {
-            // Metrics: one /metrics endpoint for every network of this process; failing to bind only warns.
-            await using var metrics = metricsListen is null ? null : MetricsEndpoint.TryStart(metricsListen, output, error, log);
-
-            // One ActorSystem per network, each with its own journal and lock, as a cron run of it would have.
-            using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var serving = contexts.Select(c => ServeNetworkAsync(c with { Settings = ApplyOverrides(c.Settings, cl).Settings }, cluster, admin, log,
-                output, error, stopAll.Token, metrics, cl.Flag("new-journal"))).ToList();
-            var first = await Task.WhenAny(serving);
-            var stoppedByOperator = ct.IsCancellationRequested;
-            // A network that ends before the operator stopped the node could not start: stop the others too, and
-            // exit with its code (config, lock) rather than pretend the node ran.
-            stopAll.Cancel();
-            var codes = await Task.WhenAll(serving);
-            if (stoppedByOperator) return codes.Max();
-            // Ok from a network that ended on its own means it stopped normally (its node left the cluster).
-            return first.Result != ExitCodes.Ok ? first.Result : codes.FirstOrDefault(c => c != ExitCodes.Ok, ExitCodes.Ok);
+            foreach (var context in contexts)
+            {
+                var (code, network) = Prepare(context with { Settings = ApplyOverrides(context.Settings, cl).Settings }, admin,
+                    cl.Flag("new-journal"), output, error);
+                if (network is null) return code;
+                prepared.Add(network);
+            }
+            return cluster is null
+                ? await ServeNetworksAsync(prepared, admin, metrics, control, log, output, error, ct)
+                : await ServeClusterNodeAsync(prepared[0], cluster, admin, metrics, control, log, output, error, ct);
         }
         finally
         {
-            OperatorLog.Current = previousLog;
+            foreach (var network in prepared) network.Dispose();
         }
     }
 
@@ -190,7 +181,7 @@ public static class ServeCommand
         if (!admin.Enabled) return null;
         try
         {
-            var endpoint = AdminEndpoint.Start(admin, AdminSecret.LoadOrCreate(settings with { Admin = admin }));
+            var endpoint = AdminEndpoint.Start(admin, AdminSecret.LoadOrCreate(settings with { Admin = admin }), log);
             var tls = admin.TlsCertificate is { } certificate ? $"TLS with {certificate}" : null;
             output.WriteLine($"ctl endpoint on {endpoint.Address} ({(tls is null ? "" : tls + "; ")}edgemanage ctl --node {endpoint.Address} ...)");
             log.Info($"ctl endpoint on {endpoint.Address}{(tls is null ? "" : $" ({tls})")}");
@@ -205,14 +196,38 @@ public static class ServeCommand
         }
     }
 
-    private static async Task<int> ServeNetworkAsync(NetworkContext context, ClusterSettings? cluster, AdminEndpoint? admin, OperatorLog log,
-        TextWriter output, TextWriter error, CancellationToken ct, MetricsEndpoint? metrics = null, bool newJournal = false)
+    /// <summary>A network that passed its start-up checks: it holds the network's lock and its prober until disposed.</summary>
+    private sealed class PreparedNetwork(NetworkContext context, PublishInputs inputs, NetworkLock networkLock, ConcurrencyLimitedProber prober,
+        string[] probed, PublishPlan plan) : IDisposable
+    {
+        public NetworkContext Context => context;
+        public PublishInputs Inputs => inputs;
+        public string Network => context.Paths.Network;
+        public EdgemanageSettings Settings => context.Settings;
+        public int Probed => probed.Length;
+
+        public HostedNetwork Hosted { get; } =
+            new(context.Paths.Network, context.Settings, probed, prober, JournalTarget.For(context.Settings.Persistence, context.Paths.Journal), plan);
+
+        public void Dispose()
+        {
+            prober.Dispose();
+            networkLock.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A network's start-up checks, before any ActorSystem: the test object, the inputs, room to write, the network's
+    /// lock and the journal gate. The code is the exit code when it cannot be served (the network is then null).
+    /// </summary>
+    private static (int Code, PreparedNetwork? Network) Prepare(NetworkContext context, AdminEndpoint? admin, bool newJournal,
+        TextWriter output, TextWriter error)
     {
         var network = context.Paths.Network;
         var settings = context.Settings;
-        if (context.HashTestObject(error) is not { } expectedMd5) return ExitCodes.UsageOrConfig;
+        if (context.HashTestObject(error) is not { } expectedMd5) return (ExitCodes.UsageOrConfig, null);
         var inputs = PublishInputs.Load(context, error);
-        if (inputs is null) return ExitCodes.UsageOrConfig;
+        if (inputs is null) return (ExitCodes.UsageOrConfig, null);
         foreach (var p in inputs.Problems) error.WriteLine(p);
 
         // The holder line names the ctl endpoint: that is how 'edge mode' finds the node to go through.
@@ -220,28 +235,29 @@ public static class ServeCommand
         // The journal gate (see run): a damaged, missing-but-expected or full journal never reaches an ActorSystem,
         // so such a node never starts (exit 1 within seconds) rather than hang in recovery and ignore SIGTERM.
         var evidence = JournalGate.PriorRunEvidence(context);
-        if (JournalGate.CheckSpace(context, error) is { } full) return full;
-        NetworkLock? networkLock;
-        string holder;
+        if (JournalGate.CheckSpace(context, error) is { } full) return (full, null);
+        NetworkLock networkLock;
         try
         {
-            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, purpose, out networkLock, out holder))
+            if (!NetworkLock.TryAcquire(context.Paths.NetworkLock, purpose, out var acquired, out var holder))
             {
                 error.WriteLine($"edgemanage: network {network} is locked by {holder} ({context.Paths.NetworkLock}); not serving");
-                return ExitCodes.Locked;
+                return (ExitCodes.Locked, null);
             }
+            networkLock = acquired!;
         }
         catch (NetworkLockException e)
         {
             error.WriteLine($"edgemanage: {e.Message}; not serving {network}");
-            return ExitCodes.Error;
+            return (ExitCodes.Error, null);
         }
-        using (networkLock)
+        try
         {
-            if (JournalGate.Check(context, JournalGate.Access.Write, newJournal, evidence, output, error, "serve", networkLock) is { } refused) return refused;
-            var journal = JournalTarget.For(settings.Persistence, context.Paths.Journal);
-            using var prober = context.CreateProber(expectedMd5);
-            var probed = context.ProbedAddresses(inputs.Canaries);
+            if (JournalGate.Check(context, JournalGate.Access.Write, newJournal, evidence, output, error, "serve", networkLock) is { } refused)
+            {
+                networkLock.Dispose();
+                return (refused, null);
+            }
             var zones = inputs.ReadZones(context);
             foreach (var p in zones.Problems) error.WriteLine(p);
             var plan = RunCommand.PlanFor(context, inputs) with
@@ -251,128 +267,165 @@ public static class ServeCommand
                     StartHoldMargin: ServeOptions.HoldMarginFor(TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds),
                         TimeSpan.FromSeconds(settings.DecisionIntervalSeconds))),
             };
-            await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
-                cancellationToken: ct, publish: plan, cluster: cluster);
-            // SIGTERM ends the node within seconds whatever the journal does (see FinishDecidingAsync and below).
-            node.StopWithin = TimeSpan.FromSeconds(3);
-            using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
+            return (ExitCodes.Ok, new PreparedNetwork(context, inputs, networkLock, context.CreateProber(expectedMd5),
+                context.ProbedAddresses(inputs.Canaries), plan));
+        }
+        catch
+        {
+            networkLock.Dispose();
+            throw;
+        }
+    }
 
-            admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);
-            var printer = node.System.ActorOf(DecisionPrinter.Props(output), "decision-printer");
-            node.System.EventStream.Subscribe(printer, typeof(RoundDecided));
-            node.System.EventStream.Subscribe(printer, typeof(Frozen));
-            var journalPrinter = node.System.ActorOf(JournalPrinter.Props(error), "journal-printer");
-            node.System.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalNotWritable));
-            node.System.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalWritableAgain));
-            node.NetworkEdges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
-                TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!));
-            var where = cluster is null ? "a node of its own"
-                : $"cluster node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} ({string.Join(",", cluster.Roles)}), vantage {settings.Vantage}";
-            output.WriteLine($"serving {network} as {where}: {probed.Length} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
-                             $"decisions every {settings.DecisionIntervalSeconds:0.###}s; SIGHUP re-reads edge lists, canaries and zone includes, SIGTERM stops");
-            output.Flush();
-            log.Info($"Serving {network}: {probed.Length} edges, probe_interval {settings.ProbeIntervalSeconds}s, decision_interval {settings.DecisionIntervalSeconds}s");
+    /// <summary>serve without a cluster: one ActorSystem for every network, each served on its own until the node stops.</summary>
+    private static async Task<int> ServeNetworksAsync(IReadOnlyList<PreparedNetwork> networks, AdminEndpoint? admin, MetricsEndpoint? metrics,
+        ServeControl control, OperatorLog log, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        await using var node = await EdgemanageNode.StartServingAsync(networks.Select(n => n.Hosted).ToList(), log, cancellationToken: ct);
+        // SIGTERM ends the node within seconds whatever the journal does (see FinishDecidingAsync and ServeNetworkAsync).
+        node.StopWithin = TimeSpan.FromSeconds(3);
+        StartPrinters(node.System, output, error);
+        var codes = await Task.WhenAll(networks.Select(n => ServeNetworkAsync(node, n, null, admin, metrics, control, log, output, error, ct)));
+        return codes.Max();
+    }
 
-            // SIGHUP: re-read edge lists, canary file and zone includes. A broken file is reported and skipped; the
-            // node keeps running on the last good version of it.
-            var lastEdges = context.Edges;
-            var lastCanaries = inputs.Canaries;
-            var reloading = new SemaphoreSlim(1, 1);
-            async Task ReloadAsync()
-            {
-                await reloading.WaitAsync();
-                try
-                {
-                    var edges = lastEdges;
-                    var reread = NetworkEdges.Load(settings, network);
-                    foreach (var p in reread.Warnings) error.WriteLine(p);
-                    if (reread.Ok) edges = reread.Edges;
-                    else
-                    {
-                        foreach (var p in reread.Errors) error.WriteLine(p);
-                        Report($"the edge lists of {network} have errors; keeping the last good version ({lastEdges.Count} edges)");
-                    }
-                    var canaries = lastCanaries;
-                    if (context.Paths.CanaryFile is { } canaryFile)
-                    {
-                        var loaded = CanaryFileLoader.Load(canaryFile);
-                        foreach (var p in loaded.Errors.Concat(loaded.Warnings)) error.WriteLine(p);
-                        if (loaded.Ok) canaries = loaded.Canaries;
-                        else Report($"canary file {canaryFile} has errors; keeping the last good version ({lastCanaries.Count} canaries)");
-                    }
-                    var fresh = (inputs with { Canaries = canaries, CanaryHold = null }).ReadZones(context);
-                    foreach (var p in fresh.Problems) error.WriteLine(p);
+    /// <summary>serve --cluster: one network, its ActorSystem a member of the vantages' cluster.</summary>
+    private static async Task<int> ServeClusterNodeAsync(PreparedNetwork network, ClusterSettings cluster, AdminEndpoint? admin,
+        MetricsEndpoint? metrics, ServeControl control, OperatorLog log, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var hosted = network.Hosted;
+        await using var node = await EdgemanageNode.StartAsync(hosted.Settings, hosted.Network, hosted.Edges, hosted.Prober, hosted.Journal,
+            cancellationToken: ct, publish: hosted.Publish, cluster: cluster, log: log);
+        node.StopWithin = TimeSpan.FromSeconds(3);
+        StartPrinters(node.System, output, error);
+        return await ServeNetworkAsync(node, network, cluster, admin, metrics, control, log, output, error, ct);
+    }
 
-                    var changed = !edges.SequenceEqual(lastEdges, StringComparer.Ordinal) || !SameCanaries(canaries, lastCanaries);
-                    if (changed)
-                    {
-                        var probedNow = (context with { Edges = edges }).ProbedAddresses(canaries);
-                        await node.ReplaceEdgesAsync(probedNow, TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
-                            TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), node.Network!);
-                        admin?.Serve(network, node.System, node.Network!, node.NetworkEdges);
-                        node.Network!.Tell(new UpdateNetwork(edges, canaries, fresh.Zones));
-                        lastEdges = edges;
-                        lastCanaries = canaries;
-                    }
-                    else
-                    {
-                        node.Network!.Tell(new UpdateZones(fresh.Zones));
-                    }
-                    Report($"reloaded: {edges.Count} edges, {canaries.Count} canaries, {fresh.Zones.Count} zones");
-                }
-                catch (Exception e)
-                {
-                    Report($"reload failed, still running on the previous inputs: {e.GetType().Name}: {e.Message}");
-                }
-                finally
-                {
-                    reloading.Release();
-                }
-            }
-            void Report(string message)
-            {
-                log.Info(message);
-                output.WriteLine(message);
-                output.Flush();
-            }
-            void Reload() => _ = ReloadAsync();
-            ServeSignals.ReloadRequested += Reload;
+    /// <summary>serve's stdout and stderr lines from the node's event stream: decisions, freezes, journal outages.</summary>
+    private static void StartPrinters(ActorSystem system, TextWriter output, TextWriter error)
+    {
+        var printer = system.ActorOf(DecisionPrinter.Props(output), "decision-printer");
+        system.EventStream.Subscribe(printer, typeof(RoundDecided));
+        system.EventStream.Subscribe(printer, typeof(Frozen));
+        var journalPrinter = system.ActorOf(JournalPrinter.Props(error), "journal-printer");
+        system.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalNotWritable));
+        system.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalWritableAgain));
+    }
+
+    /// <summary>
+    /// One network of a running node, from its first probe until the node stops: the ctl endpoint and /metrics are
+    /// told of it once, reloads go to its edges supervisor and NetworkActor, and a stop persists its last batches.
+    /// </summary>
+    private static async Task<int> ServeNetworkAsync(EdgemanageNode node, PreparedNetwork prepared, ClusterSettings? cluster, AdminEndpoint? admin,
+        MetricsEndpoint? metrics, ServeControl control, OperatorLog log, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var (context, inputs, network, settings) = (prepared.Context, prepared.Inputs, prepared.Network, prepared.Settings);
+        var actors = node.Networks[network];
+        var decider = actors.Decider!;
+        using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
+        admin?.Serve(network, node.System, decider, actors.Edges);
+        actors.Edges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
+            TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), decider));
+        var where = cluster is null ? "a node of its own"
+            : $"cluster node {Akka.Cluster.Cluster.Get(node.System).SelfAddress} ({string.Join(",", cluster.Roles)}), vantage {settings.Vantage}";
+        output.WriteLine($"serving {network} as {where}: {prepared.Probed} edges probed every {settings.ProbeIntervalSeconds:0.###}s, " +
+                         $"decisions every {settings.DecisionIntervalSeconds:0.###}s; SIGHUP re-reads edge lists, canaries and zone includes, SIGTERM stops");
+        output.Flush();
+        log.Info($"Serving {network}: {prepared.Probed} edges, probe_interval {settings.ProbeIntervalSeconds}s, decision_interval {settings.DecisionIntervalSeconds}s");
+
+        // SIGHUP: re-read edge lists, canary file and zone includes. A broken file is reported and skipped; the
+        // node keeps running on the last good version of it.
+        var lastEdges = context.Edges;
+        var lastCanaries = inputs.Canaries;
+        var reloading = new SemaphoreSlim(1, 1);
+        async Task ReloadAsync()
+        {
+            await reloading.WaitAsync();
             try
             {
-                // SIGTERM / Ctrl-C is the normal way to stop; a node that left the cluster (ctl cluster leave, or downed)
-                // has a terminated ActorSystem and stops too, instead of idling with nothing running.
-                await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.System.WhenTerminated);
+                var edges = lastEdges;
+                var reread = NetworkEdges.Load(settings, network);
+                foreach (var p in reread.Warnings) error.WriteLine(p);
+                if (reread.Ok) edges = reread.Edges;
+                else
+                {
+                    foreach (var p in reread.Errors) error.WriteLine(p);
+                    Report($"the edge lists of {network} have errors; keeping the last good version ({lastEdges.Count} edges)");
+                }
+                var canaries = lastCanaries;
+                if (context.Paths.CanaryFile is { } canaryFile)
+                {
+                    var loaded = CanaryFileLoader.Load(canaryFile);
+                    foreach (var p in loaded.Errors.Concat(loaded.Warnings)) error.WriteLine(p);
+                    if (loaded.Ok) canaries = loaded.Canaries;
+                    else Report($"canary file {canaryFile} has errors; keeping the last good version ({lastCanaries.Count} canaries)");
+                }
+                var fresh = (inputs with { Canaries = canaries, CanaryHold = null }).ReadZones(context);
+                foreach (var p in fresh.Problems) error.WriteLine(p);
+
+                var changed = !edges.SequenceEqual(lastEdges, StringComparer.Ordinal) || !SameCanaries(canaries, lastCanaries);
+                if (changed)
+                {
+                    // The edges supervisor swaps its edges behind the same reference: ctl and /metrics need not be told.
+                    var probedNow = (context with { Edges = edges }).ProbedAddresses(canaries);
+                    await node.ReplaceEdgesAsync(network, probedNow, TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
+                        TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), decider);
+                    decider.Tell(new UpdateNetwork(edges, canaries, fresh.Zones));
+                    lastEdges = edges;
+                    lastCanaries = canaries;
+                }
+                else
+                {
+                    decider.Tell(new UpdateZones(fresh.Zones));
+                }
+                Report($"reloaded {network}: {edges.Count} edges, {canaries.Count} canaries, {fresh.Zones.Count} zones");
+            }
+            catch (Exception e)
+            {
+                Report($"{network}: reload failed, still running on the previous inputs: {e.GetType().Name}: {e.Message}");
             }
             finally
             {
-                ServeSignals.ReloadRequested -= Reload;
+                reloading.Release();
             }
+        }
+        void Report(string message)
+        {
+            log.Info(message);
+            output.WriteLine(message);
+            output.Flush();
+        }
+        using (control.OnReload(() => _ = ReloadAsync()))
+        {
+            // SIGTERM / Ctrl-C is the normal way to stop; a node that left the cluster (ctl cluster leave, or downed)
+            // has a terminated ActorSystem and stops too, instead of idling with nothing running.
+            await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), node.System.WhenTerminated);
+        }
 
-            admin?.Unserve(network);
-            if (node.System.WhenTerminated.IsCompleted)
-            {
-                Report($"{network}: this node left the cluster; stopped");
-                return ExitCodes.Ok;
-            }
-            if (cluster is null) await FinishDecidingAsync(node.Network!, network, log, error);
-            try
-            {
-                // Each group answers once its last batch is written, or at once from memory when the journal does not
-                // take writes (at most a write timeout later): SIGTERM ends the node within seconds whatever the journal does.
-                var stopped = await node.NetworkEdges.Ask<ContinuousStopped>(StopContinuous.Instance, StopProbingWithin(settings));
-                var unwritable = Actors.Persistence.JournalHealth.Get(node.System).ProblemOf(network);
-                log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups " +
-                         (unwritable is null ? "persisted" : $"NOT persisted (journal not writable: {unwritable})"));
-                output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups " + (unwritable is null ? "persisted" : "kept in memory only (journal not writable)"));
-            }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-            {
-                var message = $"{network}: probing did not stop within {StopProbingWithin(settings).TotalSeconds:0}s; stopping without the last samples";
-                log.Warning(message);
-                error.WriteLine($"edgemanage: {message}");
-            }
+        admin?.Unserve(network);
+        if (node.System.WhenTerminated.IsCompleted)
+        {
+            Report(cluster is null ? $"{network}: the actor system stopped; stopped" : $"{network}: this node left the cluster; stopped");
             return ExitCodes.Ok;
         }
+        if (cluster is null) await FinishDecidingAsync(decider, network, log, error);
+        try
+        {
+            // Each group answers once its last batch is written, or at once from memory when the journal does not
+            // take writes (at most a write timeout later): SIGTERM ends the node within seconds whatever the journal does.
+            var stopped = await actors.Edges.Ask<ContinuousStopped>(StopContinuous.Instance, StopProbingWithin(settings));
+            var unwritable = Actors.Persistence.JournalHealth.Get(node.System).ProblemOf(network);
+            log.Info($"Stopped serving {network}: probing stopped and the last batches of {stopped.Groups} history groups " +
+                     (unwritable is null ? "persisted" : $"NOT persisted (journal not writable: {unwritable})"));
+            output.WriteLine($"stopped {network}: the last samples of {stopped.Groups} history groups " + (unwritable is null ? "persisted" : "kept in memory only (journal not writable)"));
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            var message = $"{network}: probing did not stop within {StopProbingWithin(settings).TotalSeconds:0}s; stopping without the last samples";
+            log.Warning(message);
+            error.WriteLine($"edgemanage: {message}");
+        }
+        return ExitCodes.Ok;
     }
 
     /// <summary>

@@ -25,20 +25,38 @@ public sealed record PublishPlan(NetworkActorSettings Network, ZoneWriterSetting
         null, null);
 }
 
+/// <summary>One network a node hosts: its edges from this vantage, how they are probed, its journal and what it publishes.</summary>
+public sealed record HostedNetwork(string Network, EdgemanageSettings Settings, IReadOnlyList<string> Edges, IProber Prober, JournalTarget Journal,
+    PublishPlan? Publish);
+
 /// <summary>
-/// One Edgemanage process: an Akka.NET host with our serializer, persistence and logging, and the edges of
-/// one network from this vantage. Used by <c>run</c> (one round, then exit) and <c>query</c> (recover only).
+/// A network's actors in a node: <paramref name="Edges"/> is its <see cref="NetworkEdgesSupervisor"/> (the same reference
+/// for the node's life, reloads included); <paramref name="Decider"/> its NetworkActor (or the singleton's proxy), when
+/// the node was started with a publish plan.
+/// </summary>
+public sealed record NetworkActors(string Network, IActorRef Edges, IActorRef? Decider);
+
+/// <summary>
+/// One Edgemanage ActorSystem: an Akka.NET host with our serializer, persistence and logging, and the networks it
+/// hosts. <c>run</c>, <c>query</c>, <c>why</c>, <c>edge mode</c>, <c>import-legacy</c> and a cluster node host one
+/// network on the default journal plugin (<see cref="StartAsync"/>); <c>serve</c> hosts every network it serves, each
+/// on its own journal plugin (<see cref="StartServingAsync"/>).
 /// </summary>
 public sealed class EdgemanageNode : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly OperatorLog _log;
+    private readonly bool _probes;
 
-    private EdgemanageNode(IHost host, ActorSystem system, IActorRef networkEdges, IActorRef? network)
+    private EdgemanageNode(IHost host, ActorSystem system, IReadOnlyList<NetworkActors> networks, OperatorLog log, bool probes)
     {
         _host = host;
+        _log = log;
+        _probes = probes;
         System = system;
-        NetworkEdges = networkEdges;
-        Network = network;
+        Networks = networks.ToDictionary(n => n.Network, StringComparer.Ordinal);
+        NetworkEdges = networks[0].Edges;
+        Network = networks[0].Decider;
     }
 
     /// <summary>hocon/edgemanage.conf, embedded so the executable works from any directory.</summary>
@@ -51,41 +69,88 @@ public sealed class EdgemanageNode : IAsyncDisposable
     });
 
     public ActorSystem System { get; }
-    public IActorRef NetworkEdges { get; private set; }
 
-    private NetworkEdgesSettings? _edgeSettings;
-    private IProber? _prober;
-    private TimeProvider _time = TimeProvider.System;
-    private int _edgeGeneration;
-    private bool _probes = true;
+    /// <summary>Every network this node hosts, by name.</summary>
+    public IReadOnlyDictionary<string, NetworkActors> Networks { get; }
 
-    /// <summary>
-    /// serve, on reload: stops the current edges (their last batches persisted) and starts a new set with
-    /// <paramref name="edges"/>; history groups recover from the journal, so edges that stay keep their history.
-    /// </summary>
-    public async Task<IActorRef> ReplaceEdgesAsync(IReadOnlyList<string> edges, TimeSpan probeInterval, TimeSpan batchWindow, IActorRef observer)
-    {
-        await NetworkEdges.Ask<Contracts.Edges.EdgeReplies.ContinuousStopped>(Contracts.Edges.EdgeCommands.StopContinuous.Instance, TimeSpan.FromSeconds(30));
-        await NetworkEdges.GracefulStop(TimeSpan.FromSeconds(30));
-        var settings = _edgeSettings! with { Edges = _probes ? edges : [] };
-        _edgeSettings = settings;
-        NetworkEdges = System.ActorOf(NetworkEdgesActor.Props(settings, _prober!, _time),
-            $"edges-{Uri.EscapeDataString(settings.Network)}-{++_edgeGeneration}");
-        NetworkEdges.Tell(new Contracts.Edges.EdgeCommands.StartContinuous(probeInterval, batchWindow, observer));
-        return NetworkEdges;
-    }
+    /// <summary>The edges of the node's (first) network; see <see cref="NetworkActors.Edges"/>.</summary>
+    public IActorRef NetworkEdges { get; }
 
-    /// <summary>The NetworkActor (selection, canaries, zones), when the node was started with a publish plan.</summary>
+    /// <summary>The NetworkActor (selection, canaries, zones) of the node's (first) network, when started with a publish plan.</summary>
     public IActorRef? Network { get; }
 
+    /// <summary>
+    /// serve, on reload: the network's edges supervisor stops the current edges (their last batches persisted) and
+    /// starts a new set with <paramref name="edges"/>; history groups recover from the journal, so edges that stay keep
+    /// their history. The edges' reference does not change.
+    /// </summary>
+    public Task<NetworkEdgesSupervisor.EdgesReplaced> ReplaceEdgesAsync(string network, IReadOnlyList<string> edges, TimeSpan probeInterval,
+        TimeSpan batchWindow, IActorRef observer) =>
+        Networks[network].Edges.Ask<NetworkEdgesSupervisor.EdgesReplaced>(
+            new NetworkEdgesSupervisor.ReplaceEdges(_probes ? edges : [], new Contracts.Edges.EdgeCommands.StartContinuous(probeInterval, batchWindow, observer)),
+            NetworkEdgesSupervisor.StopOldEdgesWithin + TimeSpan.FromSeconds(30));
+
+    /// <summary>One network on the system's default journal plugin (every command but a serve of its own).</summary>
+    /// <param name="log">Where the system's log lines go; null: warnings and errors to stderr.</param>
     public static async Task<EdgemanageNode> StartAsync(
         EdgemanageSettings settings, string network, IReadOnlyList<string> edges, IProber prober, JournalTarget journal,
         TimeProvider? time = null, CancellationToken cancellationToken = default, PublishPlan? publish = null,
-        ClusterSettings? cluster = null)
+        ClusterSettings? cluster = null, OperatorLog? log = null)
     {
         time ??= TimeProvider.System;
+        log ??= OperatorLog.WarningsToStderr();
         var clock = time;
-        var operatorLog = OperatorLog.Current;
+        var host = BuildHost(cluster?.SystemName ?? "edgemanage", log, builder =>
+        {
+            builder.WithEdgemanagePersistence(journal);
+            if (cluster is not null) ClusterSetup.Configure(builder, cluster, network, publish, clock);
+        });
+        await host.StartAsync(cancellationToken);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        JournalHealth.Get(system).SetLocation(network, LocationOf(journal));
+        WarmUpScheduler(system);
+
+        // In a cluster only vantages probe; a decider-only node keeps an empty set of edges.
+        var probes = cluster is null || cluster.Has(ClusterSettings.VantageRole);
+        var hosted = new HostedNetwork(network, settings, probes ? edges : [], prober, journal, publish);
+        NetworkActors actors;
+        if (cluster is not null)
+        {
+            actors = StartNetwork(system, hosted, time, decide: false) with { Decider = await ClusterSetup.NetworkProxyAsync(host.Services, cancellationToken) };
+        }
+        else
+        {
+            actors = StartNetwork(system, hosted, time, decide: true);
+        }
+        return new EdgemanageNode(host, system, [actors], log, probes);
+    }
+
+    /// <summary>
+    /// serve without a cluster: one ActorSystem for every network of the process. Each network has its own journal
+    /// plugin (its own SQLite file, checked and locked by the caller before this), its own edges supervisor and
+    /// NetworkActor; a network's persistent actors find their plugin through <see cref="NetworkJournalsSetup"/>.
+    /// </summary>
+    public static async Task<EdgemanageNode> StartServingAsync(IReadOnlyList<HostedNetwork> networks, OperatorLog log, TimeProvider? time = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (networks.Count == 0) throw new ArgumentException("serve hosts at least one network", nameof(networks));
+        time ??= TimeProvider.System;
+        var plugins = networks.ToDictionary(n => n.Network, n => PersistencePlugins.ForNetwork(n.Network), StringComparer.Ordinal);
+        var host = BuildHost("edgemanage", log, builder =>
+        {
+            foreach (var n in networks) builder.WithEdgemanagePersistence(n.Journal, n.Network);
+            builder.AddSetup(new NetworkJournalsSetup(plugins));
+        });
+        await host.StartAsync(cancellationToken);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        foreach (var n in networks) JournalHealth.Get(system).SetLocation(n.Network, LocationOf(n.Journal));
+        WarmUpScheduler(system);
+        var actors = networks.Select(n => StartNetwork(system, n, time, decide: true)).ToList();
+        return new EdgemanageNode(host, system, actors, log, probes: true);
+    }
+
+    private static IHost BuildHost(string systemName, OperatorLog operatorLog, Action<AkkaConfigurationBuilder> configure)
+    {
         var akkaLevel = operatorLog.Minimum switch
         {
             OperatorLogLevel.Debug => Akka.Event.LogLevel.DebugLevel,
@@ -93,8 +158,8 @@ public sealed class EdgemanageNode : IAsyncDisposable
             OperatorLogLevel.Warning => Akka.Event.LogLevel.WarningLevel,
             _ => Akka.Event.LogLevel.ErrorLevel,
         };
-        var host = new HostBuilder()
-            .ConfigureServices(services => services.AddAkka(cluster?.SystemName ?? "edgemanage", builder =>
+        return new HostBuilder()
+            .ConfigureServices(services => services.AddAkka(systemName, builder =>
             {
                 builder.ConfigureLoggers(loggers =>
                 {
@@ -107,46 +172,35 @@ public sealed class EdgemanageNode : IAsyncDisposable
                 // Strict: anything persisted or sent remotely that is not ours fails loudly instead of falling back to JSON of CLR types.
                 builder.WithStrictSerialization();
                 builder.WithCustomSerializer("edgemanage", [typeof(IEdgemanageMessage)], system => new EdgemanageSerializer(system));
-                builder.WithEdgemanagePersistence(journal);
-                if (cluster is not null) ClusterSetup.Configure(builder, cluster, network, publish, clock);
+                configure(builder);
             }))
             .Build();
-        await host.StartAsync(cancellationToken);
-        var system = host.Services.GetRequiredService<ActorSystem>();
-        JournalHealth.Get(system).Location = journal.Provider == PersistenceProvider.Sqlite
-            ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(journal.ConnectionString).DataSource
-            : "the postgresql journal";
+    }
 
-        // Akka 1.5.73/74 starts its timer thread with a blocking Task.Wait; touching it once here, before
-        // hundreds of recovering actors schedule timeouts from pool threads, avoids random 10 s stalls
-        // (persistence-recovery.md TL;DR 2).
-        system.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(1), () => { });
+    private static string LocationOf(JournalTarget journal) => journal.Provider == PersistenceProvider.Sqlite
+        ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(journal.ConnectionString).DataSource
+        : "the postgresql journal";
 
+    /// <summary>
+    /// Akka 1.5.73/74 starts its timer thread with a blocking Task.Wait; touching it once here, before hundreds of
+    /// recovering actors schedule timeouts from pool threads, avoids random 10 s stalls (persistence-recovery.md TL;DR 2).
+    /// </summary>
+    private static void WarmUpScheduler(ActorSystem system) => system.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(1), () => { });
+
+    /// <summary>A network's edges supervisor and, with a publish plan and <paramref name="decide"/>, its NetworkActor.</summary>
+    private static NetworkActors StartNetwork(ActorSystem system, HostedNetwork hosted, TimeProvider time, bool decide)
+    {
+        var (network, settings, edges, prober, _, publish) = hosted;
         var judge = new JudgeSettings(settings.GoodEnough, settings.Probe.TimeoutSeconds, settings.PassWindowSeconds);
-        var networkSettings = new NetworkEdgesSettings(network, settings.Vantage, edges, settings.HistoryLength,
+        var edgeSettings = new NetworkEdgesSettings(network, settings.Vantage, edges, settings.HistoryLength,
             settings.SnapshotEvery, judge, RoundBudgetFor(settings, edges.Count));
-        // In a cluster only vantages probe; a decider-only node keeps an empty set of edges.
-        var probes = cluster is null || cluster.Has(ClusterSettings.VantageRole);
-        var networkEdges = system.ActorOf(NetworkEdgesActor.Props(probes ? networkSettings : networkSettings with { Edges = [] }, prober, time),
-            $"edges-{Uri.EscapeDataString(network)}");
+        var escaped = Uri.EscapeDataString(network);
+        var networkEdges = system.ActorOf(NetworkEdgesSupervisor.Props(edgeSettings, prober, time), $"edges-{escaped}");
         IActorRef? networkActor = null;
-        if (cluster is not null)
-        {
-            networkActor = await ClusterSetup.NetworkProxyAsync(host.Services, cancellationToken);
-        }
-        else if (publish is not null)
-        {
-            var escaped = Uri.EscapeDataString(network);
+        if (decide && publish is not null)
             networkActor = system.ActorOf(NetworkActor.Props(publish.Network, publish.Serve is null ? networkEdges : ActorRefs.Nobody,
                 publish.Zones, publish.Resolver ?? new HostResolver(), time, publish.Serve), $"network-{escaped}");
-        }
-        return new EdgemanageNode(host, system, networkEdges, networkActor)
-        {
-            _edgeSettings = probes ? networkSettings : networkSettings with { Edges = [] },
-            _prober = prober,
-            _time = time,
-            _probes = probes,
-        };
+        return new NetworkActors(network, networkEdges, networkActor);
     }
 
     /// <summary>How long a cron round over <paramref name="probed"/> edges and canaries may take: from its work, see <see cref="Actors.Edges.RoundBudget"/>.</summary>
@@ -172,7 +226,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
         // StopAsync honours the token only between its steps; a step stuck in the journal is not waited for.
         if (await Task.WhenAny(stopping, Task.Delay(StopWithin)) != stopping)
         {
-            OperatorLog.Current.Warning($"the actor system did not stop within {StopWithin.TotalSeconds:0}s (a journal write hangs?); exiting without it");
+            _log.Warning($"the actor system did not stop within {StopWithin.TotalSeconds:0}s (a journal write hangs?); exiting without it");
             return;
         }
         _host.Dispose();

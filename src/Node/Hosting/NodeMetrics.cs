@@ -11,7 +11,7 @@ using static Edgemanage.Contracts.Networks.NetworkReplies;
 namespace Edgemanage.Node.Hosting;
 
 /// <summary>
-/// What one node exposes as metrics: the counters of its ActorSystem (<see cref="EdgemanageMetrics"/>) and gauges
+/// What one network of a node exposes as metrics: its counters in the node's ActorSystem (<see cref="EdgemanageMetrics"/>) and gauges
 /// computed when asked: per edge × vantage from the local edges (this vantage: times, health, mode) and from the
 /// network's last decision (other vantages: health), per network from the NetworkActor's status, and the cluster's
 /// members when the node is clustered. Each actor gets a short deadline; what did not answer is left out and
@@ -21,10 +21,13 @@ public static class NodeMetrics
 {
     public static readonly TimeSpan ScrapeTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>A source for <see cref="MetricsEndpoint"/>: reads <see cref="EdgemanageNode.NetworkEdges"/> at each scrape (it changes on reload).</summary>
-    public static Func<MetricsText, CancellationToken, Task> SourceFor(EdgemanageNode node, string network, EdgemanageSettings settings) =>
-        (text, ct) => CollectAsync(text, node.System, network, settings.Vantage, settings.EdgeCountFor(network), node.NetworkEdges, node.Network,
+    /// <summary>A source for <see cref="MetricsEndpoint"/> (or a cron run's textfile): one network of a node.</summary>
+    public static Func<MetricsText, CancellationToken, Task> SourceFor(EdgemanageNode node, string network, EdgemanageSettings settings)
+    {
+        var actors = node.Networks[network];
+        return (text, ct) => CollectAsync(text, node.System, network, settings.Vantage, settings.EdgeCountFor(network), actors.Edges, actors.Decider,
             ScrapeTimeout, ct);
+    }
 
     public static void WriteBuildInfo(MetricsText text) =>
         text.Gauge("edgemanage_build_info", "Always 1; the version label says which edgemanage this is.", 1, ("version", EdgemanageCli.Version));
@@ -43,7 +46,7 @@ public static class NodeMetrics
 
         var metrics = EdgemanageMetrics.Get(system);
         metrics.Touch(network);
-        metrics.WriteTo(text);
+        metrics.WriteTo(text, network);
         WriteEdges(text, network, vantage, reports, status);
         WriteNetwork(text, network, required, status);
         // From this node's own writers (not the status): the edges' history groups may fail while the decider writes.

@@ -29,17 +29,18 @@ public static class DecisionPrinter
                 output.WriteLine($"[{DecisionFormat.Time(f.AtUnixMs)}] {f.Network}: DNS FROZEN: {f.Reason}");
                 output.Flush();
             });
-            string? vantages = null;
+            // Per network: one node's system serves several, and each has its own vantages' line.
+            var vantages = new Dictionary<string, string>(StringComparer.Ordinal);
             Receive<RoundDecided>(d =>
             {
                 // Which vantages vote is news when it changes: a region lost, broken or back.
                 if (d.Decision.Votes is { } votes)
                 {
                     var now = VantageLine(votes);
-                    if (now != vantages)
+                    if (!vantages.TryGetValue(d.Decision.Network, out var before) || now != before)
                     {
                         output.WriteLine($"[{DecisionFormat.Time(d.Decision.AtUnixMs)}] {d.Decision.Network}: {now}");
-                        vantages = now;
+                        vantages[d.Decision.Network] = now;
                     }
                 }
                 var changed = !d.Decision.PreviousLive.SequenceEqual(d.Decision.Live, StringComparer.Ordinal) || d.Zones.AnyChanged;

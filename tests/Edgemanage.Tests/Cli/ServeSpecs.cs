@@ -48,7 +48,9 @@ public sealed class ServeSpecs : IAsyncLifetime
         var output = new StringWriter();
         var error = new StringWriter();
         var dropped = "";
-        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config], TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+        var control = new ServeControl();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config], TextWriter.Synchronized(output), TextWriter.Synchronized(error),
+            control, stop.Token));
         try
         {
             await Eventually.True(() => ZoneA().Length == 3 || serve.IsCompleted, Within, "the first zone");
@@ -65,18 +67,18 @@ public sealed class ServeSpecs : IAsyncLifetime
 
             // Reload: an edited include is published without a restart.
             File.AppendAllText(Path.Combine(_dir.Path, "zones", Net, "example.test.zone"), "reloaded 60 IN A 127.0.0.1\n");
-            ServeSignals.RequestReload();
+            control.RequestReload();
             await Eventually.True(() => File.ReadAllText(ZonePath).Contains("reloaded 60 IN A"), Within, "the reloaded include");
 
             // Reload: an edge taken out of the edge list leaves the zone; a broken edge list is reported and skipped.
             var edgeList = Path.Combine(_dir.Path, "edges", Net);
             dropped = ZoneA()[0];
             File.WriteAllText(edgeList, string.Join("\n", FleetEdges.Where(e => e != dropped)) + "\n");
-            ServeSignals.RequestReload();
+            control.RequestReload();
             await Eventually.True(() => ZoneA().Length == 3 && !ZoneA().Contains(dropped), Within, $"{dropped} leaving with the edge list");
             var before = File.ReadAllText(ZonePath);
             File.WriteAllText(edgeList, "127.0.0.2\nnot an edge!\n");
-            ServeSignals.RequestReload();
+            control.RequestReload();
             await Eventually.True(() => output.ToString().Contains("keeping the last good version"), Within, "the broken edge list reported");
             Assert.Contains($"{edgeList}:2:", error.ToString());
             Assert.Equal(ZoneA(), ZoneRecords.ApexAIn(before));
