@@ -91,6 +91,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// <summary>When the last persisted decision was made (serve persists a decision that says nothing new only now and then).</summary>
     private long? _lastPersistedAtUnixMs;
     private string? _frozenReason;
+    private IReadOnlyList<string> _lastNotes = [];
     /// <summary>serve: decisions go to the journal through this, so a journal that fails never stops deciding.</summary>
     private JournalChannel? _journal;
 
@@ -311,7 +312,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _log.Warning("Network {0}: enough vantages vote again; DNS is no longer frozen", _settings.Network);
             _frozenReason = null;
         }
-        foreach (var note in vote.Notes) _log.Warning("Network {0}: {1}", _settings.Network, note);
+        // Once per change: a broken vantage or a split vote lasts many ticks.
+        foreach (var note in Quorum.NewNotes(_lastNotes, vote.Notes)) _log.Warning("Network {0}: {1}", _settings.Network, note);
+        _lastNotes = vote.Notes;
 
         // The operator's mode is the most recent one set on any vantage (each vantage's journal holds its own copy).
         var newestPerEdge = _observations.Values.GroupBy(r => r.Edge, StringComparer.Ordinal)
