@@ -58,8 +58,11 @@ public static class FailoverBenchmark
             .. ports.SelectMany(s => new[] { "--seed", $"127.0.0.1:{s.ToString(CultureInfo.InvariantCulture)}" }),
         ];
 
-        // Oldest first: the first is the decider (every node has the decider role).
+        // The running nodes; the decider is the oldest (a at first, as it starts alone). Which survivor takes over is
+        // Akka's choice (the oldest by up-number, which two nodes joining together may share), so it is read from
+        // the output: the new decider's first decision prints "vantages voting".
         var byAge = new List<(int Index, ServeChild Child)>();
+        var deciderAt = 0;
         var all = new List<ServeChild>();
         var starts = new int[3];
         ServeChild Start(int i)
@@ -87,16 +90,23 @@ public static class FailoverBenchmark
             var figures = new List<double>();
             for (var trial = 1; trial <= o.Trials; trial++)
             {
-                var (index, decider) = byAge[0];
+                var (index, decider) = byAge[deciderAt];
                 var live = ZoneA(zonePath);
                 if (live is not { Length: 3 }) return Fail(error, $"trial {trial}: the zone does not list 3 edges");
                 var edge = live[(trial - 1) % live.Length];
                 var sw = Stopwatch.StartNew();
-                Task<int>? stopping = null;
                 if (o.Mode == "crash") decider.Kill();
-                else stopping = decider.StopAsync(TimeSpan.FromSeconds(30), error);
+                else
+                {
+                    // The leaving node decides until it hands over: the edge fails only once it has exited, so the
+                    // write measured is the new decider's.
+                    var code = await decider.StopAsync(TimeSpan.FromSeconds(30), error);
+                    if (code != 0) return Fail(error, $"trial {trial}: {names[index]} exited {code} after SIGTERM");
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   {names[index]} exited {sw.Elapsed.TotalSeconds:F2} s after SIGTERM"));
+                }
                 fleet.Set(edge, EdgeBehaviour.Refuse());
-                byAge.RemoveAt(0);
+                byAge.RemoveAt(deciderAt);
+                var marks = byAge.Select(n => n.Child.Stdout.Length).ToArray();
                 string[]? after = null;
                 var moved = await WaitAsync(() =>
                 {
@@ -105,21 +115,25 @@ public static class FailoverBenchmark
                 }, FailoverWithin);
                 var seconds = sw.Elapsed.TotalSeconds;
                 if (!moved || AnyExited()) return Fail(error, $"trial {trial}: {edge} still in the zone {FailoverWithin.TotalSeconds:F0} s after {names[index]} stopped (or a node exited)");
-                if (stopping is not null && await stopping != 0) return Fail(error, $"trial {trial}: {names[index]} exited {stopping.Result} after SIGTERM");
                 figures.Add(seconds);
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"# trial {trial}: decider {names[index]} {(o.Mode == "crash" ? "killed (SIGKILL)" : "stopped (SIGTERM)")}, {edge} refusing → zone without it after {seconds:F2} s"));
 
                 // The same node again, with the same command line: it rejoins (it is a seed; the others answer).
                 fleet.Set(edge, EdgeBehaviour.Delay(EdgeDelay));
+                int NewDecider() => Enumerable.Range(0, marks.Length).FirstOrDefault(i => byAge[i].Child.Stdout[marks[i]..].Contains("vantages voting", StringComparison.Ordinal), -1);
+                // Its output may trail the zone file by a moment.
+                await WaitAsync(() => NewDecider() >= 0, TimeSpan.FromSeconds(10));
+                deciderAt = NewDecider();
+                if (deciderAt < 0) return Fail(error, $"trial {trial}: no surviving node printed a decision");
+                var newDecider = byAge[deciderAt].Child;
                 var again = Start(index);
                 byAge.Add((index, again));
                 var voting = string.Join(" ", names);
-                var newDecider = byAge[0].Child;
                 var mark = newDecider.Stdout.Length;
                 if (!await WaitAsync(() => newDecider.Stdout[mark..].Contains($"vantages voting: {voting}", StringComparison.Ordinal) || AnyExited(), StartupWithin)
                     || AnyExited())
-                    return Fail(error, $"trial {trial}: the restarted {names[index]} never voted again");
+                    return Fail(error, $"trial {trial}: the restarted {names[index]} never voted again (decider {newDecider.Name})");
                 if (!await WaitStableAsync(zonePath, settleFor, settleWithin)) return Fail(error, $"trial {trial}: the zone did not settle");
             }
 
