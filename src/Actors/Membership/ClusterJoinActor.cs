@@ -90,8 +90,9 @@ public sealed class ClusterJoinActor : ReceiveActor, IWithTimers
             Decide();
             if (_decided) return;
             if (_rounds * RoundLength == WaitingWarningAfter)
-                _log.Warning("Cluster: no seed node answers yet ({0}); this node is not the first seed, so it only joins a running cluster " +
-                             "and waits for one (a seed of another cluster.system_name never answers)", string.Join(", ", _seeds));
+                _log.Warning("Cluster: no seed node answers yet ({0}); this node ({1}) is not the first seed, so it only joins a running cluster " +
+                             "and waits for one: start the first seed, and spell each seed as that node's own host:port " +
+                             "(a seed of another cluster.system_name never answers)", string.Join(", ", _seeds), _self);
             Self.Tell(AskRound.Instance);
         });
     }
