@@ -66,22 +66,23 @@ public static class DetectionBenchmark
                         .Replace("state_dir: state\n", $"state_dir: state-{node}\n", StringComparison.Ordinal)
                         .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log", StringComparison.Ordinal));
                 var ports = FreePorts(3);
-                string[] NodeArgs(string node, int port, int? seed) =>
+                // Every node is given every seed, a's first: a starts the cluster, b and c join it.
+                string[] NodeArgs(string node, int port) =>
                 [
                     "serve", "-A", Network, "-c", NodeConfig(node), "--port", port.ToString(CultureInfo.InvariantCulture),
                     "--vantage", node, "--roles", "vantage,decider",
-                    .. seed is { } s ? new[] { "--seed", $"127.0.0.1:{s.ToString(CultureInfo.InvariantCulture)}" } : [],
+                    .. ports.SelectMany(s => new[] { "--seed", $"127.0.0.1:{s.ToString(CultureInfo.InvariantCulture)}" }),
                 ];
-                // a first, so it is the oldest member and hosts the decider singleton; b and c join through it.
-                var a = ServeChild.Start("a", edgemanage, work, NodeArgs("a", ports[0], null), "serve-a", keepStdout: true, error);
+                // a first, so it is the oldest member and hosts the decider singleton.
+                var a = ServeChild.Start("a", edgemanage, work, NodeArgs("a", ports[0]), "serve-a", keepStdout: true, error);
                 children.Add(a);
                 if (!await WaitAsync(() => a.Stdout.Contains($"serving {Network}", StringComparison.Ordinal) || a.Exited, StartupWithin) || a.Exited)
                 {
                     error.WriteLine($"edgemanage-bench: node a did not start serving within {StartupWithin.TotalSeconds:F0} s");
                     return 1;
                 }
-                children.Add(ServeChild.Start("b", edgemanage, work, NodeArgs("b", ports[1], ports[0]), "serve-b", keepStdout: true, error));
-                children.Add(ServeChild.Start("c", edgemanage, work, NodeArgs("c", ports[2], ports[0]), "serve-c", keepStdout: true, error));
+                children.Add(ServeChild.Start("b", edgemanage, work, NodeArgs("b", ports[1]), "serve-b", keepStdout: true, error));
+                children.Add(ServeChild.Start("c", edgemanage, work, NodeArgs("c", ports[2]), "serve-c", keepStdout: true, error));
             }
 
             var startup = Stopwatch.StartNew();
@@ -215,7 +216,7 @@ public static class DetectionBenchmark
     private static TimeSpan SettleWithin(Options o) => TimeSpan.FromSeconds(Math.Max(120, 10 * (o.ProbeInterval + o.DecisionInterval)));
 
     /// <summary>The zone's A record addresses, or null when the file is missing or unreadable.</summary>
-    private static string[]? ZoneA(string path)
+    internal static string[]? ZoneA(string path)
     {
         try
         {
@@ -231,7 +232,7 @@ public static class DetectionBenchmark
         }
     }
 
-    private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan within)
+    internal static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan within)
     {
         var sw = Stopwatch.StartNew();
         while (true)
@@ -243,7 +244,7 @@ public static class DetectionBenchmark
     }
 
     /// <summary>Waits until the zone lists 3 edges and its A records have not changed for <paramref name="quiet"/>.</summary>
-    private static async Task<bool> WaitStableAsync(string zonePath, TimeSpan quiet, TimeSpan within)
+    internal static async Task<bool> WaitStableAsync(string zonePath, TimeSpan quiet, TimeSpan within)
     {
         var sw = Stopwatch.StartNew();
         string? last = null;
@@ -265,7 +266,7 @@ public static class DetectionBenchmark
         return false;
     }
 
-    private static int[] FreePorts(int count)
+    internal static int[] FreePorts(int count)
     {
         // All listeners open at once, so the ports are distinct.
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
@@ -292,6 +293,6 @@ public static class DetectionBenchmark
         return exits;
     }
 
-    private static double Median(List<double> sorted) =>
+    internal static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }

@@ -25,6 +25,12 @@ const string usage = """
       a loopback fleet of EDGES edges; each trial makes one live edge refuse connections and times how long until
       the zone no longer lists it, then restores it and waits for the zone to settle. Prints one Markdown table
       row with the latencies and the aim (probe interval + decision interval + 1 s); per-trial lines go to stderr.
+    usage: edgemanage-bench failover --edgemanage PATH [--mode crash|graceful] [--trials 3] [--probe-interval 1]
+                                     [--decision-interval 1] [--work DIR]
+      Failover: three `PATH serve` nodes (vantage and decider each, every node given every seed); each trial stops
+      the deciding node (crash: SIGKILL; graceful: SIGTERM) while a live edge starts refusing, times how long until
+      the zone no longer lists it, then restarts the node (it must rejoin) and lets the zone settle. Prints one
+      Markdown row; exits 1 when a trial is over the aim (crash 20 s, graceful 6 s).
     usage: edgemanage-bench soak --edgemanage PATH [--edges 5000] [--probe-interval 10] [--decision-interval 10]
                                  [--batch-window 5] [--minutes 10] [--sample-seconds 10] [--history 2000] [--work DIR]
       Soak (Linux): runs `PATH serve` on one node against a loopback fleet of EDGES edges (20 ms each) for MINUTES
@@ -68,6 +74,8 @@ try
             return await ZonesBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "detect":
             return await DetectionBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "failover":
+            return await FailoverBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "soak":
             return await SoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "faults":

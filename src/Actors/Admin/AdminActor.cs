@@ -103,12 +103,13 @@ public sealed class AdminActor : ReceiveActor
                 var status = await served.NetworkActor.Ask<NetworkStatus>(new GetNetworkStatus(served.Network), _settings.AskTimeout);
                 var d = status.LastDecision;
                 return new NetworkSummary(served.Network, status.Live.Count, d?.Required ?? 0, d?.AtUnixMs, d?.Degraded ?? false,
-                    status.FrozenReason, status.BudgetRemaining, d?.Edges.Count ?? 0);
+                    status.FrozenReason, status.BudgetRemaining, d?.Edges.Count ?? 0, ClusterMembership.Decider(served.System)?.ToString());
             }
             catch (Exception e) when (e is AskTimeoutException or InvalidCastException)
             {
                 // One network that does not answer must not hide the others.
-                return new NetworkSummary(served.Network, -1, 0, null, true, $"did not answer: {e.Message}", 0, 0);
+                return new NetworkSummary(served.Network, -1, 0, null, true, $"did not answer: {e.Message}", 0, 0,
+                    ClusterMembership.Decider(served.System)?.ToString());
             }
         }));
         return new NetworkList(_settings.AdminAddress, summaries);

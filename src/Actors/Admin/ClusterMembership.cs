@@ -11,7 +11,8 @@ public static class ClusterMembership
     {
         if (clustered is null)
             return new ClusterStatus(adminAddress, adminAddress, Clustered: false,
-                [new ClusterMember(adminAddress, "Up", [], Reachable: true, Leader: true, Self: true)], networks);
+                [new ClusterMember(adminAddress, "Up", [], Reachable: true, Leader: true, Self: true)], networks,
+                networks.Select(n => new NetworkDecider(n, adminAddress)).ToArray());
         var cluster = Cluster.Get(clustered);
         var state = cluster.State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
@@ -21,8 +22,22 @@ public static class ClusterMembership
             .Select(m => new ClusterMember(m.Address.ToString(), m.Status.ToString(), m.Roles.Order(StringComparer.Ordinal).ToArray(),
                 !unreachable.Contains(m.Address), Equals(state.Leader, m.Address), m.Address == cluster.SelfAddress))
             .ToArray();
-        return new ClusterStatus(cluster.SelfAddress.ToString(), adminAddress, Clustered: true, members, networks);
+        var decider = Decider(state)?.ToString();
+        return new ClusterStatus(cluster.SelfAddress.ToString(), adminAddress, Clustered: true, members, networks,
+            networks.Select(n => new NetworkDecider(n, decider)).ToArray());
     }
+
+    /// <summary>
+    /// The member a network's NetworkActor singleton runs on: the oldest Up member with the decider role (reachable or
+    /// not: the singleton stays there until that member is downed). Null when no member can decide.
+    /// </summary>
+    public static Address? Decider(ClusterEvent.CurrentClusterState state) =>
+        state.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(Contracts.Config.ClusterSettings.DeciderRole))
+            .Aggregate((Member?)null, (oldest, m) => oldest is null || m.IsOlderThan(oldest) ? m : oldest)?.Address;
+
+    /// <summary>The decider of this node's cluster (see <see cref="Decider(ClusterEvent.CurrentClusterState)"/>); null when not clustered or none.</summary>
+    public static Address? Decider(ActorSystem system) =>
+        system is ExtendedActorSystem { Provider: ClusterActorRefProvider } ? Decider(Cluster.Get(system).State) : null;
 
     public static object Leave(ActorSystem? clustered, string address)
     {

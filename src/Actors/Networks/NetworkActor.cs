@@ -110,6 +110,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private bool _immediateDecisionQueued;
     private bool _stoppedDeciding;
     private string? _frozenReason;
+    private IReadOnlyList<string> _lastNotes = [];
     /// <summary>serve: decisions go to the journal through this, so a journal that fails never stops deciding.</summary>
     private JournalChannel? _journal;
 
@@ -374,7 +375,9 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _log.Warning("Network {0}: enough vantages vote again; DNS is no longer frozen", _settings.Network);
             _frozenReason = null;
         }
-        foreach (var note in vote.Notes) _log.Warning("Network {0}: {1}", _settings.Network, note);
+        // Once per change: a broken vantage or a split vote lasts many ticks.
+        foreach (var note in Quorum.NewNotes(_lastNotes, vote.Notes)) _log.Warning("Network {0}: {1}", _settings.Network, note);
+        _lastNotes = vote.Notes;
 
         var roundId = now * 1000 + (++_decisions % 1000);
         Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),

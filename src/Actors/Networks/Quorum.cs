@@ -343,6 +343,19 @@ public static class Quorum
         return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /// <summary>
+    /// The notes of <paramref name="current"/> worth saying again: those whose subject (the text before the last
+    /// ": ", e.g. "warning: vantage a is broken") was not in <paramref name="previous"/>. The detail after it (counts,
+    /// ages) changes every tick; the subject changes only when the situation does, so a broken vantage is said once.
+    /// </summary>
+    public static IReadOnlyList<string> NewNotes(IReadOnlyList<string> previous, IReadOnlyList<string> current)
+    {
+        var said = previous.Select(NoteSubject).ToHashSet(StringComparer.Ordinal);
+        return current.Where(n => !said.Contains(NoteSubject(n))).ToArray();
+    }
+
+    private static string NoteSubject(string note) => note.LastIndexOf(": ", StringComparison.Ordinal) is var at and > 0 ? note[..at] : note;
+
     private static string StatusName(VantageStatus s) => s switch
     {
         VantageStatus.Stale => "stale",

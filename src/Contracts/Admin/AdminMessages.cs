@@ -76,15 +76,20 @@ public static class AdminReplies
 
     public sealed record ClusterMember(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, bool Leader, bool Self);
 
+    /// <summary>Which member decides <paramref name="Network"/>: the node its NetworkActor singleton runs on; null = none can.</summary>
+    public sealed record NetworkDecider(string Network, string? Address);
+
     /// <param name="Clustered">False for a node of its own (serve without a cluster): Members then lists just itself.</param>
+    /// <param name="Deciders">One per served network: the member that decides it (the oldest Up member with the decider role).</param>
     public sealed record ClusterStatus(string SelfAddress, string AdminAddress, bool Clustered, IReadOnlyList<ClusterMember> Members,
-        IReadOnlyList<string> Networks) : IEdgemanageMessage;
+        IReadOnlyList<string> Networks, IReadOnlyList<NetworkDecider> Deciders) : IEdgemanageMessage;
 
     public sealed record ActorHierarchy(IReadOnlyList<string> Paths) : IEdgemanageMessage;
 
     /// <summary>One served network in <c>net list</c>.</summary>
+    /// <param name="Decider">The cluster member that decides the network (null: not clustered, or no member can decide it now).</param>
     public sealed record NetworkSummary(string Network, int Live, int Required, long? LastDecisionAtUnixMs, bool Degraded, string? FrozenReason,
-        int BudgetRemaining, int Edges);
+        int BudgetRemaining, int Edges, string? Decider = null);
 
     public sealed record NetworkList(string Node, IReadOnlyList<NetworkSummary> Networks) : IEdgemanageMessage;
 
@@ -116,6 +121,21 @@ public static class AdminReplies
         long? LastPublishAtUnixMs,
         IReadOnlyList<ZoneOutcome> LastOutcomes,
         IReadOnlyList<CommandOutcome> LastHooks) : IEdgemanageMessage;
+}
+
+/// <summary>
+/// Asked of every seed's <c>/user/cluster-identity</c> before a node joins (over Akka.Remote: the asker is not a member
+/// yet), so a node configured for another cluster is refused with a clear error instead of joining it silently.
+/// </summary>
+public static class ClusterIdentityMessages
+{
+    /// <param name="Identity">The asker's cluster identity (system name and networks).</param>
+    /// <param name="From">The asker's address, for the answering node's log.</param>
+    public sealed record WhichCluster(string Identity, string From) : IEdgemanageMessage;
+
+    /// <param name="Identity">The answering node's cluster identity.</param>
+    /// <param name="From">The answering node's address (host:port).</param>
+    public sealed record ThisCluster(string Identity, string From) : IEdgemanageMessage;
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Edgemanage.Contracts.Zones;
 using static Edgemanage.Contracts.Admin.AdminReplies;
 using static Edgemanage.Contracts.Admin.AdminRequests;
+using static Edgemanage.Contracts.Admin.ClusterIdentityMessages;
 using static Edgemanage.Contracts.Serialization.EdgemanageSerializer;
 
 namespace Edgemanage.Contracts.Serialization;
@@ -41,11 +42,14 @@ internal static class AdminCodecs
                     bw.Write(x.Reachable); bw.Write(x.Leader); bw.Write(x.Self);
                 });
                 w.WriteList(m.Networks, (bw, n) => bw.Write(n));
+                // Appended, not a new manifest (as "n.status" does): an older reader ignores trailing bytes, and a
+                // payload from an older node ends before it (read as no decider known).
+                w.WriteList(m.Deciders, (bw, d) => { bw.Write(d.Network); bw.WriteOptional(d.Address); });
             },
-            r => new ClusterStatus(r.ReadString(), r.ReadString(), r.ReadBoolean(),
-                r.ReadArray(br => new ClusterMember(br.ReadString(), br.ReadString(), br.ReadArray(rr => rr.ReadString()),
-                    br.ReadBoolean(), br.ReadBoolean(), br.ReadBoolean())),
-                r.ReadArray(br => br.ReadString()))),
+            r => new ClusterStatus(r.ReadString(), r.ReadString(), r.ReadBoolean(), ReadMembers(r), r.ReadArray(br => br.ReadString()),
+                r.BaseStream.Position < r.BaseStream.Length ? r.ReadArray(br => new NetworkDecider(br.ReadString(), br.ReadOptionalString())) : [])),
+        Of<WhichCluster>("a.which-cluster?", (w, m) => { w.Write(m.Identity); w.Write(m.From); }, r => new WhichCluster(r.ReadString(), r.ReadString())),
+        Of<ThisCluster>("a.this-cluster", (w, m) => { w.Write(m.Identity); w.Write(m.From); }, r => new ThisCluster(r.ReadString(), r.ReadString())),
         Of<ActorHierarchy>("a.actors", (w, m) => w.WriteList(m.Paths, (bw, p) => bw.Write(p)), r => new ActorHierarchy(r.ReadArray(br => br.ReadString()))),
         Of<NetworkList>("a.nets", (w, m) =>
             {
@@ -55,9 +59,17 @@ internal static class AdminCodecs
                     bw.Write(n.Network); bw.Write(n.Live); bw.Write(n.Required); bw.WriteOptional(n.LastDecisionAtUnixMs); bw.Write(n.Degraded);
                     bw.WriteOptional(n.FrozenReason); bw.Write(n.BudgetRemaining); bw.Write(n.Edges);
                 });
+                // Appended (see "a.cluster"): each network's decider, in the same order.
+                w.WriteList(m.Networks, (bw, n) => bw.WriteOptional(n.Decider));
             },
-            r => new NetworkList(r.ReadString(), r.ReadArray(br => new NetworkSummary(br.ReadString(), br.ReadInt32(), br.ReadInt32(),
-                br.ReadOptionalInt64(), br.ReadBoolean(), br.ReadOptionalString(), br.ReadInt32(), br.ReadInt32())))),
+            r =>
+            {
+                var node = r.ReadString();
+                var networks = r.ReadArray(br => new NetworkSummary(br.ReadString(), br.ReadInt32(), br.ReadInt32(),
+                    br.ReadOptionalInt64(), br.ReadBoolean(), br.ReadOptionalString(), br.ReadInt32(), br.ReadInt32()));
+                var deciders = r.BaseStream.Position < r.BaseStream.Length ? r.ReadArray(br => br.ReadOptionalString()) : [];
+                return new NetworkList(node, networks.Select((n, i) => n with { Decider = i < deciders.Length ? deciders[i] : null }).ToArray());
+            }),
         Of<EdgeDetail>("a.edge", (w, m) =>
             {
                 w.Write(m.Network); w.Write(m.Edge); w.WriteList(m.Reports, (bw, x) => bw.WriteReport(x));
@@ -109,4 +121,8 @@ internal static class AdminCodecs
     private static CommandOutcome ReadCommandOutcome(this BinaryReader r) =>
         new(r.ReadString(), r.ReadString(), r.ReadOptionalInt64() is { } e ? (int)e : null, r.ReadBoolean(), r.ReadOptionalString(), r.ReadString(),
             TimeSpan.FromTicks(r.ReadInt64()));
+
+    private static ClusterMember[] ReadMembers(BinaryReader r) =>
+        r.ReadArray(br => new ClusterMember(br.ReadString(), br.ReadString(), br.ReadArray(rr => rr.ReadString()),
+            br.ReadBoolean(), br.ReadBoolean(), br.ReadBoolean()));
 }

@@ -125,6 +125,7 @@ public static class ServeCommand
         var (firstSettings, cluster) = ApplyOverrides(contexts[0].Settings, cl);
         if (cluster is not null && contexts.Count > 1)
             throw new UsageException($"serve: a cluster node serves one network; start one node per network (got {string.Join(", ", networks)})");
+        if (cluster is not null && ClusterSetup.Problem(cluster) is { } clusterProblem) throw new UsageException($"serve: {clusterProblem}");
         // Akka.Remote would share a taken port with the other process (SO_REUSEPORT) and split the cluster's traffic.
         if (cluster is not null && PortProbe.InUse(cluster.Host, cluster.Port) is { } busy)
         {
@@ -405,6 +406,12 @@ public static class ServeCommand
         admin?.Unserve(network);
         if (node.System.WhenTerminated.IsCompleted)
         {
+            if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
+            {
+                log.Error($"{network}: {refusal}");
+                error.WriteLine($"edgemanage: serve: {network}: {refusal}");
+                return ExitCodes.UsageOrConfig;
+            }
             Report(cluster is null ? $"{network}: the actor system stopped; stopped" : $"{network}: this node left the cluster; stopped");
             return ExitCodes.Ok;
         }

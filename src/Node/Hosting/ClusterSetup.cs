@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Edgemanage.Actors.Membership;
 using Edgemanage.Actors.Networks;
 using Edgemanage.Actors.Zones;
 using Edgemanage.Contracts.Config;
@@ -17,27 +18,21 @@ public sealed class NetworkSingleton;
 /// <summary>
 /// The vantage cluster (akka-style.md §2b, §2d): remoting on the configured address, Akka.Cluster with the node's
 /// roles, and the network's NetworkActor — with its zone writer as a child — as a cluster singleton on the oldest
-/// decider, reached through a proxy from every node. Split-brain resolution is Akka's default keep-majority
-/// (on since 1.5.2; 20 s stable-after): run three or more nodes; with two, a 1-vs-1 split keeps the side with the
-/// lowest address, and if that node crashed the survivor downs itself.
+/// decider, reached through a proxy from every node.
+/// <para>
+/// Membership (<see cref="ConfigureMembership"/>): every node is given every seed. Akka is not handed the seeds at
+/// start: <see cref="ClusterJoinActor"/> first asks them for their cluster identity (system name and networks), refuses
+/// to join another cluster, and only then joins through Akka's seed-node process, in which only the first seed may
+/// start a cluster, and only when no other seed answers: a restarted node rejoins the running cluster.
+/// Failure detection and the split-brain resolver (keep-majority) are tuned in hocon/edgemanage.conf for a crash
+/// failover well under 20 s (docs/architecture.md, "The cluster").
+/// </para>
 /// </summary>
 public static class ClusterSetup
 {
     public static void Configure(AkkaConfigurationBuilder builder, ClusterSettings cluster, string network, PublishPlan? publish, TimeProvider time)
     {
-        builder.WithRemoting(cluster.Host, cluster.Port);
-        builder.WithClustering(new ClusterOptions
-        {
-            Roles = cluster.Roles.ToArray(),
-            SeedNodes = cluster.SeedNodes.Select(s => $"akka.tcp://{cluster.SystemName}@{s}").ToArray(),
-        });
-        if (cluster.SeedNodes.Count == 0)
-            builder.AddStartup(async (system, _) =>
-            {
-                // No seeds: this node starts the cluster (others name it as their seed).
-                var c = Akka.Cluster.Cluster.Get(system);
-                await c.JoinAsync(c.SelfAddress);
-            });
+        ConfigureMembership(builder, cluster, [network]);
 
         var name = SingletonName(network);
         var options = new ClusterSingletonOptions { Role = ClusterSettings.DeciderRole, TerminationMessage = HandOver.Instance };
@@ -52,6 +47,27 @@ public static class ClusterSetup
             builder.WithSingletonProxy<NetworkSingleton>(name, options);
         }
     }
+
+    /// <summary>
+    /// Remoting, the cluster with this node's roles, and the identity-checked join (no singleton): what every node of
+    /// one cluster shares. The specs start bare nodes with it.
+    /// </summary>
+    public static void ConfigureMembership(AkkaConfigurationBuilder builder, ClusterSettings cluster, IReadOnlyList<string> networks)
+    {
+        builder.WithRemoting(cluster.Host, cluster.Port);
+        // No SeedNodes here: Akka would join at once; ClusterJoinActor hands them over once the identity is checked.
+        builder.WithClustering(new ClusterOptions { Roles = cluster.Roles.ToArray() });
+        var identity = ClusterIdentity.Of(cluster.SystemName, networks);
+        var self = $"{cluster.Host}:{cluster.Port}";
+        builder.WithActors((system, _) => system.ActorOf(ClusterJoinActor.Props(identity, self, cluster.SeedNodes.ToArray()), ClusterJoinActor.Name));
+    }
+
+    /// <summary>Why this cluster configuration cannot run (no seeds), or null.</summary>
+    public static string? Problem(ClusterSettings cluster) => ClusterIdentity.SeedProblem(cluster.SeedNodes, $"{cluster.Host}:{cluster.Port}");
+
+    /// <summary>The refusal that stopped this node's ActorSystem, when its join was refused; null otherwise.</summary>
+    public static string? JoinRefusal(ActorSystem system) =>
+        (CoordinatedShutdown.Get(system).ShutdownReason as JoinRefusedReason)?.Message;
 
     public static string SingletonName(string network) => "network-" + Uri.EscapeDataString(network);
 

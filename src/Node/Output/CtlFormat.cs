@@ -48,12 +48,15 @@ public static class CtlFormat
             return;
         }
         output.WriteLine($"node {s.SelfAddress} (ctl {s.AdminAddress}), serving {serves}");
-        var table = new TextTable("", "ADDRESS", "STATUS", "REACHABLE", "LEADER", "ROLES");
+        var table = new TextTable("", "ADDRESS", "STATUS", "REACHABLE", "LEADER", "ROLES", "DECIDES");
         foreach (var m in s.Members)
-            table.Add(m.Self ? "*" : "", m.Address, m.Status, m.Reachable ? "yes" : "NO", m.Leader ? "leader" : "", string.Join(",", m.Roles));
+            table.Add(m.Self ? "*" : "", m.Address, m.Status, m.Reachable ? "yes" : "NO", m.Leader ? "leader" : "", string.Join(",", m.Roles),
+                string.Join(",", s.Deciders.Where(d => d.Address == m.Address).Select(d => d.Network)));
         table.Write(output);
         var unreachable = s.Members.Count(m => !m.Reachable);
         output.WriteLine($"{s.Members.Count} members, {s.Members.Count(m => m.Status == "Up")} up" + (unreachable > 0 ? $", {unreachable} UNREACHABLE" : ""));
+        foreach (var d in s.Deciders)
+            output.WriteLine($"{d.Network} is decided by {d.Address ?? "NO member (none Up with the decider role): DNS is not updated"}");
     }
 
     public static void WriteHierarchy(TextWriter output, object reply)
@@ -69,12 +72,17 @@ public static class CtlFormat
             output.WriteLine($"{list.Node} serves no network");
             return;
         }
-        var table = new TextTable("NETWORK", "LIVE", "STATE", "LAST DECISION", "BUDGET LEFT");
+        // A clustered node says which member decides each network; a node of its own decides its networks itself.
+        var clustered = list.Networks.Any(n => n.Decider is not null);
+        var table = clustered
+            ? new TextTable("NETWORK", "LIVE", "STATE", "LAST DECISION", "BUDGET LEFT", "DECIDER")
+            : new TextTable("NETWORK", "LIVE", "STATE", "LAST DECISION", "BUDGET LEFT");
         foreach (var n in list.Networks)
         {
             var state = n.FrozenReason is not null ? $"FROZEN: {n.FrozenReason}" : n.LastDecisionAtUnixMs is null ? "no decision yet" : n.Degraded ? "DEGRADED" : "ok";
-            table.Add(n.Network, n.Live < 0 ? "?" : $"{n.Live}/{n.Required}", state, $"{When(n.LastDecisionAtUnixMs)} ({Ago(n.LastDecisionAtUnixMs)})",
-                Budget(n.BudgetRemaining));
+            string[] cells = [n.Network, n.Live < 0 ? "?" : $"{n.Live}/{n.Required}", state, $"{When(n.LastDecisionAtUnixMs)} ({Ago(n.LastDecisionAtUnixMs)})",
+                Budget(n.BudgetRemaining)];
+            table.Add(clustered ? [.. cells, n.Decider ?? "-"] : cells);
         }
         table.Write(output);
     }

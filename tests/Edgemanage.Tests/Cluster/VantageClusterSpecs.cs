@@ -46,11 +46,15 @@ public sealed class VantageClusterSpecs : IAsyncLifetime
 
     private string Diagnostics() => string.Join("\n", _nodes.Select(n => n.Output));
 
-    private ServeProcess StartNode(string node, int port, int? seedPort, int sourceOctet)
+    /// <summary>Every node is given every seed, a's first: a starts the cluster, b and c join it.</summary>
+    private readonly int[] _ports = [ServeProcess.FreePort(), ServeProcess.FreePort(), ServeProcess.FreePort()];
+
+    private ServeProcess StartNode(string node, int sourceOctet)
     {
+        var port = _ports[node[0] - 'a'];
         List<string> args = ["-A", Net, "-c", NodeConfig(node), "--port", port.ToString(), "--vantage", node,
             "--source-address", $"127.0.0.{sourceOctet}", "--roles", "vantage,decider"];
-        if (seedPort is { } seed) args.AddRange(["--seed", $"127.0.0.1:{seed}"]);
+        foreach (var seed in _ports) args.AddRange(["--seed", $"127.0.0.1:{seed}"]);
         var process = ServeProcess.Start(node, args.ToArray());
         _nodes.Add(process);
         return process;
@@ -59,11 +63,10 @@ public sealed class VantageClusterSpecs : IAsyncLifetime
     [Fact]
     public async Task One_vantage_alone_cannot_remove_an_edge_but_two_of_three_can()
     {
-        var portA = ServeProcess.FreePort();
-        var a = StartNode("a", portA, null, 101);
+        var a = StartNode("a", 101);
         await a.WaitForOutputAsync("serving clusternet", Within);
-        var b = StartNode("b", ServeProcess.FreePort(), portA, 102);
-        var c = StartNode("c", ServeProcess.FreePort(), portA, 103);
+        var b = StartNode("b", 102);
+        var c = StartNode("c", 103);
         await b.WaitForOutputAsync("serving clusternet", Within);
         await c.WaitForOutputAsync("serving clusternet", Within);
 
@@ -92,12 +95,11 @@ public sealed class VantageClusterSpecs : IAsyncLifetime
     [Fact]
     public async Task A_broken_vantage_abstains_the_singleton_survives_its_node_and_too_few_vantages_freeze_dns()
     {
-        var portA = ServeProcess.FreePort();
-        var a = StartNode("a", portA, null, 101);
+        var a = StartNode("a", 101);
         await a.WaitForOutputAsync("serving clusternet", Within);
-        var b = StartNode("b", ServeProcess.FreePort(), portA, 102);
+        var b = StartNode("b", 102);
         await b.WaitForOutputAsync("serving clusternet", Within);
-        var c = StartNode("c", ServeProcess.FreePort(), portA, 103);
+        var c = StartNode("c", 103);
         await c.WaitForOutputAsync("serving clusternet", Within);
         await Eventually.True(() => ZoneA().Length == 3, Within, "the first zone from the cluster");
         // Every vantage is heard before one is broken (two vote as soon as they can, the third a moment later).
@@ -114,7 +116,7 @@ public sealed class VantageClusterSpecs : IAsyncLifetime
         }
 
         // The node hosting the singleton (the oldest, a) crashes. Once the cluster downs it (split-brain resolver,
-        // 20 s), the singleton restarts on the next oldest; a real outage seen by b and c is then still acted on, with a
+        // 5 s stable-after), the singleton restarts on the next oldest; a real outage seen by b and c is then still acted on, with a
         // higher serial.
         await a.KillAsync();
         var edge = ZoneA()[0];

@@ -39,10 +39,10 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
 
     private string NodeConfig(string node) => ServeWorkspace.NodeConfig(_dir.Path, node);
 
-    private async Task<(ServeProcess Process, string Ctl)> StartNode(string node, int port, int? seedPort, string roles)
+    private async Task<(ServeProcess Process, string Ctl)> StartNode(string node, int port, int[] seeds, string roles)
     {
         List<string> args = ["-A", Net, "-c", NodeConfig(node), "--port", port.ToString(), "--vantage", node, "--roles", roles, "--admin", "127.0.0.1:0"];
-        if (seedPort is { } seed) args.AddRange(["--seed", $"127.0.0.1:{seed}"]);
+        foreach (var seed in seeds) args.AddRange(["--seed", $"127.0.0.1:{seed}"]);
         var process = ServeProcess.Start(node, args.ToArray());
         _nodes.Add(process);
         await process.WaitForOutputAsync("ctl endpoint on ", Within);
@@ -54,9 +54,9 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
     {
         var portA = ServeProcess.FreePort();
         var portB = ServeProcess.FreePort();
-        var (a, ctlA) = await StartNode("a", portA, null, "vantage,decider");
+        var (a, ctlA) = await StartNode("a", portA, [portA, portB], "vantage,decider");
         await a.WaitForOutputAsync("serving ctlcluster", Within);
-        var (b, ctlB) = await StartNode("b", portB, portA, "vantage");
+        var (b, ctlB) = await StartNode("b", portB, [portA, portB], "vantage");
         await b.WaitForOutputAsync("serving ctlcluster", Within);
 
         JsonElement[] Members(EdgemanageProcess.Result r) =>
@@ -73,6 +73,12 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
         var table = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "cluster", "show");
         Assert.Matches($@"\*\s+akka\.tcp://edgemanage@127\.0\.0\.1:{portA}\s+Up\s+yes", table.Stdout);
         Assert.Contains("2 members, 2 up", table.Stdout);
+        // a is the only decider: the network's singleton runs there, and every node's ctl says so.
+        var deciderA = $"akka.tcp://edgemanage@127.0.0.1:{portA}";
+        Assert.Contains($"{Net} is decided by {deciderA}", table.Stdout);
+        Assert.Matches($@"\*\s+akka\.tcp://edgemanage@127\.0\.0\.1:{portA}\s+Up\s+yes\s+(leader\s+)?decider,vantage\s+{Net}", table.Stdout);
+        var deciders = JsonDocument.Parse(show.Stdout).RootElement.GetProperty("deciders").EnumerateArray().ToArray();
+        Assert.Equal(deciderA, Assert.Single(deciders).GetProperty("address").GetString());
 
         // b only probes; the network's decider (a singleton on a) answers b's ctl through the proxy, with both vantages.
         await Eventually.True(async () =>
@@ -87,6 +93,10 @@ public sealed class CtlClusterSpecs : IAsyncLifetime
             var net = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlB, "net", "show", Net);
             return net.ExitCode == 0 && System.Text.RegularExpressions.Regex.IsMatch(net.Stdout, @"live:\s+127\.0\.0\.\d+ 127\.0\.0\.\d+ \(2 of edge_count 2\)");
         }, Within, "net show through b with the live set");
+
+        var list = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlB, "net", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches($@"DECIDER[\s\S]*{Net}\s.*{Regex.Escape(deciderA)}", list.Stdout);
 
         var stranger = await EdgemanageProcess.RunInProcessAsync("ctl", "--node", ctlA, "-c", NodeConfig("a"), "cluster", "leave", "127.0.0.1:1");
         Assert.Equal(ExitCodes.NotFound, stranger.ExitCode);

@@ -47,21 +47,22 @@ public sealed partial class MetricsClusterSpecs : IAsyncLifetime
     public async Task A_cluster_node_exposes_its_members_and_the_other_vantages_view()
     {
         var portA = ServeProcess.FreePort();
+        var portB = ServeProcess.FreePort();
         using var stop = new CancellationTokenSource();
         var outputA = new StringWriter();
         var outputB = new StringWriter();
         var errorA = new StringWriter();
         var errorB = new StringWriter();
         var a = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", NodeConfig("a"), "--port", portA.ToString(), "--vantage", "a",
-            "--metrics-listen", "127.0.0.1:0"], TextWriter.Synchronized(outputA), TextWriter.Synchronized(errorA), stop.Token));
+            "--seed", $"127.0.0.1:{portA}", "--seed", $"127.0.0.1:{portB}", "--metrics-listen", "127.0.0.1:0"], TextWriter.Synchronized(outputA), TextWriter.Synchronized(errorA), stop.Token));
         Task<int>? b = null;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
             await Eventually.True(() => outputA.ToString().Contains("serving metricluster") || a.IsCompleted, Within, "node a serving");
             Assert.False(a.IsCompleted, $"{outputA}\n{errorA}");
-            b = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", NodeConfig("b"), "--port", ServeProcess.FreePort().ToString(),
-                "--vantage", "b", "--seed", $"127.0.0.1:{portA}", "--metrics-listen", "off"], TextWriter.Synchronized(outputB), TextWriter.Synchronized(errorB), stop.Token));
+            b = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", NodeConfig("b"), "--port", portB.ToString(),
+                "--vantage", "b", "--seed", $"127.0.0.1:{portA}", "--seed", $"127.0.0.1:{portB}", "--metrics-listen", "off"], TextWriter.Synchronized(outputB), TextWriter.Synchronized(errorB), stop.Token));
             var url = MetricsLine().Match(outputA.ToString()).Groups[1].Value;
 
             PromText p = null!;
@@ -77,6 +78,8 @@ public sealed partial class MetricsClusterSpecs : IAsyncLifetime
             Assert.Equal(2, p.All("edgemanage_cluster_member_up").Count(s => s.Value == 1 && s.Labels["roles"] == "decider,vantage"));
             Assert.Contains(p.All("edgemanage_cluster_member_up"), s => s.Labels["address"].EndsWith($"@127.0.0.1:{portA}", StringComparison.Ordinal));
             Assert.Equal(0, p.Value("edgemanage_cluster_unreachable_members"));
+            // a is the oldest decider: its singleton decides the network.
+            Assert.Equal(1, p.Value("edgemanage_decider", n, ("node", $"akka.tcp://edgemanage@127.0.0.1:{portA}")));
             Assert.Equal(1, p.Value("edgemanage_vantage_status", n, ("vantage", "b"), ("status", "voting")));
             // Node a's own vantage comes from its edges, with times; b's only as health.
             Assert.Empty(p.All("edgemanage_edge_last_seconds", n, ("vantage", "b")));

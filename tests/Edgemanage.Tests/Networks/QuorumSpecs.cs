@@ -515,3 +515,23 @@ public sealed class QuorumSpecs
         Assert.Same(QuorumSpec.Majority, QuorumSpec.Majority);
     }
 }
+
+public sealed class QuorumNoteSpecs
+{
+    [Theory]
+    [InlineData("first tick: everything is new", "", "warning: vantage a is broken: sees 5 of 5", "warning: vantage a is broken: sees 5 of 5")]
+    [InlineData("the same situation, other counts: said already", "warning: vantage a is broken: sees 5 of 5", "warning: vantage a is broken: sees 4 of 5", "")]
+    [InlineData("a stale vantage's age grows every tick: said once", "warning: vantage b is stale: newest 31s ago", "warning: vantage b is stale: newest 32s ago", "")]
+    [InlineData("a new broken vantage is news", "warning: vantage a is broken: x", "warning: vantage a is broken: x|warning: vantage b is broken: y", "warning: vantage b is broken: y")]
+    [InlineData("a vantage going from stale to broken is news", "warning: vantage b is stale: x", "warning: vantage b is broken: y", "warning: vantage b is broken: y")]
+    [InlineData("a split vote over other edges is news",
+        "warning: 1 edge(s) fail from some vantages but short of the quorum (majority): 127.0.0.2",
+        "warning: 2 edge(s) fail from some vantages but short of the quorum (majority): 127.0.0.2, 127.0.0.3",
+        "warning: 2 edge(s) fail from some vantages but short of the quorum (majority): 127.0.0.2, 127.0.0.3")]
+    [InlineData("back after a tick without it: said again", "", "warning: vantage a is broken: x", "warning: vantage a is broken: x")]
+    public void Says_each_warning_once_per_change(string why, string previous, string current, string said)
+    {
+        static string[] Split(string s) => s.Length == 0 ? [] : s.Split('|');
+        Assert.True(Split(said).SequenceEqual(Edgemanage.Actors.Networks.Quorum.NewNotes(Split(previous), Split(current))), why);
+    }
+}
