@@ -131,9 +131,11 @@ public sealed class ServeSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_cluster_node_serves_one_network()
+    public async Task A_cluster_node_may_serve_several_networks_but_needs_its_seeds()
     {
         var result = await EdgemanageProcess.RunInProcessAsync("serve", "-A", Net, "-A", "othernet", "-c", _config, "--cluster");
         Assert.Equal(ExitCodes.UsageOrConfig, result.ExitCode);
+        Assert.DoesNotContain("serves one network", result.Stderr);
+        Assert.Contains("needs its seed nodes", result.Stderr);
     }
 }
