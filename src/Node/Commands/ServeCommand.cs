@@ -287,6 +287,12 @@ public static class ServeCommand
         node.StopWithin = TimeSpan.FromSeconds(cluster is null ? 3 : 10);
         StartPrinters(node.System, output, error);
         var codes = await Task.WhenAll(networks.Select(n => ServeNetworkAsync(node, n, cluster, admin, metrics, control, log, output, error, ct)));
+        if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
+        {
+            var served = string.Join(", ", networks.Select(n => n.Network));
+            log.Error($"{served}: {refusal}");
+            error.WriteLine($"edgemanage: serve: {served}: {refusal}");
+        }
         return codes.Max();
     }
 
@@ -397,12 +403,8 @@ public static class ServeCommand
         admin?.Unserve(network);
         if (node.System.WhenTerminated.IsCompleted)
         {
-            if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
-            {
-                log.Error($"{network}: {refusal}");
-                error.WriteLine($"edgemanage: serve: {network}: {refusal}");
-                return ExitCodes.UsageOrConfig;
-            }
+            // Said once for the node (by ServeNetworksAsync), not once per network.
+            if (ClusterSetup.JoinRefusal(node.System) is not null) return ExitCodes.UsageOrConfig;
             Report(cluster is null ? $"{network}: the actor system stopped; stopped" : $"{network}: this node left the cluster; stopped");
             return ExitCodes.Ok;
         }

@@ -7,6 +7,7 @@ using Edgemanage.Node.Commands;
 using Edgemanage.Tests.Metrics;
 using Edgemanage.Tests.Support;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Edgemanage.Tests.Cluster;
 
@@ -18,7 +19,7 @@ namespace Edgemanage.Tests.Cluster;
 /// our messages, Akka's own sharding messages) runs under strict serialization.
 /// </summary>
 [Collection("cluster")]
-public sealed partial class NetworkDeciderSpecs : IAsyncLifetime
+public sealed partial class NetworkDeciderSpecs(ITestOutputHelper testOutput) : IAsyncLifetime
 {
     private static readonly string[] Networks = ["alpha", "bravo", "charlie"];
     private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"];
@@ -115,6 +116,7 @@ public sealed partial class NetworkDeciderSpecs : IAsyncLifetime
         await Eventually.True(() => nodes.All(n => Networks.All(net => n.Text.Contains($"serving {net} as cluster node"))) || nodes.Any(n => n.Serving.IsCompleted),
             Within, "every node serving every network");
         Assert.False(nodes.Any(n => n.Serving.IsCompleted), Diagnostics());
+        var serving = DateTime.UtcNow;
 
         // Every network publishes its zone.
         await Eventually.True(() => Networks.All(net => ZoneRecords.ApexA(Path.Combine(_dir.Path, "named", $"{net}.test.zone")).Length == 2), Within,
@@ -136,6 +138,18 @@ public sealed partial class NetworkDeciderSpecs : IAsyncLifetime
                    && Networks.All(n => nodes.Single(node => node.Deciding().Contains(n)).Address == deciders[n]);
         }, Within, "each network decided by exactly one node, over at least two nodes")
             .ContinueWith(t => { if (t.IsFaulted) throw new InvalidOperationException(Diagnostics(), t.Exception); });
+
+        var spreadOverTwo = DateTime.UtcNow;
+
+        // Least-shard allocation with rebalancing (hocon/edgemanage.conf) ends with one network per decider.
+        await Eventually.True(async () =>
+        {
+            deciders = await Deciders(a);
+            return Networks.All(n => deciders.GetValueOrDefault(n) is not null) && deciders.Values.Distinct().Count() == 3
+                   && Networks.All(n => nodes.Count(node => node.Deciding().Contains(n)) == 1);
+        }, Within, "one network per node").ContinueWith(t => { if (t.IsFaulted) throw new InvalidOperationException(Diagnostics(), t.Exception); });
+        testOutput.WriteLine($"spread over two nodes {(spreadOverTwo - serving).TotalSeconds:0.0} s after every node served, " +
+                             $"one per node {(DateTime.UtcNow - serving).TotalSeconds:0.0} s after");
 
         // ctl cluster show and net list name the decider of each network.
         var table = await Ctl("--node", c.Ctl, "cluster", "show");
@@ -168,6 +182,7 @@ public sealed partial class NetworkDeciderSpecs : IAsyncLifetime
         var moving = deciders.Where(d => d.Value == leaver.Address).Select(d => d.Key).ToArray();
         var leave = await Ctl("--node", a.Ctl, "-c", ServeWorkspace.NodeConfig(_dir.Path, "a"), "cluster", "leave", $"127.0.0.1:{leaver.Port}");
         Assert.True(leave.ExitCode == 0, leave.ToString());
+        var leaving = DateTime.UtcNow;
         await Eventually.True(() => leaver.Text.Contains("this node left the cluster; stopped"), Within, "the leaver stopping");
         foreach (var n in moving) Assert.Contains($"handed {n} over", leaver.Text);
         var stayers = nodes.Where(n => n != leaver).ToArray();
@@ -178,6 +193,7 @@ public sealed partial class NetworkDeciderSpecs : IAsyncLifetime
                    && Networks.All(n => stayers.Count(s => s.Deciding().Contains(n)) == 1);
         }, Within, $"{string.Join(", ", moving)} decided by a remaining node")
             .ContinueWith(t => { if (t.IsFaulted) throw new InvalidOperationException(Diagnostics(), t.Exception); });
+        testOutput.WriteLine($"{string.Join(", ", moving)} decided elsewhere {(DateTime.UtcNow - leaving).TotalSeconds:0.0} s after ctl cluster leave");
         Assert.Equal(ExitCodes.Ok, await leaver.Serving.WaitAsync(Within));
 
         _stop.Cancel();
