@@ -27,7 +27,7 @@ namespace Edgemanage.Tests.Cluster;
 /// a singleton or a shard would start it. The specs send the vantages' reports themselves.
 /// </summary>
 [Collection("cluster")]
-public sealed class TakeoverSpecs : IAsyncLifetime
+public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Net = "takenet";
     private static readonly string[] Edges = ["a.example.test", "b.example.test", "c.example.test", "d.example.test"];
@@ -64,15 +64,19 @@ public sealed class TakeoverSpecs : IAsyncLifetime
     /// <summary>A node's ActorSystem; in a cluster when given its port and the seeds (a's first).</summary>
     private async Task<EdgemanageNode> StartNode(string name, FakeTimeProvider clock, int? port = null, int[]? seeds = null, PublishPlan? publish = null)
     {
+        // Each node's log (debug and up) in its own file, as serve's logpath: the specs read what it says.
+        var log = new Edgemanage.Actors.Logging.OperatorLog(Edgemanage.Actors.Logging.OperatorLogLevel.Debug, null, LogOf(name));
         var settings = TestSettings.Create(_dir.Path, goodEnough: 0.7);
         var cluster = port is { } p
             ? new ClusterSettings { Port = p, SeedNodes = seeds!.Select(s => $"127.0.0.1:{s}").ToList(), Roles = ["vantage", "decider"] }
             : null;
         var node = await EdgemanageNode.StartAsync(settings, Net, Edges, new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1)),
-            JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db")), clock, publish: publish, cluster: cluster);
+            JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db")), clock, publish: publish, cluster: cluster, log: log);
         _nodes.Add(node);
         return node;
     }
+
+    private string LogOf(string node) => _dir.File(node + ".log");
 
     private static IActorRef StartDecider(EdgemanageNode node, PublishPlan plan, TimeProvider clock) =>
         node.System.ActorOf(NetworkActor.Props(plan.Network, ActorRefs.Nobody, plan.Zones, plan.Resolver!, clock, plan.Serve), "decider-" + Net);
@@ -157,6 +161,13 @@ public sealed class TakeoverSpecs : IAsyncLifetime
         var status = await decider.Ask<NetworkStatus>(new NetworkCommands.GetNetworkStatus(Net), Within);
         Assert.Equal(["a.example.test", "c.example.test"], status.Live);
         Assert.Contains(status.LastDecision!.Notes, n => n.Contains("adopted the decision replicated by", StringComparison.Ordinal));
+        // Akka's logging is asynchronous: the line follows the reply.
+        const string adopted = $"Network {Net}: starting from the decision replicated by akka.tcp://edgemanage@127.0.0.1:";
+        await Eventually.True(() => File.ReadAllText(LogOf("b")).Contains(adopted, StringComparison.Ordinal), Within, "the adoption logged");
+        var log = File.ReadAllLines(LogOf("b"));
+        var said = Assert.Single(log, l => l.Contains(adopted, StringComparison.Ordinal));
+        Assert.Contains("(live a.example.test c.example.test), newer than this node's journal (2027-01-15 08:00:00.000Z)", said);
+        output.WriteLine(Assert.Single(log, l => l.Contains("replicated state read in", StringComparison.Ordinal)));
 
         // Every edge healthy again (b faster than c): the keep rule keeps what DNS serves; the zone is not rewritten.
         decider.Tell(Observed(bClock, ("a.example.test", EdgeHealth.PassThreshold, 0.1), ("b.example.test", EdgeHealth.PassThreshold, 0.2),
