@@ -70,8 +70,12 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
         var cluster = port is { } p
             ? new ClusterSettings { Port = p, SeedNodes = seeds!.Select(s => $"127.0.0.1:{s}").ToList(), Roles = ["vantage", "decider"] }
             : null;
-        var node = await EdgemanageNode.StartAsync(settings, Net, Edges, new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1)),
-            JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db")), clock, publish: publish, cluster: cluster, log: log);
+        var prober = new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1));
+        var journal = JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db"));
+        // In a cluster the spec starts each decider itself (StartDecider), so the node hosts no sharded decider.
+        var node = cluster is null
+            ? await EdgemanageNode.StartAsync(settings, Net, Edges, prober, journal, clock, publish: publish, log: log)
+            : await EdgemanageNode.StartServingAsync([new HostedNetwork(Net, settings, Edges, prober, journal, publish)], log, clock, cluster: cluster);
         _nodes.Add(node);
         return node;
     }
@@ -79,7 +83,7 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
     private string LogOf(string node) => _dir.File(node + ".log");
 
     private static IActorRef StartDecider(EdgemanageNode node, PublishPlan plan, TimeProvider clock) =>
-        node.System.ActorOf(NetworkActor.Props(plan.Network, ActorRefs.Nobody, plan.Zones, plan.Resolver!, clock, plan.Serve), "decider-" + Net);
+        node.System.ActorOf(NetworkActor.Props(plan.Network, ActorRefs.Nobody, plan.Zones, plan.Resolver!, clock, plan.Serve), "test-decider-" + Net);
 
     private static TestProbe Decisions(EdgemanageNode node)
     {
