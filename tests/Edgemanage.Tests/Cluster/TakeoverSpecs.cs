@@ -77,6 +77,10 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
         var node = await EdgemanageNode.StartAsync(settings, Net, Edges, new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1)),
             JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db")), clock, publish: publish, cluster: cluster, log: log);
         _nodes.Add(node);
+        // Every cluster member runs its replicator from the start (started by the node, not by these specs' reads:
+        // a member without one would never count towards a majority).
+        if (cluster is not null)
+            await node.System.ActorSelection("/user/ddataReplicator").ResolveOne(Within);
         return node;
     }
 
