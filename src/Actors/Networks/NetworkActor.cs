@@ -37,23 +37,23 @@ public sealed record ServeOptions(TimeSpan DecisionInterval, IReadOnlyList<ZoneS
 {
     public static readonly TimeSpan DefaultPersistUnchangedEvery = TimeSpan.FromMinutes(5);
 
-    /// <summary>When not given: the config's default probe_timeout and history_batch_window.</summary>
+    /// <summary>When not given: the config's default probe_timeout.</summary>
     public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(10);
-
-    private static readonly TimeSpan DefaultHistoryBatchWindow = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The start-up hold's margin over one probe_timeout: every edge's first probe ends within probe_timeout of
-    /// its start; its report then waits up to history_batch_window before its group sends it; the decider looks at
-    /// it on its next tick (up to one decision_interval later); 2 s more cover the probes' start spread and the
-    /// cluster's delivery. Past that, an edge still not judged is slow or unreachable, and waiting longer would
-    /// only keep a failing live edge in DNS (the hold replaces only live edges a quorum sees failing).
+    /// its start; its history group sends the report within one observation window of the probe's end
+    /// (<see cref="EdgeCommands.StartContinuous.ObservationWindow"/>, 100 ms, whatever history_batch_window is: the
+    /// batch only decides when samples are persisted); the decider looks at it on its next tick (up to one
+    /// decision_interval later); 2 s more cover the probes' start spread and the cluster's delivery. Past that, an
+    /// edge still not judged is slow or unreachable, and waiting longer would only keep a failing live edge in DNS
+    /// (the hold replaces only live edges a quorum sees failing).
     /// </summary>
-    public static TimeSpan HoldMarginFor(TimeSpan historyBatchWindow, TimeSpan decisionInterval) =>
-        historyBatchWindow + decisionInterval + TimeSpan.FromSeconds(2);
+    public static TimeSpan HoldMarginFor(TimeSpan decisionInterval, TimeSpan? observationWindow = null) =>
+        (observationWindow ?? EdgeCommands.StartContinuous.DefaultObservationWindow) + decisionInterval + TimeSpan.FromSeconds(2);
 
     /// <summary>The longest a starting decider keeps DNS as published while it waits for every edge's first report.</summary>
-    public TimeSpan StartHold => (ProbeTimeout ?? DefaultProbeTimeout) + (StartHoldMargin ?? HoldMarginFor(DefaultHistoryBatchWindow, DecisionInterval));
+    public TimeSpan StartHold => (ProbeTimeout ?? DefaultProbeTimeout) + (StartHoldMargin ?? HoldMarginFor(DecisionInterval));
 }
 
 /// <summary>Everything a NetworkActor needs that does not change while it runs (one round, or one config version).</summary>
