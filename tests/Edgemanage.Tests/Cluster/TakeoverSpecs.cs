@@ -74,8 +74,14 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
         var cluster = port is { } p
             ? new ClusterSettings { Port = p, SeedNodes = seeds!.Select(s => $"127.0.0.1:{s}").ToList(), Roles = ["vantage", "decider"] }
             : null;
-        var node = await EdgemanageNode.StartAsync(settings, Net, Edges, new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1)),
-            JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db")), clock, publish: publish, cluster: cluster, log: log);
+        var prober = new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1));
+        var journal = JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db"));
+        // A cluster node as serve starts one, without a publish plan: no decider is placed by sharding; the specs start
+        // the NetworkActor on the node they choose, as sharding would.
+        var node = cluster is null
+            ? await EdgemanageNode.StartAsync(settings, Net, Edges, prober, journal, clock, publish: publish, log: log)
+            : await EdgemanageNode.StartServingAsync([new HostedNetwork(Net, settings, Edges, prober, journal, Publish: null)], log, clock,
+                cluster: cluster);
         _nodes.Add(node);
         // Every cluster member runs its replicator from the start (started by the node, not by these specs' reads:
         // a member without one would never count towards a majority).
@@ -86,8 +92,10 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
 
     private string LogOf(string node) => _dir.File(node + ".log");
 
+    private static int _deciders;
+
     private static IActorRef StartDecider(EdgemanageNode node, PublishPlan plan, TimeProvider clock) =>
-        node.System.ActorOf(NetworkActor.Props(plan.Network, ActorRefs.Nobody, plan.Zones, plan.Resolver!, clock, plan.Serve), "decider-" + Net);
+        node.System.ActorOf(NetworkActor.Props(plan.Network, ActorRefs.Nobody, plan.Zones, plan.Resolver!, clock, plan.Serve), $"spec-decider-{Net}-{Interlocked.Increment(ref _deciders)}");
 
     private static TestProbe Decisions(EdgemanageNode node)
     {
