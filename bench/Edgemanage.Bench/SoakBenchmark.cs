@@ -49,7 +49,7 @@ public static class SoakBenchmark
         var zonePath = Path.Combine(work, "named", "example.test.zone");
         var stateDir = Path.Combine(work, "state");
 
-        using var child = ServeChild.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config], "serve", keepStdout: false, error);
+        using var child = ServeChild.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config, "--metrics-listen", "127.0.0.1:0"], "serve", keepStdout: false, error);
         var ok = false;
         try
         {
@@ -65,6 +65,12 @@ public static class SoakBenchmark
             // The warm-up leaves out the JIT's tiering, the first batches' snapshots and the rings' first growth: the
             // figure is the steady state. Its length is not part of --minutes.
             if (o.WarmupSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
+
+            // Decisions and their cost from /metrics, read just before the first sample and just after the last, so the
+            // scrapes (3.5 MB of text at 5000 edges) are outside the CPU figure.
+            var metricsUrl = System.Text.RegularExpressions.Regex.Match(ReadShared(child.StdoutPath), @"metrics on (\S+)").Groups[1].Value;
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var decisions0 = await DecisionFigures(http, metricsUrl);
 
             // Sample 0 is the baseline at the first zone (startup excluded from the CPU share); then one sample per
             // interval, on a fixed schedule from the baseline, the last one at the end of the duration.
@@ -105,6 +111,7 @@ public static class SoakBenchmark
                 if (due >= duration) break;
             }
             var fleetCpu = (Process.GetCurrentProcess().TotalProcessorTime - fleetCpu0).TotalSeconds;
+            var decisions1 = await DecisionFigures(http, metricsUrl);
 
             var exit = await child.StopAsync(StopWithin, error);
             var cpus = samples.Where(s => s.CpuPercent is not null).Select(s => s.CpuPercent!.Value).ToList();
@@ -117,6 +124,13 @@ public static class SoakBenchmark
                 $"| {o.Edges} | {o.ProbeInterval} | {o.Minutes} | {meanCpu:F1} / {cpus.Max():F1} | {samples[0].RssMb:F0} / {samples.Max(s => s.RssMb):F0} / {samples[^1].RssMb:F0} | {samples[0].JournalMb:F2} / {samples.Max(s => s.JournalMb):F2} / {samples[^1].JournalMb:F2} | {(samples[^1].Probes - samples[0].Probes) / wall:F0} |"));
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"# {samples.Count} samples over {wall:F1} s; fleet (bench process) cpu {fleetCpu:F1} s = {fleetCpu / wall * 100:F1} % of one core on the same {Environment.ProcessorCount}-cpu machine; loadavg {LoadAverage()}; node exit {exit}"));
+            if (decisions0 is { } d0 && decisions1 is { } d1 && d1.Count > d0.Count)
+            {
+                var n = d1.Count - d0.Count;
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# decisions in the sampled window: {n} ({n / wall * 60:F1}/min); per decision: deciding {(d1.Deciding - d0.Deciding) / n * 1000:F2} ms, publishing {(d1.Publishing - d0.Publishing) / n * 1000:F2} ms (wall, from /metrics edgemanage_decision_seconds_total)"));
+            }
+            else error.WriteLine($"# decisions: not measured (no edgemanage_decision_seconds_total at {metricsUrl}: an older build?)");
             if (exit != 0)
             {
                 error.WriteLine($"edgemanage-bench: node exit code {exit} (expected 0 after SIGTERM)");
@@ -130,6 +144,35 @@ public static class SoakBenchmark
             if (!child.Exited) await child.StopAsync(StopWithin, error);
             if (!ok) error.WriteLine(child.Tail());
         }
+    }
+
+    private sealed record Decisions(double Count, double Deciding, double Publishing);
+
+    /// <summary>edgemanage_decisions_total and edgemanage_decision_seconds_total of the bench network; null when the build has no such metric.</summary>
+    private static async Task<Decisions?> DecisionFigures(HttpClient http, string metricsUrl)
+    {
+        if (metricsUrl.Length == 0) return null;
+        string text;
+        try { text = await http.GetStringAsync(metricsUrl); }
+        catch (HttpRequestException) { return null; }
+        double? Value(string series)
+        {
+            foreach (var line in text.Split('\n'))
+                if (line.StartsWith(series + " ", StringComparison.Ordinal))
+                    return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+            return null;
+        }
+        var count = Value($"edgemanage_decisions_total{{network=\"{Network}\"}}");
+        var deciding = Value($"edgemanage_decision_seconds_total{{network=\"{Network}\",phase=\"deciding\"}}");
+        var publishing = Value($"edgemanage_decision_seconds_total{{network=\"{Network}\",phase=\"publishing\"}}");
+        return count is { } c && deciding is { } d ? new Decisions(c, d, publishing ?? 0) : null;
+    }
+
+    /// <summary>A file another process is still writing.</summary>
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     private static Options Parse(string[] args)

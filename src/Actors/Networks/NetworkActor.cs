@@ -336,6 +336,28 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private void DecideOnObservations()
     {
         if (_book is null || _book.Count == 0 || _serve is null) return;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            JudgeAndDecide();
+        }
+        finally
+        {
+            // The decision's own work on this actor (judging, selecting); publishing is timed until the zone writer answers.
+            CountDecisionTime("deciding", started);
+        }
+    }
+
+    /// <summary>serve: when the decision in flight started (a Stopwatch timestamp), so <see cref="Finish"/> can count its publishing.</summary>
+    private long _publishingSince;
+
+    private void CountDecisionTime(string phase, long since) =>
+        EdgemanageMetrics.Get(Context.System).DecisionSeconds.With(_settings.Network, phase)
+            .Add((long)System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMicroseconds);
+
+    private void JudgeAndDecide()
+    {
+        if (_book is null || _serve is null) return;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         (_book, var judgement) = _book.Judge(now);
         var vote = judgement.Vote;
@@ -382,6 +404,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var roundId = now * 1000 + (++_decisions % 1000);
         Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
             new RoundCompleted(roundId, judgement.Reports, []), judgement.Candidates, judgement.HealthByIp, judgement.Votes, judgement.Unobserved);
+        _publishingSince = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>A cron round: this node's single vantage, judged as it is.</summary>
@@ -471,6 +494,11 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private void Finish(Decided d, ZonesPublished zones)
     {
+        if (_publishingSince != 0)
+        {
+            CountDecisionTime("publishing", _publishingSince);
+            _publishingSince = 0;
+        }
         var selection = d.Selection;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         // Published = the zones now carry the chosen set. When every zone failed (check, write), they still carry
@@ -601,6 +629,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private void Done(IActorRef replyTo, object reply)
     {
+        _publishingSince = 0;
         replyTo.Tell(reply);
         Stash.UnstashAll();
         Become(Idle);
