@@ -79,7 +79,7 @@ public static class SoakBenchmark
             var samples = new List<Sample>();
             var clock = Stopwatch.StartNew();
             var fleetCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            long prevTicks = 0, firstTicks = 0;
+            long prevTicks = 0, firstTicks = 0, prevSys = 0, firstSys = 0;
             var prevT = 0.0;
             for (var k = 0; ; k++)
             {
@@ -93,7 +93,7 @@ public static class SoakBenchmark
                 }
                 var t = clock.Elapsed.TotalSeconds;
                 var probes = fleet.TotalRequests;
-                if (!TryReadProc(child.Pid, out var ticks, out var rssKb))
+                if (!TryReadProc(child.Pid, out var ticks, out var rssKb, out var sysTicks))
                 {
                     error.WriteLine($"edgemanage-bench: cannot read /proc/{child.Pid} (the node exited?)");
                     return 1;
@@ -105,8 +105,8 @@ public static class SoakBenchmark
                 samples.Add(sample);
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"# t {t,7:F1} s  cpu {(cpu is { } c ? c.ToString("F1", CultureInfo.InvariantCulture) : "-"),6} %  rss {sample.RssMb,7:F1} MB  journal {sample.JournalMb,8:F2} MB (db {journal.Db / Mb:F2} + wal {journal.Wal / Mb:F2})  probes {probes,9} ({probeRate,6:F0}/s)"));
-                if (k == 0) firstTicks = ticks;
-                prevTicks = ticks;
+                if (k == 0) (firstTicks, firstSys) = (ticks, sysTicks);
+                (prevTicks, prevSys) = (ticks, sysTicks);
                 prevT = t;
                 if (due >= duration) break;
             }
@@ -118,6 +118,9 @@ public static class SoakBenchmark
             var wall = samples[^1].T - samples[0].T;
             // Mean over the whole window from the first and last readings (not a mean of the per-interval shares).
             var meanCpu = (double)(prevTicks - firstTicks) / clkTck / wall * 100;
+            var sysCpu = (double)(prevSys - firstSys) / clkTck / wall * 100;
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"# node cpu {meanCpu:F1} % of one core = user {meanCpu - sysCpu:F1} % + kernel {sysCpu:F1} % (kernel: sockets, and on loopback the fleet's side of each TCP exchange runs in the node's softirq)"));
             output.WriteLine("| edges | probe_interval | minutes | CPU % of one core: mean / max | RSS MB: first / max / last | journal MB: first / max / last | probes/s |");
             output.WriteLine("|---:|---:|---:|---|---|---|---:|");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -210,17 +213,19 @@ public static class SoakBenchmark
     }
 
     /// <summary>utime + stime (clock ticks) from /proc/PID/stat and VmRSS (kB) from /proc/PID/status.</summary>
-    private static bool TryReadProc(int pid, out long ticks, out long rssKb)
+    private static bool TryReadProc(int pid, out long ticks, out long rssKb, out long sysTicks)
     {
         ticks = 0;
         rssKb = 0;
+        sysTicks = 0;
         try
         {
             // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-            ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            sysTicks = long.Parse(fields[12], CultureInfo.InvariantCulture);
+            ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + sysTicks;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
