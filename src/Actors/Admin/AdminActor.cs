@@ -58,7 +58,7 @@ public sealed class AdminActor : ReceiveActor
 
     public static Props Props(AdminActorSettings settings) => Akka.Actor.Props.Create(() => new AdminActor(settings));
 
-    /// <summary>The clustered ActorSystem of this process, if any (a cluster node serves one network).</summary>
+    /// <summary>The clustered ActorSystem of this process, if any (one system hosts every network a node serves).</summary>
     private ActorSystem? ClusterSystem() =>
         _served.Values.Select(s => s.System).FirstOrDefault(s => s.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal));
 
@@ -103,13 +103,13 @@ public sealed class AdminActor : ReceiveActor
                 var status = await served.NetworkActor.Ask<NetworkStatus>(new GetNetworkStatus(served.Network), _settings.AskTimeout);
                 var d = status.LastDecision;
                 return new NetworkSummary(served.Network, status.Live.Count, d?.Required ?? 0, d?.AtUnixMs, d?.Degraded ?? false,
-                    status.FrozenReason, status.BudgetRemaining, d?.Edges.Count ?? 0, ClusterMembership.Decider(served.System)?.ToString());
+                    status.FrozenReason, status.BudgetRemaining, d?.Edges.Count ?? 0, ClusterMembership.Decider(served.System, served.Network)?.ToString());
             }
             catch (Exception e) when (e is AskTimeoutException or InvalidCastException)
             {
                 // One network that does not answer must not hide the others.
                 return new NetworkSummary(served.Network, -1, 0, null, true, $"did not answer: {e.Message}", 0, 0,
-                    ClusterMembership.Decider(served.System)?.ToString());
+                    ClusterMembership.Decider(served.System, served.Network)?.ToString());
             }
         }));
         return new NetworkList(_settings.AdminAddress, summaries);

@@ -22,22 +22,18 @@ public static class ClusterMembership
             .Select(m => new ClusterMember(m.Address.ToString(), m.Status.ToString(), m.Roles.Order(StringComparer.Ordinal).ToArray(),
                 !unreachable.Contains(m.Address), Equals(state.Leader, m.Address), m.Address == cluster.SelfAddress))
             .ToArray();
-        var decider = Decider(state)?.ToString();
         return new ClusterStatus(cluster.SelfAddress.ToString(), adminAddress, Clustered: true, members, networks,
-            networks.Select(n => new NetworkDecider(n, decider)).ToArray());
+            networks.Select(n => new NetworkDecider(n, Decider(clustered, n)?.ToString())).ToArray());
     }
 
     /// <summary>
-    /// The member a network's NetworkActor singleton runs on: the oldest Up member with the decider role (reachable or
-    /// not: the singleton stays there until that member is downed). Null when no member can decide.
+    /// The member deciding <paramref name="network"/>: where cluster sharding placed the network's decider (its shard),
+    /// as this node's placement poller last learnt it (<see cref="DeciderPlacement"/>, at most a second or two old).
+    /// Null when not clustered, or when no member hosts the network yet (the cluster is forming, or a crashed
+    /// decider's networks wait for the split-brain resolver).
     /// </summary>
-    public static Address? Decider(ClusterEvent.CurrentClusterState state) =>
-        state.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(Contracts.Config.ClusterSettings.DeciderRole))
-            .Aggregate((Member?)null, (oldest, m) => oldest is null || m.IsOlderThan(oldest) ? m : oldest)?.Address;
-
-    /// <summary>The decider of this node's cluster (see <see cref="Decider(ClusterEvent.CurrentClusterState)"/>); null when not clustered or none.</summary>
-    public static Address? Decider(ActorSystem system) =>
-        system is ExtendedActorSystem { Provider: ClusterActorRefProvider } ? Decider(Cluster.Get(system).State) : null;
+    public static Address? Decider(ActorSystem system, string network) =>
+        system is ExtendedActorSystem { Provider: ClusterActorRefProvider } ? DeciderPlacement.Get(system).Of(network) : null;
 
     public static object Leave(ActorSystem? clustered, string address)
     {

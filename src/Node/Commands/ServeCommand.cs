@@ -19,7 +19,8 @@ namespace Edgemanage.Node.Commands;
 
 /// <summary>
 /// <c>edgemanage serve [-A DNET]... [-c FILE] [-v]</c>: the long-running node. Without a cluster, one ActorSystem hosts
-/// every network the process serves, each with its own journal and lock; a cluster node serves one network. Every edge probes on its own every <c>probe_interval</c> (with jitter); each history
+/// every network the process serves, each with its own journal and lock; so does a cluster node, whose networks are
+/// decided wherever cluster sharding places them among the decider nodes. Every edge probes on its own every <c>probe_interval</c> (with jitter); each history
 /// group persists its batch window's samples as one event; the NetworkActor decides every
 /// <c>decision_interval</c>, and at once when a live edge fails; zones are written only when they change. The
 /// network lock is held for the node's life, so a cron <c>run</c> of the same network is refused. SIGHUP (or
@@ -123,8 +124,6 @@ public static class ServeCommand
             contexts.Add(context);
         }
         var (firstSettings, cluster) = ApplyOverrides(contexts[0].Settings, cl);
-        if (cluster is not null && contexts.Count > 1)
-            throw new UsageException($"serve: a cluster node serves one network; start one node per network (got {string.Join(", ", networks)})");
         if (cluster is not null && ClusterSetup.Problem(cluster) is { } clusterProblem) throw new UsageException($"serve: {clusterProblem}");
         // Akka.Remote would share a taken port with the other process (SO_REUSEPORT) and split the cluster's traffic.
         if (cluster is not null && PortProbe.InUse(cluster.Host, cluster.Port) is { } busy)
@@ -151,9 +150,7 @@ public static class ServeCommand
                 if (network is null) return code;
                 prepared.Add(network);
             }
-            return cluster is null
-                ? await ServeNetworksAsync(prepared, admin, metrics, control, log, output, error, ct)
-                : await ServeClusterNodeAsync(prepared[0], cluster, admin, metrics, control, log, output, error, ct);
+            return await ServeNetworksAsync(prepared, cluster, admin, metrics, control, log, output, error, ct);
         }
         finally
         {
@@ -277,28 +274,43 @@ public static class ServeCommand
         }
     }
 
-    /// <summary>serve without a cluster: one ActorSystem for every network, each served on its own until the node stops.</summary>
-    private static async Task<int> ServeNetworksAsync(IReadOnlyList<PreparedNetwork> networks, AdminEndpoint? admin, MetricsEndpoint? metrics,
-        ServeControl control, OperatorLog log, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <summary>
+    /// serve: one ActorSystem for every network, each served on its own until the node stops; with a cluster, the
+    /// system is a member and each network's decider runs on the decider node sharding places it on.
+    /// </summary>
+    private static async Task<int> ServeNetworksAsync(IReadOnlyList<PreparedNetwork> networks, ClusterSettings? cluster, AdminEndpoint? admin,
+        MetricsEndpoint? metrics, ServeControl control, OperatorLog log, TextWriter output, TextWriter error, CancellationToken ct)
     {
-        await using var node = await EdgemanageNode.StartServingAsync(networks.Select(n => n.Hosted).ToList(), log, cancellationToken: ct);
+        await using var node = await EdgemanageNode.StartServingAsync(networks.Select(n => n.Hosted).ToList(), log, cancellationToken: ct, cluster: cluster);
         // SIGTERM ends the node within seconds whatever the journal does (see FinishDecidingAsync and ServeNetworkAsync).
-        node.StopWithin = TimeSpan.FromSeconds(3);
+        node.StopWithin = TimeSpan.FromSeconds(cluster is null ? 3 : 10);
         StartPrinters(node.System, output, error);
-        var codes = await Task.WhenAll(networks.Select(n => ServeNetworkAsync(node, n, null, admin, metrics, control, log, output, error, ct)));
+        if (cluster is not null) SayWhenJoined(node.System, output, log);
+        var codes = await Task.WhenAll(networks.Select(n => ServeNetworkAsync(node, n, cluster, admin, metrics, control, log, output, error, ct)));
+        if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
+        {
+            var served = string.Join(", ", networks.Select(n => n.Network));
+            log.Error($"{served}: {refusal}");
+            error.WriteLine($"edgemanage: serve: {served}: {refusal}");
+        }
         return codes.Max();
     }
 
-    /// <summary>serve --cluster: one network, its ActorSystem a member of the vantages' cluster.</summary>
-    private static async Task<int> ServeClusterNodeAsync(PreparedNetwork network, ClusterSettings cluster, AdminEndpoint? admin,
-        MetricsEndpoint? metrics, ServeControl control, OperatorLog log, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <summary>
+    /// A cluster node says when it is up in the cluster, and with whom: after a restart, that is the line that shows
+    /// it rejoined the running cluster rather than waiting for its seeds or forming one of its own.
+    /// </summary>
+    private static void SayWhenJoined(ActorSystem system, TextWriter output, OperatorLog log)
     {
-        var hosted = network.Hosted;
-        await using var node = await EdgemanageNode.StartAsync(hosted.Settings, hosted.Network, hosted.Edges, hosted.Prober, hosted.Journal,
-            cancellationToken: ct, publish: hosted.Publish, cluster: cluster, log: log);
-        node.StopWithin = TimeSpan.FromSeconds(3);
-        StartPrinters(node.System, output, error);
-        return await ServeNetworkAsync(node, network, cluster, admin, metrics, control, log, output, error, ct);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.RegisterOnMemberUp(() =>
+        {
+            var up = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => $"{m.Address.Host}:{m.Address.Port}").Order();
+            var message = $"joined the cluster as {cluster.SelfAddress.Host}:{cluster.SelfAddress.Port}; members up: {string.Join(" ", up)}";
+            log.Info(message);
+            output.WriteLine(message);
+            output.Flush();
+        });
     }
 
     /// <summary>serve's stdout and stderr lines from the node's event stream: decisions, freezes, journal outages.</summary>
@@ -307,6 +319,9 @@ public static class ServeCommand
         var printer = system.ActorOf(DecisionPrinter.Props(output), "decision-printer");
         system.EventStream.Subscribe(printer, typeof(RoundDecided));
         system.EventStream.Subscribe(printer, typeof(Frozen));
+        // A cluster node says when it starts or stops deciding a network (a takeover, a hand-over, a rebalance).
+        system.EventStream.Subscribe(printer, typeof(DeciderEntity.DecidingHere));
+        system.EventStream.Subscribe(printer, typeof(DeciderEntity.NoLongerDecidingHere));
         var journalPrinter = system.ActorOf(JournalPrinter.Props(error), "journal-printer");
         system.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalNotWritable));
         system.EventStream.Subscribe(journalPrinter, typeof(Actors.Persistence.JournalWritableAgain));
@@ -405,12 +420,8 @@ public static class ServeCommand
         admin?.Unserve(network);
         if (node.System.WhenTerminated.IsCompleted)
         {
-            if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
-            {
-                log.Error($"{network}: {refusal}");
-                error.WriteLine($"edgemanage: serve: {network}: {refusal}");
-                return ExitCodes.UsageOrConfig;
-            }
+            // Said once for the node (by ServeNetworksAsync), not once per network.
+            if (ClusterSetup.JoinRefusal(node.System) is not null) return ExitCodes.UsageOrConfig;
             Report(cluster is null ? $"{network}: the actor system stopped; stopped" : $"{network}: this node left the cluster; stopped");
             return ExitCodes.Ok;
         }

@@ -31,16 +31,17 @@ public sealed record HostedNetwork(string Network, EdgemanageSettings Settings, 
 
 /// <summary>
 /// A network's actors in a node: <paramref name="Edges"/> is its <see cref="NetworkEdgesSupervisor"/> (the same reference
-/// for the node's life, reloads included); <paramref name="Decider"/> its NetworkActor (or the singleton's proxy), when
+/// for the node's life, reloads included); <paramref name="Decider"/> its NetworkActor (in a cluster, the local forwarder
+/// to the sharded decider, wherever it runs), when
 /// the node was started with a publish plan.
 /// </summary>
 public sealed record NetworkActors(string Network, IActorRef Edges, IActorRef? Decider);
 
 /// <summary>
 /// One Edgemanage ActorSystem: an Akka.NET host with our serializer, persistence and logging, and the networks it
-/// hosts. <c>run</c>, <c>query</c>, <c>why</c>, <c>edge mode</c>, <c>import-legacy</c> and a cluster node host one
-/// network on the default journal plugin (<see cref="StartAsync"/>); <c>serve</c> hosts every network it serves, each
-/// on its own journal plugin (<see cref="StartServingAsync"/>).
+/// hosts. <c>run</c>, <c>query</c>, <c>why</c>, <c>edge mode</c> and <c>import-legacy</c> host one network on the
+/// default journal plugin (<see cref="StartAsync"/>); <c>serve</c>, clustered or not, hosts every network it serves,
+/// each on its own journal plugin (<see cref="StartServingAsync"/>).
 /// </summary>
 public sealed class EdgemanageNode : IAsyncDisposable
 {
@@ -90,64 +91,66 @@ public sealed class EdgemanageNode : IAsyncDisposable
             new NetworkEdgesSupervisor.ReplaceEdges(_probes ? edges : [], new Contracts.Edges.EdgeCommands.StartContinuous(probeInterval, batchWindow, observer)),
             NetworkEdgesSupervisor.StopOldEdgesWithin + TimeSpan.FromSeconds(30));
 
-    /// <summary>One network on the system's default journal plugin (every command but a serve of its own).</summary>
+    /// <summary>One network on the system's default journal plugin (every command but serve).</summary>
     /// <param name="log">Where the system's log lines go; null: warnings and errors to stderr.</param>
     public static async Task<EdgemanageNode> StartAsync(
         EdgemanageSettings settings, string network, IReadOnlyList<string> edges, IProber prober, JournalTarget journal,
         TimeProvider? time = null, CancellationToken cancellationToken = default, PublishPlan? publish = null,
-        ClusterSettings? cluster = null, OperatorLog? log = null)
+        OperatorLog? log = null)
     {
         time ??= TimeProvider.System;
         log ??= OperatorLog.WarningsToStderr();
-        var clock = time;
-        var host = BuildHost(cluster?.SystemName ?? "edgemanage", log, builder =>
-        {
-            builder.WithEdgemanagePersistence(journal);
-            if (cluster is not null) ClusterSetup.Configure(builder, cluster, network, publish, clock);
-        });
+        var host = BuildHost("edgemanage", log, builder => builder.WithEdgemanagePersistence(journal));
         await host.StartAsync(cancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
         JournalHealth.Get(system).SetLocation(network, LocationOf(journal));
         WarmUpScheduler(system);
-
-        // In a cluster only vantages probe; a decider-only node keeps an empty set of edges.
-        var probes = cluster is null || cluster.Has(ClusterSettings.VantageRole);
-        var hosted = new HostedNetwork(network, settings, probes ? edges : [], prober, journal, publish);
-        NetworkActors actors;
-        if (cluster is not null)
-        {
-            actors = StartNetwork(system, hosted, time, decide: false) with { Decider = await ClusterSetup.NetworkProxyAsync(host.Services, cancellationToken) };
-        }
-        else
-        {
-            actors = StartNetwork(system, hosted, time, decide: true);
-        }
-        return new EdgemanageNode(host, system, [actors], log, probes);
+        var actors = StartNetwork(system, new HostedNetwork(network, settings, edges, prober, journal, publish), time, decide: true);
+        return new EdgemanageNode(host, system, [actors], log, probes: true);
     }
 
     /// <summary>
-    /// serve without a cluster: one ActorSystem for every network of the process. Each network has its own journal
-    /// plugin (its own SQLite file, checked and locked by the caller before this), its own edges supervisor and
-    /// NetworkActor; a network's persistent actors find their plugin through <see cref="NetworkJournalsSetup"/>.
+    /// serve: one ActorSystem for every network of the process. Each network has its own journal plugin (its own
+    /// SQLite file, checked and locked by the caller before this) and its own edges supervisor; a network's persistent
+    /// actors find their plugin through <see cref="NetworkJournalsSetup"/>. Without a cluster each network's
+    /// NetworkActor runs here. With <paramref name="cluster"/> the system is a cluster member
+    /// (<see cref="ClusterSetup"/>): its edges probe every network when it is a vantage, and each network's decider
+    /// is a sharding entity placed on one of the decider nodes, reached through a local forwarder
+    /// (<see cref="NetworkActors.Decider"/>).
     /// </summary>
     public static async Task<EdgemanageNode> StartServingAsync(IReadOnlyList<HostedNetwork> networks, OperatorLog log, TimeProvider? time = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, ClusterSettings? cluster = null)
     {
         if (networks.Count == 0) throw new ArgumentException("serve hosts at least one network", nameof(networks));
-        time ??= TimeProvider.System;
+        var clock = time ?? TimeProvider.System;
         var plugins = networks.ToDictionary(n => n.Network, n => PersistencePlugins.ForNetwork(n.Network), StringComparer.Ordinal);
-        var host = BuildHost("edgemanage", log, builder =>
+        var host = BuildHost(cluster?.SystemName ?? "edgemanage", log, builder =>
         {
             foreach (var n in networks) builder.WithEdgemanagePersistence(n.Journal, n.Network);
             builder.AddSetup(new NetworkJournalsSetup(plugins));
+            if (cluster is not null) ClusterSetup.Configure(builder, cluster, networks.Select(n => n.Network).ToList(), DeciderProps(networks, clock));
         });
         await host.StartAsync(cancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
         foreach (var n in networks) JournalHealth.Get(system).SetLocation(n.Network, LocationOf(n.Journal));
         WarmUpScheduler(system);
-        var actors = networks.Select(n => StartNetwork(system, n, time, decide: true)).ToList();
-        return new EdgemanageNode(host, system, actors, log, probes: true);
+        if (cluster is null)
+            return new EdgemanageNode(host, system, networks.Select(n => StartNetwork(system, n, clock, decide: true)).ToList(), log, probes: true);
+
+        // In a cluster only vantages probe; a decider-only node keeps an empty set of edges.
+        var probes = cluster.Has(ClusterSettings.VantageRole);
+        var forwarders = await ClusterSetup.StartForwardersAsync(system, host.Services.GetRequiredService<ActorRegistry>(),
+            networks.Select(n => n.Network).ToList(), cancellationToken);
+        var actors = networks.Select(n => StartNetwork(system, probes ? n : n with { Edges = [] }, clock, decide: false)
+            with { Decider = forwarders[n.Network] }).ToList();
+        return new EdgemanageNode(host, system, actors, log, probes);
     }
+
+    /// <summary>Each network's NetworkActor, as a decider node hosts it when sharding places the network there.</summary>
+    private static Dictionary<string, Props> DeciderProps(IReadOnlyList<HostedNetwork> networks, TimeProvider time) =>
+        networks.Where(n => n.Publish is not null).ToDictionary(n => n.Network, n =>
+            NetworkActor.Props(n.Publish!.Network, ActorRefs.Nobody, n.Publish.Zones, n.Publish.Resolver ?? new HostResolver(), time, n.Publish.Serve),
+            StringComparer.Ordinal);
 
     private static IHost BuildHost(string systemName, OperatorLog operatorLog, Action<AkkaConfigurationBuilder> configure)
     {

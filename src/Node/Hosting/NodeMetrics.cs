@@ -61,14 +61,14 @@ public static class NodeMetrics
         WriteDecider(text, system, network);
     }
 
-    /// <summary>1 on the node whose NetworkActor singleton decides the network, 0 on the other members.</summary>
+    /// <summary>1 on the node where cluster sharding placed the network's decider, 0 on the other members.</summary>
     private static void WriteDecider(MetricsText text, ActorSystem system, string network)
     {
         if (system is not ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider }) return;
         var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
         text.Gauge("edgemanage_decider",
-            "1 on the cluster node that decides the network (its NetworkActor singleton: the oldest Up member with the decider role), else 0.",
-            Equals(Actors.Admin.ClusterMembership.Decider(system), self) ? 1 : 0, ("network", network), ("node", self.ToString()));
+            "1 on the cluster node that decides the network (where cluster sharding placed its NetworkActor), else 0.",
+            Equals(Actors.Admin.ClusterMembership.Decider(system, network), self) ? 1 : 0, ("network", network), ("node", self.ToString()));
     }
 
     private static double Seconds(long unixMs) => unixMs / 1000.0;

@@ -29,6 +29,17 @@ public static class DecisionPrinter
                 output.WriteLine($"[{DecisionFormat.Time(f.AtUnixMs)}] {f.Network}: DNS FROZEN: {f.Reason}");
                 output.Flush();
             });
+            Receive<Actors.Networks.DeciderEntity.DecidingHere>(d =>
+            {
+                output.WriteLine($"[{DecisionFormat.Time(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())}] {d.Network}: deciding {d.Network} on this node");
+                output.Flush();
+            });
+            Receive<Actors.Networks.DeciderEntity.NoLongerDecidingHere>(d =>
+            {
+                output.WriteLine($"[{DecisionFormat.Time(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())}] {d.Network}: " +
+                                 (d.HandedOver ? $"handed {d.Network} over: no longer deciding it on this node" : $"no longer deciding {d.Network} on this node"));
+                output.Flush();
+            });
             // Per network: one node's system serves several, and each has its own vantages' line.
             var vantages = new Dictionary<string, string>(StringComparer.Ordinal);
             Receive<RoundDecided>(d =>

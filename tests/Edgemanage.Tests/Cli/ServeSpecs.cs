@@ -131,9 +131,12 @@ public sealed class ServeSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_cluster_node_serves_one_network()
+    public async Task A_cluster_node_may_serve_several_networks_but_needs_its_seeds()
     {
+        DemoWorkspace.Write(_dir.Path, "othernet", _fleet.Port, _fleet.Body, FleetEdges[..3], extraYaml: ServeWorkspace.SteadyServeYaml, goodEnough: 3, edgeCount: 2);
         var result = await EdgemanageProcess.RunInProcessAsync("serve", "-A", Net, "-A", "othernet", "-c", _config, "--cluster");
         Assert.Equal(ExitCodes.UsageOrConfig, result.ExitCode);
+        Assert.DoesNotContain("serves one network", result.Stderr);
+        Assert.Contains("needs its seed nodes", result.Stderr);
     }
 }
