@@ -32,12 +32,15 @@ const string usage = """
       the zone no longer lists it, then restarts the node (it must rejoin) and lets the zone settle. Prints one
       Markdown row; exits 1 when a trial is over the aim (crash 20 s, graceful 6 s).
     usage: edgemanage-bench soak --edgemanage PATH [--edges 5000] [--probe-interval 10] [--decision-interval 10]
-                                 [--batch-window 5] [--minutes 10] [--sample-seconds 10] [--history 2000] [--work DIR]
+                                 [--batch-window 5] [--minutes 10] [--sample-seconds 10] [--warmup-seconds 0] [--history 2000] [--work DIR]
       Soak (Linux): runs `PATH serve` on one node against a loopback fleet of EDGES edges (20 ms each) for MINUTES
       after the first zone; every SAMPLE-SECONDS reads the node's CPU time and VmRSS from /proc, the journal's size
       (db + wal + shm) and the probes the fleet has seen. Prints one Markdown table row (CPU share of one core,
       RSS, journal size, probes/s); per-sample lines go to stderr. --history sets history_length, so a short soak
-      can reach the point where every edge's ring is full and the journal should stop growing.
+      can reach the point where every edge's ring is full and the journal should stop growing. --warmup-seconds W
+      waits W more seconds after the first zone before the first sample (JIT tiering, first snapshots left out).
+      The node serves /metrics on a loopback port; the decisions in the sampled window and their cost per decision
+      (edgemanage_decision_seconds_total: deciding, publishing) go to stderr, with the node's user/kernel split.
     usage: edgemanage-bench operate --edgemanage PATH [--edges 5000] [--repeats 10] [--work DIR]
       Operate: runs `PATH serve` against a loopback fleet of EDGES edges and, once it published, times a scrape of
       /metrics and the ctl requests (net show, edge show, zones, actor hierarchy, net list), REPEATS times each.

@@ -49,7 +49,7 @@ public static class SoakBenchmark
         var zonePath = Path.Combine(work, "named", "example.test.zone");
         var stateDir = Path.Combine(work, "state");
 
-        using var child = ServeChild.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config], "serve", keepStdout: false, error);
+        using var child = ServeChild.Start("node", edgemanage, work, ["serve", "-A", Network, "-c", config, "--metrics-listen", "127.0.0.1:0"], "serve", keepStdout: false, error);
         var ok = false;
         try
         {
@@ -66,6 +66,12 @@ public static class SoakBenchmark
             // figure is the steady state. Its length is not part of --minutes.
             if (o.WarmupSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
 
+            // Decisions and their cost from /metrics, read just before the first sample and just after the last, so the
+            // scrapes (3.5 MB of text at 5000 edges) are outside the CPU figure.
+            var metricsUrl = System.Text.RegularExpressions.Regex.Match(ReadShared(child.StdoutPath), @"metrics on (\S+)").Groups[1].Value;
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var decisions0 = await DecisionFigures(http, metricsUrl);
+
             // Sample 0 is the baseline at the first zone (startup excluded from the CPU share); then one sample per
             // interval, on a fixed schedule from the baseline, the last one at the end of the duration.
             var duration = TimeSpan.FromMinutes(o.Minutes);
@@ -73,7 +79,7 @@ public static class SoakBenchmark
             var samples = new List<Sample>();
             var clock = Stopwatch.StartNew();
             var fleetCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            long prevTicks = 0, firstTicks = 0;
+            long prevTicks = 0, firstTicks = 0, prevSys = 0, firstSys = 0;
             var prevT = 0.0;
             for (var k = 0; ; k++)
             {
@@ -87,7 +93,7 @@ public static class SoakBenchmark
                 }
                 var t = clock.Elapsed.TotalSeconds;
                 var probes = fleet.TotalRequests;
-                if (!TryReadProc(child.Pid, out var ticks, out var rssKb))
+                if (!TryReadProc(child.Pid, out var ticks, out var rssKb, out var sysTicks))
                 {
                     error.WriteLine($"edgemanage-bench: cannot read /proc/{child.Pid} (the node exited?)");
                     return 1;
@@ -99,24 +105,35 @@ public static class SoakBenchmark
                 samples.Add(sample);
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"# t {t,7:F1} s  cpu {(cpu is { } c ? c.ToString("F1", CultureInfo.InvariantCulture) : "-"),6} %  rss {sample.RssMb,7:F1} MB  journal {sample.JournalMb,8:F2} MB (db {journal.Db / Mb:F2} + wal {journal.Wal / Mb:F2})  probes {probes,9} ({probeRate,6:F0}/s)"));
-                if (k == 0) firstTicks = ticks;
-                prevTicks = ticks;
+                if (k == 0) (firstTicks, firstSys) = (ticks, sysTicks);
+                (prevTicks, prevSys) = (ticks, sysTicks);
                 prevT = t;
                 if (due >= duration) break;
             }
             var fleetCpu = (Process.GetCurrentProcess().TotalProcessorTime - fleetCpu0).TotalSeconds;
+            var decisions1 = await DecisionFigures(http, metricsUrl);
 
             var exit = await child.StopAsync(StopWithin, error);
             var cpus = samples.Where(s => s.CpuPercent is not null).Select(s => s.CpuPercent!.Value).ToList();
             var wall = samples[^1].T - samples[0].T;
             // Mean over the whole window from the first and last readings (not a mean of the per-interval shares).
             var meanCpu = (double)(prevTicks - firstTicks) / clkTck / wall * 100;
+            var sysCpu = (double)(prevSys - firstSys) / clkTck / wall * 100;
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"# node cpu {meanCpu:F1} % of one core = user {meanCpu - sysCpu:F1} % + kernel {sysCpu:F1} % (kernel: sockets, and on loopback the fleet's side of each TCP exchange runs in the node's softirq)"));
             output.WriteLine("| edges | probe_interval | minutes | CPU % of one core: mean / max | RSS MB: first / max / last | journal MB: first / max / last | probes/s |");
             output.WriteLine("|---:|---:|---:|---|---|---|---:|");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {o.Edges} | {o.ProbeInterval} | {o.Minutes} | {meanCpu:F1} / {cpus.Max():F1} | {samples[0].RssMb:F0} / {samples.Max(s => s.RssMb):F0} / {samples[^1].RssMb:F0} | {samples[0].JournalMb:F2} / {samples.Max(s => s.JournalMb):F2} / {samples[^1].JournalMb:F2} | {(samples[^1].Probes - samples[0].Probes) / wall:F0} |"));
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"# {samples.Count} samples over {wall:F1} s; fleet (bench process) cpu {fleetCpu:F1} s = {fleetCpu / wall * 100:F1} % of one core on the same {Environment.ProcessorCount}-cpu machine; loadavg {LoadAverage()}; node exit {exit}"));
+            if (decisions0 is { } d0 && decisions1 is { } d1 && d1.Count > d0.Count)
+            {
+                var n = d1.Count - d0.Count;
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# decisions in the sampled window: {n} ({n / wall * 60:F1}/min); per decision: deciding {(d1.Deciding - d0.Deciding) / n * 1000:F2} ms, publishing {(d1.Publishing - d0.Publishing) / n * 1000:F2} ms (wall, from /metrics edgemanage_decision_seconds_total)"));
+            }
+            else error.WriteLine($"# decisions: not measured (no edgemanage_decision_seconds_total at {metricsUrl}: an older build?)");
             if (exit != 0)
             {
                 error.WriteLine($"edgemanage-bench: node exit code {exit} (expected 0 after SIGTERM)");
@@ -130,6 +147,35 @@ public static class SoakBenchmark
             if (!child.Exited) await child.StopAsync(StopWithin, error);
             if (!ok) error.WriteLine(child.Tail());
         }
+    }
+
+    private sealed record Decisions(double Count, double Deciding, double Publishing);
+
+    /// <summary>edgemanage_decisions_total and edgemanage_decision_seconds_total of the bench network; null when the build has no such metric.</summary>
+    private static async Task<Decisions?> DecisionFigures(HttpClient http, string metricsUrl)
+    {
+        if (metricsUrl.Length == 0) return null;
+        string text;
+        try { text = await http.GetStringAsync(metricsUrl); }
+        catch (HttpRequestException) { return null; }
+        double? Value(string series)
+        {
+            foreach (var line in text.Split('\n'))
+                if (line.StartsWith(series + " ", StringComparison.Ordinal))
+                    return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+            return null;
+        }
+        var count = Value($"edgemanage_decisions_total{{network=\"{Network}\"}}");
+        var deciding = Value($"edgemanage_decision_seconds_total{{network=\"{Network}\",phase=\"deciding\"}}");
+        var publishing = Value($"edgemanage_decision_seconds_total{{network=\"{Network}\",phase=\"publishing\"}}");
+        return count is { } c && deciding is { } d ? new Decisions(c, d, publishing ?? 0) : null;
+    }
+
+    /// <summary>A file another process is still writing.</summary>
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     private static Options Parse(string[] args)
@@ -167,17 +213,19 @@ public static class SoakBenchmark
     }
 
     /// <summary>utime + stime (clock ticks) from /proc/PID/stat and VmRSS (kB) from /proc/PID/status.</summary>
-    private static bool TryReadProc(int pid, out long ticks, out long rssKb)
+    private static bool TryReadProc(int pid, out long ticks, out long rssKb, out long sysTicks)
     {
         ticks = 0;
         rssKb = 0;
+        sysTicks = 0;
         try
         {
             // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-            ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            sysTicks = long.Parse(fields[12], CultureInfo.InvariantCulture);
+            ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + sysTicks;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;

@@ -42,6 +42,9 @@ public sealed class CounterFamily
     public string Help { get; }
     public IReadOnlyList<string> LabelNames { get; }
 
+    /// <summary>What one unit of a counter is worth in the exposition (1e-6 for a count of microseconds shown as seconds).</summary>
+    public double Scale { get; init; } = 1;
+
     /// <summary>The counter for these label values (in <see cref="LabelNames"/> order). Cache it on a hot path.</summary>
     public MetricCounter With(params string[] labelValues)
     {
@@ -61,7 +64,7 @@ public sealed class CounterFamily
             ? _counters.Values.Where(c => c.LabelValues[0] == network)
             : _counters.Values;
         foreach (var c in counters.OrderBy(c => string.Join('\u0000', c.LabelValues), StringComparer.Ordinal))
-            text.Counter(Name, Help, c.Value, LabelNames.Select((n, i) => (n, c.LabelValues[i])).ToArray());
+            text.Counter(Name, Help, c.Value * Scale, LabelNames.Select((n, i) => (n, c.LabelValues[i])).ToArray());
     }
 }
 
@@ -134,9 +137,14 @@ public sealed class EdgemanageMetrics : IExtension
         "serve: probe samples never recorded because the journal stayed unwritable longer than the per-edge buffer holds (oldest dropped first).",
         "network");
 
+    /// <summary>Counted in microseconds, shown in seconds.</summary>
+    public CounterFamily DecisionSeconds { get; } = new("edgemanage_decision_seconds_total",
+        "serve: time spent on decisions, by phase: deciding (judging the observations and choosing the live set, on the decider) and publishing (canaries, rendering and writing the zones, until the zone writer answers).",
+        "network", "phase") { Scale = 1e-6 };
+
     public IEnumerable<CounterFamily> Counters =>
     [
-        Probes, Decisions, DegradedDecisions, FrozenDecisions, Substitutions, DeferredSubstitutions, ZoneWrites, ZoneCheckFailures,
+        Probes, Decisions, DegradedDecisions, FrozenDecisions, DecisionSeconds, Substitutions, DeferredSubstitutions, ZoneWrites, ZoneCheckFailures,
         HookRuns, HookFailures, PersistFailures, UnrecordedSamplesDropped,
     ];
 

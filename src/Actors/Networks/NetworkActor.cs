@@ -330,16 +330,25 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _settings = _settings with { Edges = cmd.Edges, Canaries = cmd.Canaries };
             _zones = cmd.Zones;
             // Observations of edges no longer listed must not vote or linger in reports.
-            _book = _book?.WithNetwork(cmd.Edges, cmd.Canaries);
+            _book = Booked()?.WithNetwork(cmd.Edges, cmd.Canaries);
             _log.Info("Network {0}: now {1} edges and {2} canaries", _settings.Network, cmd.Edges.Count, cmd.Canaries.Count);
         });
         Command<Observed>(batch =>
         {
             if (_book is null) return; // not serving: rounds ask their edges
+            var previousLive = PreviousLive;
+            if (!batch.Reports.Any(report => report.Verdict.Health == EdgeHealth.Fail && previousLive.Contains(report.Edge, StringComparer.Ordinal)))
+            {
+                // Nothing here can make a live edge fail: the reports wait for the next reader of the book.
+                AskOtherVantagesToConfirm(batch.Reports, Sender); // only learns who reports what: no failure to confirm
+                _unbooked.AddRange(batch.Reports);
+                if (_unbooked.Count >= MaxUnbooked) Booked();
+                return;
+            }
+            Booked(); // what came before this batch, so "turns fail" and "late" compare with everything known
             AskOtherVantagesToConfirm(batch.Reports, Sender);
             // The book keeps the newest per (edge, vantage): a late batch does not undo a newer observation.
             _book = _book.Apply(batch.Reports, out var accepted);
-            var previousLive = PreviousLive;
             var liveEdgeFailed = accepted.Any(report => report.Verdict.Health == EdgeHealth.Fail && previousLive.Contains(report.Edge, StringComparer.Ordinal));
             // A live edge that fails (from any vantage) is voted on at once, not left in DNS until the next tick.
             // One queued decision is enough, however many batches report the failure.
@@ -367,6 +376,28 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
+    /// serve: reports received and not yet in <see cref="_book"/>, oldest first. A history group sends what its probes
+    /// found every observation window, one or two reports at 500 probes/s, and each <see cref="ObservationBook.Apply"/>
+    /// rebuilds the book's immutable maps: so reports that cannot make a live edge fail wait here and go in all at once
+    /// (<see cref="Booked"/>) when something reads the book, in the order they came, which gives the same book.
+    /// </summary>
+    private readonly List<EdgeReport> _unbooked = [];
+
+    /// <summary>Past this many waiting reports they go into the book anyway, so memory stays bounded when nothing reads it.</summary>
+    private const int MaxUnbooked = 20_000;
+
+    /// <summary>The book with every report received so far.</summary>
+    private ObservationBook? Booked()
+    {
+        if (_unbooked.Count > 0 && _book is not null)
+        {
+            _book = _book.Apply(_unbooked);
+            _unbooked.Clear();
+        }
+        return _book;
+    }
+
+    /// <summary>
     /// serve: who reports each edge from each vantage (edge → vantage → its history group, local or on another node),
     /// learnt from the senders of <see cref="Observed"/>, so a failure seen from one vantage can be confirmed by the others.
     /// </summary>
@@ -378,7 +409,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// waiting for their schedules. Runs before the reports are recorded, so "turns" compares with what was known.
     /// </summary>
     private EdgeReport? Known(string edge, string vantage) =>
-        _book?.ReportsOf(edge).FirstOrDefault(r => r.Vantage == vantage);
+        Booked()?.ReportsOf(edge).FirstOrDefault(r => r.Vantage == vantage);
 
     private void AskOtherVantagesToConfirm(IReadOnlyList<EdgeReport> reports, IActorRef reporter)
     {
@@ -412,7 +443,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                     $"network {_settings.Network} has no zone writer here"));
             else _zoneWriter.Forward(q);
         });
-        Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network, _book?.ReportsOf(q.Edge).ToArray() ?? [])));
+        Command<GetEdgeObservations>(q => Sender.Tell(new EdgeReports(_settings.Network, Booked()?.ReportsOf(q.Edge).ToArray() ?? [])));
         Command<IJournalChannelMessage>(m => _journal?.Handle(m));
         Command<Terminated>(t => _journal?.Handle(t));
         Command<SaveSnapshotSuccess>(this.DropWhatTheSnapshotCovers);
@@ -429,7 +460,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var inWindow = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
         return new NetworkStatus(_settings.Network, now, PreviousLive, _state.Last, inWindow, _settings.Budget.MaxPerWindow,
             _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds, _frozenReason, _serve is not null,
-            _book?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network));
+            Booked()?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network));
     }
 
     /// <summary>
@@ -440,7 +471,29 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void DecideOnObservations()
     {
-        if (_book is null || _book.Count == 0 || _serve is null) return;
+        if (Booked() is not { Count: > 0 } || _serve is null) return;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            JudgeAndDecide();
+        }
+        finally
+        {
+            // The decision's own work on this actor (judging, selecting); publishing is timed until the zone writer answers.
+            CountDecisionTime("deciding", started);
+        }
+    }
+
+    /// <summary>serve: when the decision in flight started (a Stopwatch timestamp), so <see cref="Finish"/> can count its publishing.</summary>
+    private long _publishingSince;
+
+    private void CountDecisionTime(string phase, long since) =>
+        EdgemanageMetrics.Get(Context.System).DecisionSeconds.With(_settings.Network, phase)
+            .Add((long)System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMicroseconds);
+
+    private void JudgeAndDecide()
+    {
+        if (_book is null || _serve is null) return;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         (_book, var judgement) = _book.Judge(now);
         var vote = judgement.Vote;
@@ -487,6 +540,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var roundId = now * 1000 + (++_decisions % 1000);
         Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
             new RoundCompleted(roundId, judgement.Reports, []), judgement.Candidates, judgement.HealthByIp, judgement.Votes, judgement.Unobserved);
+        _publishingSince = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>A cron round: this node's single vantage, judged as it is.</summary>
@@ -576,6 +630,11 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private void Finish(Decided d, ZonesPublished zones)
     {
+        if (_publishingSince != 0)
+        {
+            CountDecisionTime("publishing", _publishingSince);
+            _publishingSince = 0;
+        }
         var selection = d.Selection;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         // Published = the zones now carry the chosen set. When every zone failed (check, write), they still carry
@@ -708,6 +767,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private void Done(IActorRef replyTo, object reply)
     {
+        _publishingSince = 0;
         replyTo.Tell(reply);
         Stash.UnstashAll();
         Become(Idle);
