@@ -38,14 +38,16 @@ public sealed partial class NetworkDeciderSpecs(ITestOutputHelper testOutput) : 
         public string Ctl => CtlLine().Match(Text).Groups[1].Value;
         public string Metrics => MetricsLine().Match(Text).Groups[1].Value;
 
-        /// <summary>The networks this node's printed lines say it decides now (the last line about each is "deciding").</summary>
-        public string[] Deciding() => Networks.Where(n =>
-        {
-            var lines = Text.Split('\n').Where(l => l.Contains($" {n}: ", StringComparison.Ordinal) && l.Contains("deciding", StringComparison.Ordinal)).ToArray();
-            return lines.Length > 0 && lines[^1].Contains($"deciding {n} on this node", StringComparison.Ordinal)
-                                    && !lines[^1].Contains("no longer", StringComparison.Ordinal);
-        }).ToArray();
+        public string[] Deciding() => DecidingNow(Text, Networks);
     }
+
+    /// <summary>The networks a node's printed lines say it decides now (the last line about each is "deciding … on this node").</summary>
+    internal static string[] DecidingNow(string output, IEnumerable<string> networks) => networks.Where(n =>
+    {
+        var lines = output.Split('\n').Where(l => l.Contains($" {n}: ", StringComparison.Ordinal) && l.Contains("deciding", StringComparison.Ordinal)).ToArray();
+        return lines.Length > 0 && lines[^1].Contains($"deciding {n} on this node", StringComparison.Ordinal)
+                                && !lines[^1].Contains("no longer", StringComparison.Ordinal);
+    }).ToArray();
 
     [GeneratedRegex(@"ctl endpoint on (\S+) ")]
     private static partial Regex CtlLine();
