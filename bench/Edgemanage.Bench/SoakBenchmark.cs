@@ -20,7 +20,7 @@ public static class SoakBenchmark
     private static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(30);
 
     private sealed record Options(string Edgemanage, int Edges, double ProbeInterval, double DecisionInterval,
-        double BatchWindow, double Minutes, double SampleSeconds, string? WorkDir, int History);
+        double BatchWindow, double Minutes, double SampleSeconds, string? WorkDir, int History, double WarmupSeconds);
 
     private sealed record Sample(double T, double? CpuPercent, double RssMb, double JournalMb, long Probes);
 
@@ -61,7 +61,10 @@ public static class SoakBenchmark
                 error.WriteLine($"edgemanage-bench: no {zonePath} within {StartupWithin.TotalSeconds:F0} s (or the node exited)");
                 return 1;
             }
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# first zone after {startup.Elapsed.TotalSeconds:F1} s; sampling starts now"));
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# first zone after {startup.Elapsed.TotalSeconds:F1} s; loadavg {LoadAverage()}; warm-up {o.WarmupSeconds} s, then sampling"));
+            // The warm-up leaves out the JIT's tiering, the first batches' snapshots and the rings' first growth: the
+            // figure is the steady state. Its length is not part of --minutes.
+            if (o.WarmupSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
 
             // Sample 0 is the baseline at the first zone (startup excluded from the CPU share); then one sample per
             // interval, on a fixed schedule from the baseline, the last one at the end of the duration.
@@ -134,7 +137,7 @@ public static class SoakBenchmark
         string? edgemanage = null, work = null;
         var edges = 5000;
         var history = 2000;
-        double probe = 10, decision = 10, batch = 5, minutes = 10, sample = 10;
+        double probe = 10, decision = 10, batch = 5, minutes = 10, sample = 10, warmup = 0;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -149,6 +152,10 @@ public static class SoakBenchmark
                 case "--sample-seconds": sample = BenchArgs.PositiveDouble("--sample-seconds", Next()); break;
                 case "--history": history = BenchArgs.PositiveInt("--history", Next()); break;
                 case "--work": work = Next(); break;
+                case "--warmup-seconds":
+                    warmup = double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && w >= 0 && double.IsFinite(w) ? w
+                        : throw new ArgumentException($"--warmup-seconds must be a number of seconds, 0 or more, got '{args[i]}'");
+                    break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
@@ -156,7 +163,7 @@ public static class SoakBenchmark
         if (edges < 4) throw new ArgumentException("--edges must be at least 4 (edge_count is 4)");
         if (sample > minutes * 60) throw new ArgumentException("--sample-seconds must not be longer than --minutes");
         if (history < 10) throw new ArgumentException("--history must be at least 10 (history_length's minimum)");
-        return new Options(edgemanage, edges, probe, decision, batch, minutes, sample, work, history);
+        return new Options(edgemanage, edges, probe, decision, batch, minutes, sample, work, history, warmup);
     }
 
     /// <summary>utime + stime (clock ticks) from /proc/PID/stat and VmRSS (kB) from /proc/PID/status.</summary>

@@ -37,23 +37,23 @@ public sealed record ServeOptions(TimeSpan DecisionInterval, IReadOnlyList<ZoneS
 {
     public static readonly TimeSpan DefaultPersistUnchangedEvery = TimeSpan.FromMinutes(5);
 
-    /// <summary>When not given: the config's default probe_timeout and history_batch_window.</summary>
+    /// <summary>When not given: the config's default probe_timeout.</summary>
     public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(10);
-
-    private static readonly TimeSpan DefaultHistoryBatchWindow = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The start-up hold's margin over one probe_timeout: every edge's first probe ends within probe_timeout of
-    /// its start; its report then waits up to history_batch_window before its group sends it; the decider looks at
-    /// it on its next tick (up to one decision_interval later); 2 s more cover the probes' start spread and the
-    /// cluster's delivery. Past that, an edge still not judged is slow or unreachable, and waiting longer would
-    /// only keep a failing live edge in DNS (the hold replaces only live edges a quorum sees failing).
+    /// its start; its history group sends the report within one observation window of the probe's end
+    /// (<see cref="EdgeCommands.StartContinuous.ObservationWindow"/>, 100 ms, whatever history_batch_window is: the
+    /// batch only decides when samples are persisted); the decider looks at it on its next tick (up to one
+    /// decision_interval later); 2 s more cover the probes' start spread and the cluster's delivery. Past that, an
+    /// edge still not judged is slow or unreachable, and waiting longer would only keep a failing live edge in DNS
+    /// (the hold replaces only live edges a quorum sees failing).
     /// </summary>
-    public static TimeSpan HoldMarginFor(TimeSpan historyBatchWindow, TimeSpan decisionInterval) =>
-        historyBatchWindow + decisionInterval + TimeSpan.FromSeconds(2);
+    public static TimeSpan HoldMarginFor(TimeSpan decisionInterval, TimeSpan? observationWindow = null) =>
+        (observationWindow ?? EdgeCommands.StartContinuous.DefaultObservationWindow) + decisionInterval + TimeSpan.FromSeconds(2);
 
     /// <summary>The longest a starting decider keeps DNS as published while it waits for every edge's first report.</summary>
-    public TimeSpan StartHold => (ProbeTimeout ?? DefaultProbeTimeout) + (StartHoldMargin ?? HoldMarginFor(DefaultHistoryBatchWindow, DecisionInterval));
+    public TimeSpan StartHold => (ProbeTimeout ?? DefaultProbeTimeout) + (StartHoldMargin ?? HoldMarginFor(DecisionInterval));
 }
 
 /// <summary>Everything a NetworkActor needs that does not change while it runs (one round, or one config version).</summary>
@@ -113,6 +113,13 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private IReadOnlyList<string> _lastNotes = [];
     /// <summary>serve: decisions go to the journal through this, so a journal that fails never stops deciding.</summary>
     private JournalChannel? _journal;
+    /// <summary>cluster serve: replicates each published state to every member (<see cref="PublishedStateReplicator"/>).</summary>
+    private IActorRef? _replica;
+
+    private sealed record ReplicatedReadTimedOut : INoSerializationVerificationNeeded
+    {
+        public static readonly ReplicatedReadTimedOut Instance = new();
+    }
 
     /// <param name="edges">The local edges, asked for cron rounds; Nobody where the edges report on their own (serve).</param>
     /// <param name="zones">Where and how to write zones; null for a read-only actor (why, query). The zone writer is this
@@ -144,38 +151,136 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             if (_state.Last is { } recovered) _state = _state.Persisted(recovered.AtUnixMs);
             _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
                 settings.Network, recovering.Elapsed.TotalSeconds, replayed);
-            if (ReadLiveList(settings.LiveListPath) is { } inherited)
+            if (serve is not null && !_zoneWriter.IsNobody() && PublishedStateReplica.InCluster(Context.System))
             {
-                if (_state.Last is not { } recorded)
-                {
-                    _state = _state.Inherit(inherited);
-                    _log.Info("Network {0}: no decision recorded yet; starting from the live list {1}: {2}",
-                        settings.Network, settings.LiveListPath, string.Join(" ", inherited));
-                }
-                else if (!inherited.SequenceEqual(recorded.Live, StringComparer.Ordinal) && WrittenAfter(settings.LiveListPath!, recorded.AtUnixMs))
-                {
-                    // The zones and the live list were published, and the process died before the decision was
-                    // recorded. What DNS serves is what the live list says: the keep rule starts from that, not
-                    // from the older record, so the next decision does not flip DNS back and forth.
-                    _state = _state.Inherit(inherited);
-                    _log.Warning("Network {0}: the live list {1} ({2}) was written after the last recorded decision ({3}); " +
-                                 "a publish was not recorded, so the next decision starts from the live list",
-                        settings.Network, settings.LiveListPath, string.Join(" ", inherited), string.Join(" ", recorded.Live));
-                }
+                // A cluster decider may have moved here from another node: this journal may be older than what the
+                // cluster published since. Read the replicated state first (bounded), then start from the newest.
+                _replica = Context.ActorOf(PublishedStateReplicator.Props(settings.Network, _zoneWriter), "replica");
+                ReadReplicated();
+                return;
             }
-            if (serve is null) return;
-            _journal = new JournalChannel(Context, Timers, PersistenceId, settings.Network, "decisions", _log, time);
-            _journal.Open(LastSequenceNr);
-            _zones = serve.Zones;
-            _book = ObservationBook.Start(settings.Edges, settings.Canaries, serve.Quorum, time.GetUtcNow().ToUnixTimeMilliseconds(), serve.StartHold);
-            // A restarted node or a moved singleton has heard from no edge yet: deciding now would drop every live
-            // edge not yet reported. DNS stays as published until every edge is judged (ObservationBook.HoldAt).
-            _log.Info("Network {0}: start-up hold: DNS stays as published ({1}) until every edge is judged by {2} vantage(s), at most {3:0.#}s",
-                settings.Network, PreviousLive.Count == 0 ? "nothing yet" : string.Join(" ", PreviousLive), serve.Quorum.MinVantages,
-                serve.StartHold.TotalSeconds);
-            Timers.StartPeriodicTimer("decide", DecideTick.Instance, serve.DecisionInterval);
+            StartFrom(null);
         });
         Idle();
+    }
+
+    /// <summary>
+    /// cluster serve: asks for the network's replicated published state (ReadMajority, then ReadLocal when no majority
+    /// answers in time) and waits for it, at most <see cref="PublishedStateReplica.ReadBound"/>, stashing everything
+    /// else; a decision in flight cannot exist yet, and SIGTERM (HandOver, StopDeciding) waits at most that long.
+    /// </summary>
+    private void ReadReplicated()
+    {
+        var key = PublishedStateReplica.KeyFor(_settings.Network);
+        var replicator = Akka.DistributedData.DistributedData.Get(Context.System).Replicator;
+        replicator.Tell(Akka.DistributedData.Dsl.Get(key, new Akka.DistributedData.ReadMajority(PublishedStateReplica.MajorityTimeout), "majority"));
+        Timers.StartSingleTimer("replicated-read", ReplicatedReadTimedOut.Instance, PublishedStateReplica.ReadBound);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        void Started(PublishedNetworkState? replicated)
+        {
+            Timers.Cancel("replicated-read");
+            _log.Debug("Network {0}: replicated state read in {1:F3}s", _settings.Network, started.Elapsed.TotalSeconds);
+            StartFrom(replicated);
+            Stash.UnstashAll();
+            Become(Idle);
+        }
+        Become(() =>
+        {
+            Command<Akka.DistributedData.GetSuccess>(r => Started(r.Get(key).Value));
+            Command<Akka.DistributedData.NotFound>(_ => Started(null));
+            Command<Akka.DistributedData.DataDeleted>(_ => Started(null));
+            Command<Akka.DistributedData.GetFailure>(f =>
+            {
+                if (!Equals(f.Request, "majority")) { Started(null); return; }
+                _log.Warning("Network {0}: no majority of the cluster answered for the replicated published state within {1:0.#}s; " +
+                             "using this node's replica, which may be older", _settings.Network, PublishedStateReplica.MajorityTimeout.TotalSeconds);
+                replicator.Tell(Akka.DistributedData.Dsl.Get(key, Akka.DistributedData.ReadLocal.Instance, "local"));
+            });
+            Command<ReplicatedReadTimedOut>(_ =>
+            {
+                _log.Warning("Network {0}: the replicated published state did not arrive within {1:0.#}s; starting from this node's journal",
+                    _settings.Network, PublishedStateReplica.ReadBound.TotalSeconds);
+                Started(null);
+            });
+            CommandAny(_ => Stash.Stash());
+        });
+    }
+
+    /// <summary>
+    /// After recovery (and, in a cluster, the replicated state's read): start from the newest of the replicated state,
+    /// this journal's last decision and the live list written after it (<see cref="TakeoverStart.Choose"/>), then, in
+    /// serve, open the journal channel and the start-up hold.
+    /// </summary>
+    private void StartFrom(PublishedNetworkState? replicated)
+    {
+        var settings = _settings;
+        var liveList = ReadLiveList(settings.LiveListPath) is { } onDisk && WrittenAt(settings.LiveListPath!) is { } writtenAt
+            ? new LiveListOnDisk(onDisk, writtenAt) : null;
+        var start = TakeoverStart.Choose(replicated, _state.Last, liveList);
+        switch (start.Source)
+        {
+            case StartSource.LiveList when _state.Last is null && replicated is null:
+                _state = _state.Inherit(start.Live);
+                _log.Info("Network {0}: no decision recorded yet; starting from the live list {1}: {2}",
+                    settings.Network, settings.LiveListPath, string.Join(" ", start.Live));
+                break;
+            case StartSource.LiveList:
+                // The zones and the live list were published, and the process died before the decision was
+                // recorded (or replicated). What DNS serves is what the live list says: the keep rule starts from
+                // that, not from the older record, so the next decision does not flip DNS back and forth.
+                _state = _state.Inherit(start.Live);
+                _log.Warning("Network {0}: the live list {1} ({2}) was written after the last recorded decision ({3}); " +
+                             "a publish was not recorded, so the next decision starts from the live list",
+                    settings.Network, settings.LiveListPath, string.Join(" ", start.Live),
+                    string.Join(" ", TakeoverStart.Choose(replicated, _state.Last, liveList: null).Live));
+                break;
+        }
+        if (replicated is not null)
+        {
+            // The serial never goes backwards across nodes, whoever decided last; the zones' records only come
+            // along when the replicated state is what this decider starts from (else this node's own are newer).
+            var adopt = start.Source == StartSource.Replicated;
+            _zoneWriter.Tell(new ZoneWriterActor.AdoptPublished(replicated.Serial, adopt ? replicated.Zones : [],
+                adopt ? replicated.Live : null, replicated.DecidedAtUnixMs));
+        }
+        if (_serve is not { } serve) return;
+        _journal = new JournalChannel(Context, Timers, PersistenceId, settings.Network, "decisions", _log, _time);
+        _journal.Open(LastSequenceNr);
+        if (start.Source == StartSource.Replicated) AdoptReplicated(replicated!);
+        _zones = serve.Zones;
+        _book = ObservationBook.Start(settings.Edges, settings.Canaries, serve.Quorum, _time.GetUtcNow().ToUnixTimeMilliseconds(), serve.StartHold);
+        // A restarted node or a moved singleton has heard from no edge yet: deciding now would drop every live
+        // edge not yet reported. DNS stays as published until every edge is judged (ObservationBook.HoldAt).
+        _log.Info("Network {0}: start-up hold: DNS stays as published ({1}) until every edge is judged by {2} vantage(s), at most {3:0.#}s",
+            settings.Network, PreviousLive.Count == 0 ? "nothing yet" : string.Join(" ", PreviousLive), serve.Quorum.MinVantages,
+            serve.StartHold.TotalSeconds);
+        Timers.StartPeriodicTimer("decide", DecideTick.Instance, serve.DecisionInterval);
+    }
+
+    /// <summary>
+    /// Another node decided after this journal's last decision: its published state is what DNS serves. It becomes
+    /// this node's decision (recorded, so the local journal is no longer stale), with the substitution times it
+    /// carried, so the keep rule, the start-up hold and dnschange_maxfreq go on from it.
+    /// </summary>
+    private void AdoptReplicated(PublishedNetworkState replicated)
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(replicated.DecidedAtUnixMs).ToString("yyyy-MM-dd HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var journalAt = _state.Last is { } last
+            ? DateTimeOffset.FromUnixTimeMilliseconds(last.AtUnixMs).ToString("yyyy-MM-dd HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)
+            : "no decision";
+        var note = $"adopted the decision replicated by {replicated.Decider} at {at}";
+        _log.Info("Network {0}: starting from the decision replicated by {1} at {2} (live {3}), newer than this node's journal ({4})",
+            _settings.Network, replicated.Decider, at, replicated.Live.Count == 0 ? "nothing" : string.Join(" ", replicated.Live), journalAt);
+        var record = new DecisionRecord(_settings.Network, replicated.DecidedAtUnixMs, _settings.Required, PreviousLive, replicated.Live,
+            Published: true, Degraded: false,
+            replicated.Live.Select(e => new EdgeDecision(e, EdgeHealth.Untested, null, null, EdgeMode.Available, true, DecisionReason.Imported, note)).ToArray(),
+            [], [note]);
+        var decided = new DecisionRecorded(record, replicated.SubstitutionTimesUnixMs);
+        _state = _state.Apply(decided);
+        _journal!.Write(decided, (written, evt) =>
+        {
+            if (written && evt is DecisionRecorded recorded) _state = _state.Persisted(recorded.Decision.AtUnixMs);
+        }, merge: (queued, newer) => queued is DecisionRecorded && newer is DecisionRecorded ? newer : null);
     }
 
     public override string PersistenceId { get; }
@@ -190,15 +295,15 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     private IReadOnlyList<string> PreviousLive => _state.PreviousLive;
 
-    private static bool WrittenAfter(string path, long unixMs)
+    private static long? WrittenAt(string path)
     {
         try
         {
-            return new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds() > unixMs;
+            return new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -501,6 +606,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         // Every substitution counts against dnschange_maxfreq, even the ones that were never deferrable.
         var made = record.Substitutions.Count(s => s.Out is not null && s.In is not null);
         var times = RotationBudget.Record(d.PrunedTimes, made, now);
+        // cluster: every member learns what is published now, so a decider that takes over starts from it. Never waited for.
+        if (published) _replica?.Tell(new PublishedStateReplicator.Decided(record.AtUnixMs, record.Live, times));
         if (_serve is not null && _state.Last is not null && _state.LastPersistedAtUnixMs is { } persistedAt
             && now - persistedAt < (_serve.PersistUnchangedEvery ?? ServeOptions.DefaultPersistUnchangedEvery).TotalMilliseconds
             && !zones.Zones.Any(z => z.Action == ZoneAction.Written)

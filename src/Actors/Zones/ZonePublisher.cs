@@ -32,6 +32,18 @@ public sealed record ZoneWriterState(uint LastSerial, IReadOnlyDictionary<string
         foreach (var z in evt.Zones) zones[z.Zone] = z;
         return new ZoneWriterState(Math.Max(LastSerial, evt.Serial), zones, evt.LiveList ?? LiveList);
     }
+
+    /// <summary>
+    /// What adopting another decider's published state changes, as the event that records it; null when it changes
+    /// nothing (the serial is not higher and every zone record is already this one).
+    /// </summary>
+    public ZonesWritten? Adopting(uint serialFloor, IReadOnlyList<PublishedZone> zones, IReadOnlyList<string>? live, long atUnixMs)
+    {
+        var changed = serialFloor > LastSerial
+                      || zones.Any(z => !Zones.TryGetValue(z.Zone, out var mine) || mine != z)
+                      || (live is not null && (LiveList is null || !LiveList.SequenceEqual(live, StringComparer.Ordinal)));
+        return changed ? new ZonesWritten(atUnixMs, Math.Max(LastSerial, serialFloor), zones, live) : null;
+    }
 }
 
 /// <summary>

@@ -18,6 +18,15 @@ namespace Edgemanage.Actors.Zones;
 /// </summary>
 public sealed class ZoneWriterActor : ReceivePersistentActor, IWithTimers
 {
+    /// <summary>
+    /// Start from what the network's last decider published (a cluster takeover): the serial floor rises to
+    /// <paramref name="Serial"/> (never lowers), and each of <paramref name="Zones"/> replaces this node's record of
+    /// that zone, so the next step compares the disk with what was really written last (and rewrites what differs).
+    /// Recorded as a <see cref="ZonesWritten"/> when it changes anything, so this journal is no longer stale.
+    /// </summary>
+    public sealed record AdoptPublished(uint Serial, IReadOnlyList<PublishedZone> Zones, IReadOnlyList<string>? Live, long AtUnixMs)
+        : INoSerializationVerificationNeeded;
+
     private sealed record PublishFinished(ZonePublisher.Result Result, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
     private sealed record PublishCrashed(Exception Cause, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
@@ -85,7 +94,22 @@ public sealed class ZoneWriterActor : ReceivePersistentActor, IWithTimers
                 .PipeTo(Self, success: r => new PublishFinished(r, replyTo), failure: e => new PublishCrashed(e, replyTo));
             Become(Publishing);
         });
+        Command<AdoptPublished>(Adopt);
         Housekeeping();
+    }
+
+    private void Adopt(AdoptPublished adopt)
+    {
+        if (_state.Adopting(adopt.Serial, adopt.Zones, adopt.Live, adopt.AtUnixMs) is not { } evt) return;
+        _log.Info("Zone writer {0}: starting from the published state: serial {1} (this node's was {2}), {3} zone record(s) adopted",
+            _settings.Network, Math.Max(_state.LastSerial, adopt.Serial), _state.LastSerial, adopt.Zones.Count);
+        if (_journal is not null)
+        {
+            _state = _state.Apply(evt);
+            _journal.Write(evt, (_, _) => { }, merge: (queued, newer) => queued is ZonesWritten a && newer is ZonesWritten b ? Fold(a, b) : null);
+            return;
+        }
+        Persist(evt, e => _state = _state.Apply(e));
     }
 
     /// <summary>Snapshot bookkeeping can arrive in either state: a covered prefix of the journal is deleted.</summary>

@@ -92,3 +92,25 @@ public sealed record DecisionRecorded(DecisionRecord Decision, IReadOnlyList<lon
 
 /// <summary>A NetworkActor's snapshot: the last decision and the substitution times still inside the window.</summary>
 public sealed record NetworkSnapshot(DecisionRecord? LastDecision, IReadOnlyList<long> SubstitutionTimesUnixMs) : IEdgemanageMessage;
+
+/// <summary>
+/// A cluster decider's newest published state of one network, replicated to every node (Akka.DistributedData, an
+/// LWW register per network) after each publish, so that whichever node decides next starts from it instead of
+/// from its own journal's older copy (docs/architecture.md, "Takeovers").
+/// </summary>
+/// <param name="DecidedAtUnixMs">When the decision that published this was taken (compared with a journal's last
+/// decision and the live list's write time: the newest wins).</param>
+/// <param name="Live">The live set the zones carry.</param>
+/// <param name="Serial">The highest SOA serial the decider's zone writer has used: a new decider's serial floor.</param>
+/// <param name="Zones">Every zone as recorded by the decider's zone writer (serial, inputs' hash, check key and the
+/// SHA-256 of the bytes written), so a new decider compares the disk with what was really written last.</param>
+/// <param name="SubstitutionTimesUnixMs">The substitutions dnschange_maxfreq counts, so the budget moves along.</param>
+/// <param name="Decider">The cluster address of the node that published it.</param>
+public sealed record PublishedNetworkState(
+    string Network,
+    long DecidedAtUnixMs,
+    IReadOnlyList<string> Live,
+    uint Serial,
+    IReadOnlyList<Zones.PublishedZone> Zones,
+    IReadOnlyList<long> SubstitutionTimesUnixMs,
+    string Decider) : IEdgemanageMessage;

@@ -44,6 +44,15 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new ZonesWritten(r.ReadInt64(), r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone2()), r.ReadOptionalList())),
         Of<ZoneWriterSnapshot>("z.snap2", (w, m) => { w.Write(m.LastSerial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone2(z)); w.WriteOptionalList(m.LiveList); },
             r => new ZoneWriterSnapshot(r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone2()), r.ReadOptionalList())),
+        // replicated (Akka.DistributedData): a cluster decider's newest published state, carried in an LWW register
+        Of<PublishedNetworkState>("n.published", (w, m) =>
+            {
+                w.Write(m.Network); w.Write(m.DecidedAtUnixMs); w.WriteList(m.Live, (bw, e) => bw.Write(e)); w.Write(m.Serial);
+                w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone2(z)); w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t));
+                w.Write(m.Decider);
+            },
+            r => new PublishedNetworkState(r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadString()), r.ReadUInt32(),
+                r.ReadArray(br => br.ReadPublishedZone2()), r.ReadArray(br => br.ReadInt64()), r.ReadString())),
         // messages
         Of<EdgeReport>("e.report", (w, m) => w.WriteReport(m), r => r.ReadReport()),
         Of<RunRound>("e.run", (w, m) => { w.Write(m.RoundId); w.Write(m.Persist); }, r => new RunRound(r.ReadInt64(), r.ReadBoolean())),

@@ -262,8 +262,7 @@ public static class ServeCommand
             {
                 Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings),
                     ProbeTimeout: TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds),
-                    StartHoldMargin: ServeOptions.HoldMarginFor(TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds),
-                        TimeSpan.FromSeconds(settings.DecisionIntervalSeconds))),
+                    StartHoldMargin: ServeOptions.HoldMarginFor(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds))),
             };
             return (ExitCodes.Ok, new PreparedNetwork(context, inputs, networkLock, context.CreateProber(expectedMd5),
                 context.ProbedAddresses(inputs.Canaries), plan));

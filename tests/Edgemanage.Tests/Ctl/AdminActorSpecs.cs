@@ -104,9 +104,14 @@ public sealed class AdminActorSpecs : Akka.TestKit.Xunit2.TestKit
     public void The_actor_hierarchy_lists_named_actors_to_the_depth_asked()
     {
         Sys.ActorOf(Props.Create(() => new Parent()), "parent");
-        _admin.Tell(new GetActorHierarchy(0));
-        var all = ExpectMsg<ActorHierarchy>().Paths;
-        Assert.Contains("akka://test/user/parent/child", all);
+        // The parent creates its child in its constructor, which runs after ActorOf returns.
+        IReadOnlyList<string> all = [];
+        AwaitAssert(() =>
+        {
+            _admin.Tell(new GetActorHierarchy(0));
+            all = ExpectMsg<ActorHierarchy>().Paths;
+            Assert.Contains("akka://test/user/parent/child", all);
+        });
         Assert.DoesNotContain(all, p => p.Contains("/$", StringComparison.Ordinal));
         _admin.Tell(new GetActorHierarchy(2));
         var shallow = ExpectMsg<ActorHierarchy>().Paths;

@@ -105,6 +105,10 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new NetworkSnapshot(null, []),
         new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001, "k1", "ef56")], ["127.0.0.2"]),
         new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7, ""), new PublishedZone("b.zone", "cd35", 7, "", "ff")], null),
+        new PublishedNetworkState("net", 1_800_000_000_000, ["127.0.0.2", "127.0.0.4"], 1_800_000_002,
+            [new PublishedZone("example.com", "ab12", 1_800_000_002, "k1", "ef56"), new PublishedZone("b.test", "cd", 7, "k2")], [1_799_999_990_000],
+            "akka.tcp://edgemanage@127.0.0.1:4053"),
+        new PublishedNetworkState("net", 1, [], 0, [], [], ""),
     }.Select(o => new[] { o });
 
     [Theory]

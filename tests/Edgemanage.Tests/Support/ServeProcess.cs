@@ -117,13 +117,36 @@ public sealed class ServeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>A TCP port free on 127.0.0.1 right now (the OS picks; the listener is closed at once).</summary>
+    /// <summary>
+    /// A TCP port free on 127.0.0.1 right now, below the kernel's ephemeral range (32768 and up): a cluster port in that
+    /// range can be taken, once its node is killed, by a peer's reconnection attempt that the kernel gives the same
+    /// local port, a TCP self-connection, and the restarted node then finds its port in use. Ports are handed out in
+    /// turn from a random start, so specs running in parallel never get the same one.
+    /// </summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = LowPortsFrom + (int)((uint)Interlocked.Increment(ref _nextLowPort) % LowPortsCount);
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try the next one
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        }
+        throw new InvalidOperationException($"no free port in {LowPortsFrom}-{LowPortsFrom + LowPortsCount - 1}");
     }
+
+    private const int LowPortsFrom = 20000;
+    private const int LowPortsCount = 12000;
+    private static int _nextLowPort = Random.Shared.Next(LowPortsCount);
 }
