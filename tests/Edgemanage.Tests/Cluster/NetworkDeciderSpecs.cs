@@ -205,6 +205,8 @@ public sealed partial class NetworkDeciderSpecs(ITestOutputHelper testOutput) : 
         {
             var log = File.ReadAllText(Path.Combine(_dir.Path, $"edgemanage-{node.Name}.log"));
             Assert.DoesNotMatch("(?i)serializ", log);
+            foreach (var line in log.Split('\n').Where(l => l.Contains("WARN", StringComparison.OrdinalIgnoreCase) || l.Contains("ERROR", StringComparison.OrdinalIgnoreCase)))
+                testOutput.WriteLine($"{node.Name}: {line}");
         }
     }
 }
