@@ -24,6 +24,12 @@ public static class PublishedStateReplica
 
     public static LWWRegisterKey<PublishedNetworkState> KeyFor(string network) => new("edgemanage-published-" + network);
 
+    /// <summary>
+    /// Starts this member's Distributed Data replicator. Every member must run one, deciders or not: the extension
+    /// starts lazily, and a write to a majority counts only members whose replicator answers.
+    /// </summary>
+    public static void StartReplicator(ActorSystem system) => _ = DistributedData.Get(system).Replicator;
+
     /// <summary>Only a cluster member replicates: a node of its own keeps its journal and live list as the truth.</summary>
     public static bool InCluster(ActorSystem system) =>
         ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider;

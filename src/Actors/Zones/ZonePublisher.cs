@@ -124,9 +124,21 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
                     outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Unchanged, "records and include unchanged", published.Serial, null));
                     continue;
                 }
+            }
+            if (!cmd.ForceUpdate && AdoptFromDisk(zone.Zone, path, model, hash) is { } found)
+            {
+                // This node has no record of the file (a takeover, a lost journal) or an older one, and the file holds
+                // exactly these records: another decider or an unrecorded write put them there. Rewriting would only
+                // bump the serial and make named reload the same zone; it is recorded as it is.
+                adopted.Add(found);
+                outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Unchanged, "the file on disk already holds these records", found.Serial, null));
+                continue;
+            }
+            if (!cmd.ForceUpdate && published is not null && published.ContentHash == hash)
+            {
                 rewrites++;
                 log.Warning("Zone {0} of {1}: {2} is not the file last recorded ({3}); rewriting it", zone.Zone, settings.Network, path,
-                    onDisk is null ? "missing, empty or not a regular file" : "a write was not recorded, or it was edited");
+                    File.Exists(path) ? "a write was not recorded, or it was edited" : "missing, empty or not a regular file");
             }
             pending.Add(new Pending(zone.Zone, path, model, hash, CheckKeyOf(model)));
         }
@@ -204,6 +216,24 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
             : null;
         log.Debug("Publishing {0}: {1}", settings.Network, string.Join(", ", timing));
         return new Result(reply, evt, string.Join(", ", timing));
+    }
+
+    /// <summary>
+    /// The file as this node would write it: exactly what <paramref name="model"/> renders to with the serial the file
+    /// carries. Then it is recorded with that serial and its hash instead of rewritten.
+    /// </summary>
+    private PublishedZone? AdoptFromDisk(string zone, string path, ZoneModel model, string hash)
+    {
+        if (ZoneFiles.ReadExisting(path) is not { } onDisk || ZoneFiles.ReadSerial(path) is not { } serial) return null;
+        try
+        {
+            var fileHash = ZoneFiles.ContentHash(settings.Template.Render(model with { Serial = serial }));
+            return ZoneFiles.BytesHash(onDisk) == fileHash ? new PublishedZone(zone, hash, serial, CheckKeyOf(model), fileHash) : null;
+        }
+        catch (ZoneTemplateException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

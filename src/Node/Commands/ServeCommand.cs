@@ -285,6 +285,7 @@ public static class ServeCommand
         // SIGTERM ends the node within seconds whatever the journal does (see FinishDecidingAsync and ServeNetworkAsync).
         node.StopWithin = TimeSpan.FromSeconds(cluster is null ? 3 : 10);
         StartPrinters(node.System, output, error);
+        if (cluster is not null) SayWhenJoined(node.System, output, log);
         var codes = await Task.WhenAll(networks.Select(n => ServeNetworkAsync(node, n, cluster, admin, metrics, control, log, output, error, ct)));
         if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
         {
@@ -293,6 +294,23 @@ public static class ServeCommand
             error.WriteLine($"edgemanage: serve: {served}: {refusal}");
         }
         return codes.Max();
+    }
+
+    /// <summary>
+    /// A cluster node says when it is up in the cluster, and with whom: after a restart, that is the line that shows
+    /// it rejoined the running cluster rather than waiting for its seeds or forming one of its own.
+    /// </summary>
+    private static void SayWhenJoined(ActorSystem system, TextWriter output, OperatorLog log)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.RegisterOnMemberUp(() =>
+        {
+            var up = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => $"{m.Address.Host}:{m.Address.Port}").Order();
+            var message = $"joined the cluster as {cluster.SelfAddress.Host}:{cluster.SelfAddress.Port}; members up: {string.Join(" ", up)}";
+            log.Info(message);
+            output.WriteLine(message);
+            output.Flush();
+        });
     }
 
     /// <summary>serve's stdout and stderr lines from the node's event stream: decisions, freezes, journal outages.</summary>

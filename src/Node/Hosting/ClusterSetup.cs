@@ -86,6 +86,8 @@ public static class ClusterSetup
         var identity = ClusterIdentity.Of(cluster.SystemName, networks);
         var self = $"{cluster.Host}:{cluster.Port}";
         builder.WithActors((system, _) => system.ActorOf(ClusterJoinActor.Props(identity, self, cluster.SeedNodes.ToArray()), ClusterJoinActor.Name));
+        // Every member replicates the deciders' published states (takeovers start from them), deciders or not.
+        builder.WithActors((system, _) => PublishedStateReplica.StartReplicator(system));
     }
 
     /// <summary>Why this cluster configuration cannot run (no seeds), or null.</summary>

@@ -41,6 +41,10 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
     public async Task DisposeAsync()
     {
         foreach (var node in Enumerable.Reverse(_nodes)) await node.DisposeAsync();
+        // Diagnostics: what the nodes warned about (a serialization refusal would show here).
+        foreach (var name in new[] { "a", "b" }.Where(n => File.Exists(LogOf(n))))
+        foreach (var line in File.ReadLines(LogOf(name)).Where(l => l.Contains(" WARNING ") || l.Contains(" ERROR ")))
+            output.WriteLine($"{name}: {line}");
         _dir.Dispose();
     }
 
@@ -70,16 +74,28 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
         var cluster = port is { } p
             ? new ClusterSettings { Port = p, SeedNodes = seeds!.Select(s => $"127.0.0.1:{s}").ToList(), Roles = ["vantage", "decider"] }
             : null;
-        var node = await EdgemanageNode.StartAsync(settings, Net, Edges, new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1)),
-            JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db")), clock, publish: publish, cluster: cluster, log: log);
+        var prober = new ScriptedProber((_, _) => (ProbeOutcome.Ok, 0.1));
+        var journal = JournalTarget.For(settings.Persistence, _dir.File($"{name}.journal.db"));
+        // A cluster node as serve starts one, without a publish plan: no decider is placed by sharding; the specs start
+        // the NetworkActor on the node they choose, as sharding would.
+        var node = cluster is null
+            ? await EdgemanageNode.StartAsync(settings, Net, Edges, prober, journal, clock, publish: publish, log: log)
+            : await EdgemanageNode.StartServingAsync([new HostedNetwork(Net, settings, Edges, prober, journal, Publish: null)], log, clock,
+                cluster: cluster);
         _nodes.Add(node);
+        // Every cluster member runs its replicator from the start (started by the node, not by these specs' reads:
+        // a member without one would never count towards a majority).
+        if (cluster is not null)
+            await node.System.ActorSelection("/user/ddataReplicator").ResolveOne(Within);
         return node;
     }
 
     private string LogOf(string node) => _dir.File(node + ".log");
 
+    private static int _deciders;
+
     private static IActorRef StartDecider(EdgemanageNode node, PublishPlan plan, TimeProvider clock) =>
-        node.System.ActorOf(NetworkActor.Props(plan.Network, ActorRefs.Nobody, plan.Zones, plan.Resolver!, clock, plan.Serve), "decider-" + Net);
+        node.System.ActorOf(NetworkActor.Props(plan.Network, ActorRefs.Nobody, plan.Zones, plan.Resolver!, clock, plan.Serve), $"spec-decider-{Net}-{Interlocked.Increment(ref _deciders)}");
 
     private static TestProbe Decisions(EdgemanageNode node)
     {
@@ -207,5 +223,47 @@ public sealed class TakeoverSpecs(Xunit.Abstractions.ITestOutputHelper output) :
         var text = await File.ReadAllTextAsync(ZoneIn(namedB));
         Assert.Equal(ZoneRecords.ApexAIn(published), ZoneRecords.ApexAIn(text));
         Assert.Equal(serial + 1, ZoneRecords.Serial(text));
+    }
+    [Fact]
+    public async Task On_a_steady_fleet_the_decider_moving_back_and_forth_between_two_nodes_writes_no_zone()
+    {
+        var named = _dir.Dir("named");
+        int[] ports = [ServeProcess.FreePort(), ServeProcess.FreePort()];
+        var aClock = new FakeTimeProvider(T0);
+        var bClock = new FakeTimeProvider(T0.AddSeconds(-5)); // a clock a little behind: nothing may depend on it
+        var a = await StartNode("a", aClock, ports[0], ports);
+        var b = await StartNode("b", bClock, ports[1], ports);
+        await Eventually.True(() => Akka.Cluster.Cluster.Get(b.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2,
+            Within, "A and B up in one cluster");
+        (string, EdgeHealth, double)[] steady =
+        [
+            ("a.example.test", EdgeHealth.PassThreshold, 0.1), ("b.example.test", EdgeHealth.PassThreshold, 0.2),
+            ("c.example.test", EdgeHealth.PassThreshold, 0.3), ("d.example.test", EdgeHealth.PassThreshold, 0.4),
+        ];
+
+        // A decides first and publishes a and b.
+        var aDecisions = Decisions(a);
+        var decider = StartDecider(a, Plan(named), aClock);
+        decider.Tell(Observed(aClock, steady));
+        Assert.Equal(["a.example.test", "b.example.test"], aDecisions.ExpectMsg<RoundDecided>(Within).Decision.Live);
+        var published = await File.ReadAllTextAsync(ZoneIn(named));
+        await Eventually.True(async () => (await ReplicatedOn(b))?.Live.Count == 2, Within, "A's state replicated to B");
+
+        // The decider moves to B, back to A, and to B again, the fleet steady: every start keeps DNS as published.
+        var moves = new[] { (Node: b, Clock: bClock), (Node: a, Clock: aClock), (Node: b, Clock: bClock) };
+        foreach (var (node, clock) in moves)
+        {
+            await decider.GracefulStop(Within);
+            clock.Advance(TimeSpan.FromSeconds(30));
+            var decisions = Decisions(node);
+            decider = StartDecider(node, Plan(named), clock);
+            decider.Tell(Observed(clock, steady));
+            var decided = decisions.ExpectMsg<RoundDecided>(Within);
+            Assert.Equal(["a.example.test", "b.example.test"], decided.Decision.Live);
+            Assert.Empty(decided.Decision.Substitutions);
+            Assert.False(decided.Decision.Degraded);
+            Assert.All(decided.Zones.Zones, z => Assert.Equal(ZoneAction.Unchanged, z.Action));
+            Assert.Equal(published, await File.ReadAllTextAsync(ZoneIn(named)));
+        }
     }
 }
