@@ -154,11 +154,18 @@ public sealed partial class NetworkDeciderSpecs(ITestOutputHelper testOutput) : 
                              $"one per node {(DateTime.UtcNow - serving).TotalSeconds:0.0} s after");
 
         // ctl cluster show and net list name the decider of each network.
-        var table = await Ctl("--node", c.Ctl, "cluster", "show");
-        foreach (var n in Networks) Assert.Contains($"{n} is decided by {deciders[n]}", table.Stdout);
-        var list = await Ctl("--node", c.Ctl, "net", "list");
-        Assert.True(list.ExitCode == 0, list.ToString());
-        foreach (var n in Networks) Assert.Matches($@"(?m)^{n}\s.*{Regex.Escape(deciders[n]!)}", list.Stdout);
+        // Each node's ctl reads placement a second or two old: ask until c's agrees with a's.
+        EdgemanageProcess.Result table = null!, list = null!;
+        await Eventually.True(async () =>
+        {
+            deciders = await Deciders(a);
+            table = await Ctl("--node", c.Ctl, "cluster", "show");
+            list = await Ctl("--node", c.Ctl, "net", "list");
+            return list.ExitCode == 0 && Networks.All(n => deciders.GetValueOrDefault(n) is { } d
+                       && table.Stdout.Contains($"{n} is decided by {d}")
+                       && Regex.IsMatch(list.Stdout, $@"(?m)^{n}\s.*{Regex.Escape(d)}"));
+        }, Within, "ctl cluster show and net list naming each network's decider")
+            .ContinueWith(t => { if (t.IsFaulted) throw new InvalidOperationException($"{table?.Stdout}\n{list?.Stdout}\n{Diagnostics()}", t.Exception); });
 
         // edgemanage_decider: for each network, 1 on exactly one node, the one ctl names.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
