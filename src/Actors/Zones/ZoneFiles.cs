@@ -139,7 +139,7 @@ public static class ZoneFiles
     /// <summary>
     /// Removes the temp files that a process killed mid-write left in <paramref name="dir"/> for the targets named in
     /// <paramref name="targets"/> (file names), and only those: our own naming pattern, for files only this network
-    /// writes (we hold its lock, or are its singleton), so another network's write in flight is never touched.
+    /// writes (we hold its lock, or are its decider), so another network's write in flight is never touched.
     /// Returns the paths removed.
     /// </summary>
     public static IReadOnlyList<string> RemoveLeftoverTemps(string dir, IReadOnlySet<string> targets)

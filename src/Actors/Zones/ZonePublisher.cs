@@ -265,7 +265,7 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
 
     /// <summary>
     /// Temp files of zones of this network (and of its live list) that a process killed mid-write left behind. Safe
-    /// once per process: the caller holds the network's lock (or is its singleton), so no write of ours is in flight.
+    /// once per process: the caller holds the network's lock (or is its decider), so no write of ours is in flight.
     /// </summary>
     private void RemoveLeftoverTemps(PublishZones cmd)
     {

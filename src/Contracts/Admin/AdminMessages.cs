@@ -76,7 +76,7 @@ public static class AdminReplies
 
     public sealed record ClusterMember(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable, bool Leader, bool Self);
 
-    /// <summary>Which member decides <paramref name="Network"/>: the node its NetworkActor singleton runs on; null = none can.</summary>
+    /// <summary>Which member decides <paramref name="Network"/>: the node where cluster sharding placed its NetworkActor; null = none (yet).</summary>
     public sealed record NetworkDecider(string Network, string? Address);
 
     /// <param name="Clustered">False for a node of its own (serve without a cluster): Members then lists just itself.</param>

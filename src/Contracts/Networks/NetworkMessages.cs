@@ -48,14 +48,14 @@ public static class NetworkCommands
     /// serve, stopping: make no more decisions, and reply <see cref="NetworkReplies.DecidingStopped"/> once a round in
     /// flight has both published its zones and persisted its decision. Without it a node stopped between the zone
     /// write and the persist restarts believing in the previous live set while DNS already serves the new one.
-    /// Local to the node that serves the network (a cluster singleton hands over instead).
+    /// Local to the node that serves the network (a cluster decider hands over instead).
     /// </summary>
     public sealed record StopDeciding(string Network);
 
     /// <summary>
-    /// The cluster singleton's termination message: when the singleton moves to another decider, the NetworkActor
-    /// first finishes a round in flight (zones written, decision persisted) and then stops, so the next decider
-    /// never starts from a journal that lags behind the zones.
+    /// The sharded decider's hand-off message: when a network's shard moves to another decider (a graceful leave, a
+    /// rebalance), the NetworkActor first finishes a round in flight (zones written, decision persisted) and then
+    /// stops, so the next decider never starts from state that lags behind the zones.
     /// </summary>
     public sealed record HandOver
     {

@@ -93,14 +93,23 @@ public sealed class EdgemanageNode : IAsyncDisposable
 
     /// <summary>One network on the system's default journal plugin (every command but serve).</summary>
     /// <param name="log">Where the system's log lines go; null: warnings and errors to stderr.</param>
+    /// <param name="cluster">
+    /// Membership only (<see cref="ClusterSetup.ConfigureMembership"/>): a cluster member whose network's NetworkActor,
+    /// if any, runs here, for specs that place deciders themselves. serve's cluster nodes use
+    /// <see cref="StartServingAsync"/>, where sharding places the deciders.
+    /// </param>
     public static async Task<EdgemanageNode> StartAsync(
         EdgemanageSettings settings, string network, IReadOnlyList<string> edges, IProber prober, JournalTarget journal,
         TimeProvider? time = null, CancellationToken cancellationToken = default, PublishPlan? publish = null,
-        OperatorLog? log = null)
+        ClusterSettings? cluster = null, OperatorLog? log = null)
     {
         time ??= TimeProvider.System;
         log ??= OperatorLog.WarningsToStderr();
-        var host = BuildHost("edgemanage", log, builder => builder.WithEdgemanagePersistence(journal));
+        var host = BuildHost(cluster?.SystemName ?? "edgemanage", log, builder =>
+        {
+            builder.WithEdgemanagePersistence(journal);
+            if (cluster is not null) ClusterSetup.ConfigureMembership(builder, cluster, [network]);
+        });
         await host.StartAsync(cancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
         JournalHealth.Get(system).SetLocation(network, LocationOf(journal));
