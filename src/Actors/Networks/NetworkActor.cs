@@ -23,7 +23,7 @@ namespace Edgemanage.Actors.Networks;
 /// <summary>
 /// serve: decide every <paramref name="DecisionInterval"/> on the newest observations (and at once when a live edge
 /// turns fail), publishing <paramref name="Zones"/> until <see cref="NetworkCommands.UpdateZones"/> replaces them.
-/// Given at creation so that a cluster singleton starts serving wherever it is (re)started.
+/// Given at creation so that a cluster's sharded decider starts serving wherever it is (re)started.
 /// </summary>
 /// <param name="PersistUnchangedEvery">
 /// A decision that says the same as the last one (<see cref="DecisionSubstance"/>) is persisted only this often; the
@@ -123,7 +123,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
 
     /// <param name="edges">The local edges, asked for cron rounds; Nobody where the edges report on their own (serve).</param>
     /// <param name="zones">Where and how to write zones; null for a read-only actor (why, query). The zone writer is this
-    /// actor's child, so in a cluster it moves with its network's singleton and a write never crosses the network.</param>
+    /// actor's child, so in a cluster it moves with its network's decider entity and a write never crosses the network.</param>
     public NetworkActor(NetworkActorSettings settings, IActorRef edges, ZoneWriterSettings? zones, HostResolver resolver, TimeProvider time,
         ServeOptions? serve)
     {
@@ -249,7 +249,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         if (start.Source == StartSource.Replicated) AdoptReplicated(replicated!);
         _zones = serve.Zones;
         _book = ObservationBook.Start(settings.Edges, settings.Canaries, serve.Quorum, _time.GetUtcNow().ToUnixTimeMilliseconds(), serve.StartHold);
-        // A restarted node or a moved singleton has heard from no edge yet: deciding now would drop every live
+        // A restarted node or a moved decider has heard from no edge yet: deciding now would drop every live
         // edge not yet reported. DNS stays as published until every edge is judged (ObservationBook.HoldAt).
         _log.Info("Network {0}: start-up hold: DNS stays as published ({1}) until every edge is judged by {2} vantage(s), at most {3:0.#}s",
             settings.Network, PreviousLive.Count == 0 ? "nothing yet" : string.Join(" ", PreviousLive), serve.Quorum.MinVantages,

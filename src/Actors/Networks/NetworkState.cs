@@ -8,7 +8,7 @@ namespace Edgemanage.Actors.Networks;
 /// decision go through <see cref="Apply(DecisionRecorded)"/>.
 /// </summary>
 /// <param name="InheritedLive">
-/// With no decision in the journal (a first start, the original's installation, or a singleton taking over on a node
+/// With no decision in the journal (a first start, the original's installation, or a decider taking over on a node
 /// with its own journal), or with a live list written after the last recorded decision (a crash between publishing
 /// and recording), the live list on disk says what DNS serves now; starting from it keeps the keep rule working
 /// instead of choosing a fresh set and churning every zone. Cleared by the next decision.

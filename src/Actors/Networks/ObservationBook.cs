@@ -49,7 +49,7 @@ public sealed record HoldVerdict(bool Holding, int Awaiting, string? Reason);
 /// edge — the per-vantage counts, the vantages' statuses, the freeze and the notes — is added up from the cached
 /// parts each time (a few integer additions per observation). <see cref="JudgeFromScratch"/> is the full
 /// recompute; the property spec shows that both always agree.</para>
-/// <para>Start-up hold: a decider that has just started (a node restarting, a singleton moving) has heard from
+/// <para>Start-up hold: a decider that has just started (a node restarting, a network's decider moving to another node) has heard from
 /// few edges yet, and a decision then would drop every live edge not yet reported. <see cref="HoldAt"/> says
 /// whether to keep DNS as published instead: until every listed edge has a fresh judgement from min_vantages
 /// vantages, or until <see cref="HoldFor"/> has passed since <see cref="StartedAtUnixMs"/>.</para>
@@ -163,7 +163,7 @@ public sealed record ObservationBook
     /// edge (canaries aside: they never enter the live set) has a fresh judgement (not untested, not stale) from at
     /// least min_vantages vantages — enough to vote — or until <see cref="HoldFor"/> has passed since the start.
     /// Reports probed before the start count: the book hears only newest views sent since it started, and a fresh
-    /// one is as good a vote as any (a singleton that moved hears the other vantages' current views).
+    /// one is as good a vote as any (a decider that moved hears the other vantages' current views).
     /// </summary>
     public HoldVerdict HoldAt(long nowUnixMs)
     {
