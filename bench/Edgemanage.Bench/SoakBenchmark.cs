@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Edgemanage.Fleet;
 
 namespace Edgemanage.Bench;
@@ -34,7 +33,7 @@ public static class SoakBenchmark
         Directory.CreateDirectory(work);
         var edgemanage = Path.GetFullPath(o.Edgemanage);
         if (!File.Exists(edgemanage)) throw new ArgumentException($"--edgemanage: no such file '{o.Edgemanage}'");
-        var (clkTck, clkTckSource) = ClockTicks();
+        var (clkTck, clkTckSource) = ProcFs.ClockTicks();
 
         var addresses = FleetAddresses.Range(2, o.Edges);
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -61,7 +60,7 @@ public static class SoakBenchmark
                 error.WriteLine($"edgemanage-bench: no {zonePath} within {StartupWithin.TotalSeconds:F0} s (or the node exited)");
                 return 1;
             }
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# first zone after {startup.Elapsed.TotalSeconds:F1} s; loadavg {LoadAverage()}; warm-up {o.WarmupSeconds} s, then sampling"));
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# first zone after {startup.Elapsed.TotalSeconds:F1} s; loadavg {ProcFs.LoadAverage()}; warm-up {o.WarmupSeconds} s, then sampling"));
             // The warm-up leaves out the JIT's tiering, the first batches' snapshots and the rings' first growth: the
             // figure is the steady state. Its length is not part of --minutes.
             if (o.WarmupSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(o.WarmupSeconds));
@@ -87,11 +86,12 @@ public static class SoakBenchmark
                 }
                 var t = clock.Elapsed.TotalSeconds;
                 var probes = fleet.TotalRequests;
-                if (!TryReadProc(child.Pid, out var ticks, out var rssKb))
+                if (!ProcFs.TryRead(child.Pid, out var reading))
                 {
                     error.WriteLine($"edgemanage-bench: cannot read /proc/{child.Pid} (the node exited?)");
                     return 1;
                 }
+                var (ticks, rssKb) = (reading.Ticks, reading.RssKb);
                 var journal = JournalBytes(stateDir);
                 double? cpu = k == 0 ? null : (ticks - prevTicks) / (double)clkTck / (t - prevT) * 100;
                 var sample = new Sample(t, cpu, rssKb / 1024.0, journal.Total / Mb, probes);
@@ -116,7 +116,7 @@ public static class SoakBenchmark
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {o.Edges} | {o.ProbeInterval} | {o.Minutes} | {meanCpu:F1} / {cpus.Max():F1} | {samples[0].RssMb:F0} / {samples.Max(s => s.RssMb):F0} / {samples[^1].RssMb:F0} | {samples[0].JournalMb:F2} / {samples.Max(s => s.JournalMb):F2} / {samples[^1].JournalMb:F2} | {(samples[^1].Probes - samples[0].Probes) / wall:F0} |"));
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# {samples.Count} samples over {wall:F1} s; fleet (bench process) cpu {fleetCpu:F1} s = {fleetCpu / wall * 100:F1} % of one core on the same {Environment.ProcessorCount}-cpu machine; loadavg {LoadAverage()}; node exit {exit}"));
+                $"# {samples.Count} samples over {wall:F1} s; fleet (bench process) cpu {fleetCpu:F1} s = {fleetCpu / wall * 100:F1} % of one core on the same {Environment.ProcessorCount}-cpu machine; loadavg {ProcFs.LoadAverage()}; node exit {exit}"));
             if (exit != 0)
             {
                 error.WriteLine($"edgemanage-bench: node exit code {exit} (expected 0 after SIGTERM)");
@@ -166,32 +166,6 @@ public static class SoakBenchmark
         return new Options(edgemanage, edges, probe, decision, batch, minutes, sample, work, history, warmup);
     }
 
-    /// <summary>utime + stime (clock ticks) from /proc/PID/stat and VmRSS (kB) from /proc/PID/status.</summary>
-    private static bool TryReadProc(int pid, out long ticks, out long rssKb)
-    {
-        ticks = 0;
-        rssKb = 0;
-        try
-        {
-            // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-            ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
-                rssKb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-                return true;
-            }
-            return false;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Bytes of the journal database, its WAL and its shared-memory file (the total, and db and WAL alone).</summary>
     private static (long Total, long Db, long Wal) JournalBytes(string stateDir)
     {
@@ -207,25 +181,4 @@ public static class SoakBenchmark
         }
         return (total, db, wal);
     }
-
-    private const int ScClkTck = 2; // _SC_CLK_TCK on Linux (glibc and musl)
-
-    [DllImport("libc", EntryPoint = "sysconf", SetLastError = true)]
-    private static extern long SysConf(int name);
-
-    private static (long Ticks, string Source) ClockTicks()
-    {
-        try
-        {
-            var v = SysConf(ScClkTck);
-            if (v > 0) return (v, "sysconf");
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-        }
-        return (100, "assumed: sysconf unavailable");
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 }
