@@ -25,7 +25,7 @@ public static class ClusterSoakBenchmark
     private sealed record Options(string Edgemanage, int Networks, int Edges, double WarmupSeconds, double Seconds, double SampleSeconds, string? WorkDir);
 
     /// <summary>One node at one instant: CPU ticks of its process tree, RSS and peak RSS (kB), state_dir bytes.</summary>
-    private sealed record Sample(double T, long Ticks, long RssKb, long PeakKb, long StateBytes);
+    private sealed record Sample(double T, long Ticks, long RssKb, long PeakKb, long StateBytes, long WalBytes);
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -62,6 +62,7 @@ public static class ClusterSoakBenchmark
             .. ports.SelectMany(p => new[] { "--seed", $"127.0.0.1:{BenchWorkspace.Invariant(p)}" }),
         ];
 
+        string StateDir(int i) => Path.Combine(work, $"state-{Names[i]}");
         var nodes = new List<ServeChild>();
         var ok = false;
         try
@@ -100,10 +101,11 @@ public static class ClusterSoakBenchmark
                 for (var i = 0; i < nodes.Count; i++)
                 {
                     if (!ProcFs.TryRead(nodes[i].Pid, out var r)) return Fail(error, $"cannot read /proc/{nodes[i].Pid} ({Names[i]})");
-                    var s = new Sample(t, ProcFs.TreeTicks(nodes[i].Pid), r.RssKb, r.PeakKb, ProcFs.DirectoryBytes(Path.Combine(work, $"state-{Names[i]}")));
+                    var (state, wal) = ProcFs.DirectoryBytes(StateDir(i));
+                    var s = new Sample(t, ProcFs.TreeTicks(nodes[i].Pid), r.RssKb, r.PeakKb, state, wal);
                     var cpu = k == 0 ? "-" : ((s.Ticks - samples[i][^1].Ticks) / (double)clkTck / (t - samples[i][^1].T) * 100).ToString("F1", CultureInfo.InvariantCulture);
                     samples[i].Add(s);
-                    line.Append(string.Create(CultureInfo.InvariantCulture, $" | {Names[i]}: cpu {cpu,5} % rss {s.RssKb / 1024.0,6:F0} MB state {s.StateBytes / Mb,7:F2} MB"));
+                    line.Append(string.Create(CultureInfo.InvariantCulture, $" | {Names[i]}: cpu {cpu,5} % rss {s.RssKb / 1024.0,6:F0} MB state {s.StateBytes / Mb,7:F2} MB (wal {s.WalBytes / Mb:F2})"));
                 }
                 error.WriteLine(line.ToString());
                 if (due >= duration) break;
@@ -129,22 +131,25 @@ public static class ClusterSoakBenchmark
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"3 nodes × {o.Networks} networks × {o.Edges} edges, probe_interval 10 s, decision_interval 10 s; measured {wall:F0} s after a {Math.Max(o.WarmupSeconds, published):F0} s warm-up; loadavg before {loadBefore}, after {loadAfter} ({Environment.ProcessorCount} cores)"));
             output.WriteLine();
-            output.WriteLine("| node | decides | CPU % of one core (mean) | RSS MB start / end / peak | state_dir MB start → end | state_dir growth MB/h (extrapolated) | SIGTERM → exit |");
-            output.WriteLine("|---|---|---:|---|---|---:|---|");
+            output.WriteLine("| node | decides | CPU % of one core (mean) | RSS MB start / end / peak | state_dir MB start → end (WAL at end) | growth MB/h, extrapolated: all / without WAL | state_dir MB after exit | SIGTERM → exit |");
+            output.WriteLine("|---|---|---:|---|---|---|---:|---|");
             for (var i = 0; i < nodes.Count; i++)
             {
                 var (first, last) = (samples[i][0], samples[i][^1]);
                 var span = last.T - first.T;
                 var cpu = (last.Ticks - first.Ticks) / (double)clkTck / span * 100;
                 var growthPerHour = (last.StateBytes - first.StateBytes) / Mb / span * 3600;
+                var growthWithoutWal = (last.StateBytes - last.WalBytes - (first.StateBytes - first.WalBytes)) / Mb / span * 3600;
+                var afterExit = ProcFs.DirectoryBytes(StateDir(i)).Total / Mb;
                 var peak = Math.Max(samples[i].Max(s => s.RssKb), last.PeakKb);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {Names[i]} | {(decides[i].Length == 0 ? "–" : string.Join(", ", decides[i]))}{(moves[i] > 0 ? $" ({moves[i]} take-overs while measured)" : "")} | {cpu:F1} | {first.RssKb / 1024.0:F0} / {last.RssKb / 1024.0:F0} / {peak / 1024.0:F0} | {first.StateBytes / Mb:F2} → {last.StateBytes / Mb:F2} | {growthPerHour:F1} | {stopSeconds[i]:F1} s, exit {exits[i]} |"));
+                    $"| {Names[i]} | {(decides[i].Length == 0 ? "–" : string.Join(", ", decides[i]))}{(moves[i] > 0 ? $" ({moves[i]} take-overs while measured)" : "")} | {cpu:F1} | {first.RssKb / 1024.0:F0} / {last.RssKb / 1024.0:F0} / {peak / 1024.0:F0} | {first.StateBytes / Mb:F2} → {last.StateBytes / Mb:F2} ({last.WalBytes / Mb:F2}) | {growthPerHour:F1} / {growthWithoutWal:F1} | {afterExit:F2} | {stopSeconds[i]:F1} s, exit {exits[i]} |"));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| fleet (bench process) | – | {fleetCpu / wall * 100:F1} | – | – | – | – |"));
+                $"| fleet (bench process) | – | {fleetCpu / wall * 100:F1} | – | – | – | – | – |"));
             output.WriteLine();
-            output.WriteLine("The state_dir growth per hour is extrapolated linearly from the measured period, not measured over an hour.");
+            output.WriteLine("The growth per hour is extrapolated linearly from the measured period, not measured over an hour. The WAL (SQLite's");
+            output.WriteLine("write-ahead log) is checkpointed into the database and reused, so it levels off; \"without WAL\" is the databases alone.");
             ok = exits.All(e => e == 0);
             if (!ok) error.WriteLine($"edgemanage-bench: cluster-soak: exit codes after SIGTERM {string.Join(", ", exits)} (expected 0)");
             return ok ? 0 : 1;

@@ -98,16 +98,19 @@ public static class ProcFs
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
-    /// <summary>Bytes of every file under <paramref name="dir"/> (0 when it does not exist yet).</summary>
-    public static long DirectoryBytes(string dir)
+    /// <summary>Bytes of every file under <paramref name="dir"/>, and of its SQLite write-ahead logs (*-wal) alone; 0 when it does not exist yet.</summary>
+    public static (long Total, long Wal) DirectoryBytes(string dir)
     {
-        if (!Directory.Exists(dir)) return 0;
-        long total = 0;
+        if (!Directory.Exists(dir)) return (0, 0);
+        long total = 0, wal = 0;
         foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
         {
-            try { total += new FileInfo(path).Length; }
-            catch (IOException) { }
+            long length;
+            try { length = new FileInfo(path).Length; }
+            catch (IOException) { continue; }
+            total += length;
+            if (path.EndsWith("-wal", StringComparison.Ordinal)) wal += length;
         }
-        return total;
+        return (total, wal);
     }
 }
