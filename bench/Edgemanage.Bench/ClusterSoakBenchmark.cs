@@ -90,6 +90,7 @@ public static class ClusterSoakBenchmark
             var marks = nodes.Select(n => n.Stdout.Length).ToArray();
             var measure = Stopwatch.StartNew();
             var fleetCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var probes0 = fleet.TotalRequests;
             for (var k = 0; ; k++)
             {
                 var due = k == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(interval.Ticks * k, duration.Ticks));
@@ -112,6 +113,9 @@ public static class ClusterSoakBenchmark
             }
             var wall = measure.Elapsed.TotalSeconds;
             var fleetCpu = (Process.GetCurrentProcess().TotalProcessorTime - fleetCpu0).TotalSeconds;
+            // Whether the nodes kept up: every node probes every edge once per probe interval.
+            var probesPerSecond = (fleet.TotalRequests - probes0) / wall;
+            var expectedPerSecond = 3.0 * o.Networks * o.Edges / 10;
             var loadAfter = ProcFs.LoadAverage();
 
             // Which networks each node decides at the end, and how many hand-overs the measured period saw.
@@ -129,7 +133,7 @@ public static class ClusterSoakBenchmark
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"3 nodes × {o.Networks} networks × {o.Edges} edges, probe_interval 10 s, decision_interval 10 s; measured {wall:F0} s after a {Math.Max(o.WarmupSeconds, published):F0} s warm-up; loadavg before {loadBefore}, after {loadAfter} ({Environment.ProcessorCount} cores)"));
+                $"3 nodes × {o.Networks} networks × {o.Edges} edges, probe_interval 10 s, decision_interval 10 s; measured {wall:F0} s after a {Math.Max(o.WarmupSeconds, published):F0} s warm-up; loadavg before {loadBefore}, after {loadAfter} ({Environment.ProcessorCount} cores); the fleet answered {probesPerSecond:F0} probes/s (all three nodes keeping up: {expectedPerSecond:F0}/s)"));
             output.WriteLine();
             output.WriteLine("| node | decides | CPU % of one core (mean) | RSS MB start / end / peak | state_dir MB start → end (WAL at end) | growth MB/h, extrapolated: all / without WAL | state_dir MB after exit | SIGTERM → exit |");
             output.WriteLine("|---|---|---:|---|---|---|---:|---|");
