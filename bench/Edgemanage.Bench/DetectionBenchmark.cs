@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Edgemanage.Fleet;
 
 namespace Edgemanage.Bench;
@@ -65,7 +63,7 @@ public static class DetectionBenchmark
                     File.WriteAllText(NodeConfig(node), text
                         .Replace("state_dir: state\n", $"state_dir: state-{node}\n", StringComparison.Ordinal)
                         .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log", StringComparison.Ordinal));
-                var ports = FreePorts(3);
+                var ports = BenchWorkspace.LowPorts(3);
                 // Every node is given every seed, a's first: a starts the cluster, b and c join it.
                 string[] NodeArgs(string node, int port) =>
                 [
@@ -264,21 +262,6 @@ public static class DetectionBenchmark
             await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
         return false;
-    }
-
-    internal static int[] FreePorts(int count)
-    {
-        // All listeners open at once, so the ports are distinct.
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var l in listeners) l.Start();
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var l in listeners) l.Stop();
-        }
     }
 
     private static async Task<int[]> StopAllAsync(List<ServeChild> children, TextWriter error)

@@ -43,14 +43,10 @@ public static class FailoverBenchmark
                 $"probe_timeout: 1\nzone_check_command: false\nprobe_interval: {o.ProbeInterval}\ndecision_interval: {o.DecisionInterval}\nhistory_batch_window: 1\nmin_vantages: 1\nmetrics:\n  listen: off\nadmin:\n  enabled: false\n"),
             goodEnough: 0.5, edgeCount: 3);
         var zonePath = Path.Combine(work, "named", "example.test.zone");
-        var text = File.ReadAllText(config);
-        string NodeConfig(string node) => Path.Combine(work, $"edgemanage-{node}.yaml");
         string[] names = ["a", "b", "c"];
-        foreach (var node in names)
-            File.WriteAllText(NodeConfig(node), text
-                .Replace("state_dir: state\n", $"state_dir: state-{node}\n", StringComparison.Ordinal)
-                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log", StringComparison.Ordinal));
-        var ports = FreePorts(3);
+        BenchWorkspace.WriteNodeConfigs(work, config, names);
+        string NodeConfig(string node) => BenchWorkspace.NodeConfig(work, node);
+        var ports = BenchWorkspace.LowPorts(3);
         string[] NodeArgs(int i) =>
         [
             "serve", "-A", Network, "-c", NodeConfig(names[i]), "--port", ports[i].ToString(CultureInfo.InvariantCulture),

@@ -36,15 +36,10 @@ public static class NetworksBenchmark
             var work = Path.Combine(root, $"run{run}");
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
             Directory.CreateDirectory(work);
-            string config = "";
-            for (var n = 0; n < names.Length; n++)
-            {
-                // The config is shared (the last write wins; it is the same for every network); edge lists and zones are each network's.
-                config = Edgemanage.Node.Commands.DemoWorkspace.Write(work, names[n], fleet.Port, fleet.Body, addresses.Skip(n * o.Edges).Take(o.Edges).ToList(),
-                    extraYaml: "probe_timeout: 10\nzone_check_command: false\nprobe_interval: 10\ndecision_interval: 10\nhistory_batch_window: 5\nprobe_concurrency: 1000\nmetrics:\n  listen: off\nadmin:\n  enabled: false\n",
-                    goodEnough: 0.2, edgeCount: 4);
-                File.Move(Path.Combine(work, "zones", names[n], "example.test.zone"), Path.Combine(work, "zones", names[n], $"{names[n]}.test.zone"));
-            }
+            var config = BenchWorkspace.WriteNetworks(work, names, names.Select((_, n) => (IReadOnlyList<string>)addresses.Skip(n * o.Edges).Take(o.Edges).ToList()).ToList(),
+                fleet.Port, fleet.Body,
+                extraYaml: "probe_timeout: 10\nzone_check_command: false\nprobe_interval: 10\ndecision_interval: 10\nhistory_batch_window: 5\nprobe_concurrency: 1000\nmetrics:\n  listen: off\nadmin:\n  enabled: false\n",
+                goodEnough: 0.2, edgeCount: 4);
             var zones = names.Select(n => Path.Combine(work, "named", $"{n}.test.zone")).ToArray();
             string[] serveArgs = ["serve", .. names.SelectMany(n => new[] { "-A", n }), "-c", config];
             var clock = Stopwatch.StartNew();
@@ -107,15 +102,6 @@ public static class NetworksBenchmark
     }
 
     /// <summary>VmRSS and VmHWM (peak) of a process, in MB.</summary>
-    private static (double Rss, double Peak) ReadRss(int pid)
-    {
-        double rss = 0, peak = 0;
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line["VmRSS:".Length..]) / 1024.0;
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) peak = Kb(line["VmHWM:".Length..]) / 1024.0;
-        }
-        return (rss, peak);
-        static long Kb(string value) => long.Parse(value.Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-    }
+    private static (double Rss, double Peak) ReadRss(int pid) =>
+        ProcFs.TryRead(pid, out var r) ? (r.RssKb / 1024.0, r.PeakKb / 1024.0) : throw new InvalidOperationException($"cannot read /proc/{pid}");
 }

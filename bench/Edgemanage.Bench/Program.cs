@@ -58,6 +58,15 @@ const string usage = """
       Several networks in one serve process (Linux): NETWORKS networks of EDGES fleet edges each, on empty journals;
       times until every network published its first zone, reads the node's RSS then and SETTLE-SECONDS later (and
       its peak), and times SIGTERM. Prints one Markdown table row (medians and ranges); per-run lines go to stderr.
+    usage: edgemanage-bench cluster-soak --edgemanage PATH [--networks 5] [--edges 2000] [--warmup-seconds 60] [--seconds 180]
+                                         [--sample-seconds 10] [--work DIR]
+      Cluster soak (Linux): three `PATH serve --cluster` nodes (vantage,decider each, every node given every seed,
+      cluster ports below 32768) serving NETWORKS networks of EDGES loopback fleet edges each, probe_interval and
+      decision_interval 10 s. After the warm-up (every network published and WARMUP-SECONDS since the start), reads
+      each node's CPU (its process tree), RSS and state_dir size every SAMPLE-SECONDS for SECONDS. Prints a Markdown
+      table per node: CPU % of one core, RSS start / end / peak, the networks it decides, state_dir size and its
+      growth extrapolated to one hour; the fleet's CPU separately. Stops the nodes with SIGTERM; exits 1 unless
+      every node exits 0.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -89,6 +98,8 @@ try
             return await OperateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "networks":
             return await NetworksBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "cluster-soak":
+            return await ClusterSoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:
             Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
             Console.Error.WriteLine(usage);
