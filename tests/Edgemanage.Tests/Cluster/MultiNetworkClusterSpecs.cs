@@ -127,6 +127,18 @@ public sealed class MultiNetworkClusterSpecs : IAsyncLifetime
         await Surely(Eventually.True(() => Networks.All(n => ZoneA(n).Length == 2), Within, "every network's first zone"));
         await Surely(Eventually.True(SpreadOverBothDeciders, TimeSpan.FromSeconds(90), "the three networks spread over a and b"));
 
+        // Every vantage votes on alpha (and no rebalance is pending) before one of them is made to disagree.
+        await Surely(Eventually.True(() => _started.Any(p => p.Output.Contains("alpha: vantages voting: a b c", StringComparison.Ordinal))
+                                           && SpreadOverBothDeciders(), Within, "alpha hearing all three vantages"));
+        var settled = ZoneText("alpha");
+        await Surely(Eventually.True(() =>
+        {
+            var now = ZoneText("alpha");
+            var same = now == settled;
+            settled = now;
+            return same && SpreadOverBothDeciders();
+        }, Within, "alpha's zone settled"));
+
         // One vantage alone loses a live edge of alpha: a minority of the votes, the edge stays.
         var edge = ZoneA("alpha")[0];
         _fleet.SetForPeer(edge, "127.0.0.103", EdgeBehaviour.Refuse());
