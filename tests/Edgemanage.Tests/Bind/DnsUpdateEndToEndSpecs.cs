@@ -142,8 +142,8 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         var markers = new[] { await Marker(named, Zone), await Marker(named, Other) };
         var second = await Run(config);
         Assert.True(second.ExitCode == ExitCodes.Ok, second + Diagnostics(named));
-        Assert.Equal(live, Live(second));
-        Assert.Contains("zones: 2 unchanged", second.Stdout);
+        // Quiet, as a run that changed nothing is (a cron line mails only when DNS changed).
+        Assert.True(second.Stdout.Length == 0, second.ToString());
         // Nothing was sent: no serial moved and the markers are the first run's (a new run claims only when it changes something).
         Assert.Equal(serials[Zone], await named.SerialAsync(Zone));
         Assert.Equal(serials[Other], await named.SerialAsync(Other));
