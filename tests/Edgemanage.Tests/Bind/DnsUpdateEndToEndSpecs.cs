@@ -307,4 +307,45 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         Assert.Matches($@"{Regex.Escape(Zone)}\s+\S+\s+failed\s", zones.Stdout);
         Assert.False(node.HasExited, Context());
     }
+
+    [NamedFact]
+    public async Task Validate_names_the_zone_that_is_not_dynamic_for_the_key_changes_nothing_and_passes_a_fixed_primary()
+    {
+        var named = await StartPrimaryAsync(dynamicZones: [Zone]);
+        var config = Workspace(named);
+        var refused = await EdgemanageProcess.RunInProcessAsync("validate", "-A", Net, "-c", config);
+        Assert.True(refused.ExitCode == ExitCodes.UsageOrConfig, refused + Diagnostics(named));
+        Assert.Contains($"zone {Other} is not a dynamic zone for key '{_key.Name}'", refused.ToString());
+        Assert.DoesNotContain($"zone {Zone} is not", refused.ToString());
+        // validate only asks: its no-op UPDATE moves no serial and adds no record.
+        foreach (var zone in new[] { Zone, Other })
+        {
+            Assert.Equal(1, await named.SerialAsync(zone));
+            Assert.Empty(await named.QueryAsync(zone, "A"));
+        }
+        await named.DisposeAsync();
+
+        await using var fixedPrimary = await StartPrimaryAsync();
+        config = Workspace(fixedPrimary);
+        var ok = await EdgemanageProcess.RunInProcessAsync("validate", "-A", Net, "-c", config);
+        Assert.True(ok.ExitCode == ExitCodes.Ok, ok + Diagnostics(fixedPrimary));
+    }
+
+    [NamedFact]
+    public async Task A_key_whose_secret_contains_two_slashes_is_read_as_named_reads_it()
+    {
+        // Base64 uses '/', so about one tsig-keygen secret in a hundred holds "//": named takes it as part of the
+        // quoted secret, and so must edgemanage (it is not a comment inside a quoted string).
+        var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        bytes[0] = bytes[1] = bytes[2] = 0xFF;
+        var key = new NamedServer.DynamicKey("edgemanage-key", Convert.ToBase64String(bytes));
+        Assert.StartsWith("////", key.Secret);
+        key.WriteTo(KeyFile);
+        await using var named = await StartPrimaryAsync(key);
+        var config = Workspace(named);
+
+        var run = await Run(config);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run + Diagnostics(named));
+        await AssertServes(named, Live(run), $"\n{run}{Diagnostics(named)}");
+    }
 }
