@@ -20,6 +20,8 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
     private const string Other = "other.test";
     private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"];
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+    /// <summary>A canary of <see cref="Other"/> (not an edge), served by the same loopback fleet.</summary>
+    private const string Canary = "127.0.0.102";
 
     private readonly TempDir _dir = new();
     private readonly NamedServer.DynamicKey _key = NamedServer.DynamicKey.Generate();
@@ -27,7 +29,7 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
+        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = [.. FleetEdges, Canary] });
         _key.WriteTo(KeyFile);
         WritePrimaryZone(Zone);
         WritePrimaryZone(Other);
@@ -347,5 +349,26 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         var run = await Run(config);
         Assert.True(run.ExitCode == ExitCodes.Ok, run + Diagnostics(named));
         await AssertServes(named, Live(run), $"\n{run}{Diagnostics(named)}");
+    }
+
+    [NamedFact]
+    public async Task A_zones_canary_is_published_in_that_zone_only()
+    {
+        await using var named = await StartPrimaryAsync();
+        var config = Workspace(named, $"probe_timeout: 2\ncanary_files: canaries.yaml\n");
+        _dir.Write("canaries.yaml", $"{Other}: {Canary}\n");
+
+        var run = await Run(config);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run + Diagnostics(named));
+        var live = Live(run);
+        await AssertServes(named, live, $"\n{run}{Diagnostics(named)}", Zone);
+        foreach (var name in new[] { Other, "www." + Other })
+        {
+            // As with files: the canary is published in its own zone beside (or instead of one of) the live edges.
+            var served = await Served(named, name);
+            Assert.Contains(Canary, served);
+            Assert.Empty(served.Except([Canary]).Except(live));
+        }
+        Assert.DoesNotContain(Canary, await Served(named, Zone));
     }
 }
