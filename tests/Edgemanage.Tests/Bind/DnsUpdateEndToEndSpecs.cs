@@ -307,6 +307,12 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         Assert.Equal($"\"{newerMarker}\"", await Marker(named, Zone));
         zones = await Ctl("zones", Net);
         Assert.Matches($@"{Regex.Escape(Zone)}\s+\S+\s+failed\s", zones.Stdout);
+        // The operator's other views say so too: net show and the Nagios rotation check (a WARNING at least).
+        var show = await Ctl("net", "show", Net);
+        Assert.Contains($"NOT PUBLISHED: zone {Zone} not published", show.Stdout);
+        var check = await EdgemanageProcess.RunInProcessAsync("check", "rotation", "-A", Net, "-c", config);
+        Assert.True(check.ExitCode is 1 or 2, check.ToString());
+        Assert.Contains("NOT PUBLISHED", check.Stdout);
         Assert.False(node.HasExited, Context());
     }
 
