@@ -377,4 +377,22 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         }
         Assert.DoesNotContain(Canary, await Served(named, Zone));
     }
+
+    [NamedFact]
+    public async Task A_primary_that_is_down_fails_each_zone_within_the_timeout_and_run_exits_3()
+    {
+        var named = await StartPrimaryAsync();
+        var config = Workspace(named);
+        // Stopped: nothing listens on its port any more (a crashed or restarting primary).
+        await named.DisposeAsync();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = await Run(config);
+        Assert.True(run.ExitCode == ExitCodes.Degraded, run.ToString());
+        Assert.Contains("NOT PUBLISHED", run.Stdout);
+        foreach (var zone in new[] { Zone, Other })
+            Assert.Matches($@"{Regex.Escape(zone)}: failed: .*{Regex.Escape(named.Endpoint)}", run.Stdout);
+        // dns_update.timeout is 3 s per query: a refused connection must not cost more than that per zone.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"run took {clock.Elapsed}\n{run}");
+    }
 }
