@@ -424,4 +424,18 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         Assert.Equal(serial + 2, await named.SerialAsync(Zone));
         Assert.Equal(["127.0.0.1"], await named.QueryAsync($"mail.{Zone}", "A"));
     }
+
+    [NamedFact]
+    public async Task A_zone_the_primary_does_not_serve_fails_alone_and_names_the_zone()
+    {
+        await using var named = await StartPrimaryAsync();
+        var config = Workspace(named);
+        // An include for a zone the operator never configured on the primary.
+        _dir.Write($"zones/{Net}/missing.test.zone", "; not on the primary\n");
+
+        var run = await Run(config);
+        Assert.True(run.ExitCode == ExitCodes.Degraded, run + Diagnostics(named));
+        Assert.Matches(@"missing\.test: failed: .*does not serve zone missing\.test", run.Stdout);
+        await AssertServes(named, Live(run), $"\n{run}{Diagnostics(named)}");
+    }
 }
