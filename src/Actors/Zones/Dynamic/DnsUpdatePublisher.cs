@@ -15,6 +15,12 @@ namespace Edgemanage.Actors.Zones.Dynamic;
 /// </summary>
 public sealed class DnsUpdatePublisher : IZonePublisher
 {
+    /// <summary>
+    /// The check key of a zone published by UPDATE: no zone file exists to check (the primary validates each record),
+    /// and a later switch to files finds no matching key, so the first file it writes is checked.
+    /// </summary>
+    public const string NotChecked = "dns-update";
+
     private readonly ZoneWriterSettings _settings;
     private readonly DnsUpdateTarget _target;
     private readonly DnsPrimary _primary;
@@ -117,7 +123,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
             n => OwnedRecords.ClaimText(n, _target.DeciderId, _time.GetUtcNow()));
         if (plan.IsEmpty)
             return (new ZoneOutcome(zone.Zone, ZoneAction.Unchanged, $"the primary serves the decided records; serial {served.Serial}", served.Serial, null),
-                new PublishedZone(zone.Zone, hash, served.Serial ?? 0, ""), false);
+                new PublishedZone(zone.Zone, hash, served.Serial ?? 0, NotChecked), false);
 
         var script = OwnedRecords.Script(plan, _primary.Endpoint, _target.Settings.Ttl);
         if (dryRun)
@@ -161,7 +167,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
         _log.Info("Zone {0} of {1}: UPDATE NOERROR from {2}, {3} RRset(s) replaced, serial {4}", zone.Zone, _settings.Network, _primary.Endpoint,
             plan.Changes.Count, serial?.ToString() ?? "unknown");
         return (new ZoneOutcome(zone.Zone, ZoneAction.Written, $"UPDATE NOERROR; primary serial {serial?.ToString() ?? "unknown"}", serial, null),
-            new PublishedZone(zone.Zone, hash, serial ?? served.Serial ?? 0, ""), false);
+            new PublishedZone(zone.Zone, hash, serial ?? served.Serial ?? 0, NotChecked), false);
     }
 
     private ZoneOutcome Failed(string zone, string detail)
