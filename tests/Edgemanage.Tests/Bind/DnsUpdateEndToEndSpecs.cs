@@ -67,14 +67,13 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
 
     /// <summary>
     /// An original-style config publishing <see cref="Zone"/> and <see cref="Other"/> (one include each) by UPDATE to
-    /// <paramref name="named"/>; three of the five edges live, www rotated with the apex. The serving node's specs pair
-    /// <see cref="ServeWorkspace.SteadyServeYaml"/> with a generous goodenough, so a slow probe on a loaded machine
-    /// never changes the live set under them.
+    /// <paramref name="named"/>; three of the five edges live, www rotated with the apex. goodenough is generous, so a
+    /// slow probe on a loaded machine never changes a live set under a spec: only a refusing edge does.
     /// </summary>
-    private string Workspace(NamedServer named, string extraYaml = "probe_timeout: 2\n", double goodEnough = 0.5)
+    private string Workspace(NamedServer named, string extraYaml = "probe_timeout: 2\n")
     {
         var config = DemoWorkspace.Write(_dir.Path, Net, _fleet.Port, _fleet.Body, FleetEdges,
-            extraYaml: extraYaml + ServeWorkspace.DnsUpdateYaml(named.Endpoint, KeyFile), goodEnough: goodEnough, edgeCount: 3);
+            extraYaml: extraYaml + ServeWorkspace.DnsUpdateYaml(named.Endpoint, KeyFile), goodEnough: 3, edgeCount: 3);
         _dir.Write($"zones/{Net}/{Other}.zone", "; the other zone of this network: nothing but the edges' addresses\n");
         return config;
     }
@@ -260,7 +259,7 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
     public async Task A_serving_node_whose_zone_a_newer_decider_claimed_stands_down_and_never_overwrites_it()
     {
         await using var named = await StartPrimaryAsync();
-        var config = Workspace(named, ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n", goodEnough: 3);
+        var config = Workspace(named, ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n");
         await using var node = ServeProcess.Start("node", "-A", Net, "-c", config, "--admin", "127.0.0.1:0");
         await node.WaitForOutputAsync("ctl endpoint on ", Within);
         var ctlAddress = Regex.Match(node.Output, @"ctl endpoint on (\S+)").Groups[1].Value;
@@ -380,7 +379,7 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
     public async Task A_serving_node_repairs_a_hand_edit_of_its_records_on_the_next_decision_and_keeps_its_claim()
     {
         await using var named = await StartPrimaryAsync();
-        var config = Workspace(named, ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n", goodEnough: 3);
+        var config = Workspace(named, ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n");
         await using var node = ServeProcess.Start("node", "-A", Net, "-c", config, "--admin", "off");
         string Context() => $"\n{node.Output}{Diagnostics(named)}";
         string[] published = [];
