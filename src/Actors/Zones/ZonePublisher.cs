@@ -19,7 +19,23 @@ public sealed record ZoneWriterSettings(
     CommandSettings Commands,
     TimeSpan CommandTimeout,
     int SnapshotEvery,
-    CrashPoints? Crash = null);
+    CrashPoints? Crash = null,
+    DnsUpdateTarget? DnsUpdate = null);
+
+/// <summary>
+/// <c>publish: dns-update</c>: the primary, the key that signs the UPDATEs, and who this decider is (written into the
+/// claim marker). Null in <see cref="ZoneWriterSettings"/> = zone files.
+/// </summary>
+public sealed record DnsUpdateTarget(DnsUpdateSettings Settings, Dynamic.TsigKey Key, string DeciderId);
+
+/// <summary>
+/// One publish step of a network's zones. Two kinds: zone files in named_dir (<see cref="ZonePublisher"/>) and DNS
+/// UPDATEs to a primary (<see cref="Dynamic.DnsUpdatePublisher"/>); the ZoneWriterActor runs either, one step at a time.
+/// </summary>
+public interface IZonePublisher
+{
+    Task<ZonePublisher.Result> PublishAsync(PublishZones cmd, ZoneWriterState state, CancellationToken ct);
+}
 
 /// <summary>What a ZoneWriterActor holds between rounds: the highest serial used and what each zone publishes.</summary>
 public sealed record ZoneWriterState(uint LastSerial, IReadOnlyDictionary<string, PublishedZone> Zones, IReadOnlyList<string>? LiveList)
@@ -54,12 +70,13 @@ public sealed record ZoneWriterState(uint LastSerial, IReadOnlyDictionary<string
 /// about a zone is wrong: the old file stays and the outcome says why. The order of the steps and what a crash
 /// at each leaves behind are in docs/architecture.md ("Writing and recording").
 /// </summary>
-public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time, ILoggingAdapter log)
+public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time, ILoggingAdapter log) : IZonePublisher
 {
     /// <param name="Timing">Where the step's time went, for the debug log and the benchmarks.</param>
     public sealed record Result(ZonesPublished Reply, ZonesWritten? Event, string Timing = "");
 
     private readonly CrashPoints _crash = settings.Crash ?? CrashPoints.None;
+    private readonly LiveListAndHooks _after = new(settings, log);
     private bool _leftoversRemoved;
 
     private sealed record Pending(string Zone, string Path, ZoneModel Model, string Hash, string CheckKey)
@@ -190,22 +207,9 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
             }
         }
 
-        // The live list says what DNS serves: it follows the zones, so when none of them carries the new set (every
-        // one failed its check or its write, or was held) it keeps naming the old one.
-        var zonesCarrySet = cmd.Zones.Count == 0 || outcomes.Any(o => o.Action is ZoneAction.Written or ZoneAction.Unchanged);
-        var liveListWritten = !cmd.DryRun && zonesCarrySet && WriteLiveList(cmd, state, problems);
-        if (liveListWritten) _crash.Reach(CrashPoints.LiveListWritten);
+        var (liveListWritten, hooks) = await _after.RunAsync(cmd, state, outcomes, written.Count > 0, problems, ct);
         var anyChanged = written.Count > 0 || liveListWritten;
-        var hooks = new List<CommandOutcome>();
-        if (!cmd.DryRun)
-        {
-            foreach (var line in settings.Commands.RunAfter) hooks.Add(await RunHookAsync("run_after", line, ct));
-            if (anyChanged)
-                foreach (var line in settings.Commands.RunAfterChanges) hooks.Add(await RunHookAsync("run_after_changes", line, ct));
-        }
-
         Phase("live list and hooks");
-        if (anyChanged) _crash.Reach(CrashPoints.HooksRan);
         if (rewrites > 0)
             problems.Add($"{rewrites} zone file(s) on disk differed from the last recorded write and were rewritten (see the log)");
         var ordered = outcomes.OrderBy(o => o.Zone, StringComparer.Ordinal).ToArray();
@@ -369,37 +373,6 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
         if (written.Count > 0)
             log.Info("Wrote {0} zone(s) of {1} with serial {2}: {3}", written.Count, settings.Network, serial,
                 string.Join(", ", written.Take(10).Select(w => w.Zone)) + (written.Count > 10 ? ", …" : ""));
-    }
-
-    /// <summary>The live list is rewritten when the set changed or differs from the record, or when the file is missing or differs.</summary>
-    private bool WriteLiveList(PublishZones cmd, ZoneWriterState state, List<string> problems)
-    {
-        if (settings.LiveListPath is not { } path) return false;
-        var text = cmd.LiveList.Count == 0 ? "\n" : string.Join("\n", cmd.LiveList) + "\n";
-        var same = state.LiveList is { } last && last.SequenceEqual(cmd.LiveList, StringComparer.Ordinal);
-        if (same && !cmd.LiveChanged && ZoneFiles.ReadExisting(path) is { } onDisk && System.Text.Encoding.UTF8.GetString(onDisk) == text) return false;
-        try
-        {
-            ZoneFiles.WriteAtomic(path, text);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var problem = $"writing live_list {path} failed: {e.Message}";
-            problems.Add(problem);
-            log.Error(problem);
-            return false;
-        }
-    }
-
-    private async Task<CommandOutcome> RunHookAsync(string hook, string line, CancellationToken ct)
-    {
-        var outcome = await CommandRunner.RunAsync(hook, line, settings.CommandTimeout, ct);
-        if (outcome.Succeeded) log.Info("{0} '{1}' exited 0 in {2:F1}s", hook, line, outcome.Elapsed.TotalSeconds);
-        else log.Error("{0} '{1}' failed: {2}; stderr: {3}", hook, line,
-            outcome.StartError ?? (outcome.TimedOut ? $"killed after {settings.CommandTimeout.TotalSeconds:F0}s" : $"exit {outcome.ExitCode}"),
-            FirstLines(outcome.Stderr));
-        return outcome;
     }
 
     public static string FirstLines(string text, int max = 3)

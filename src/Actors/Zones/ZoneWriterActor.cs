@@ -32,7 +32,7 @@ public sealed class ZoneWriterActor : ReceivePersistentActor, IWithTimers
     private sealed record PublishCrashed(Exception Cause, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
     private readonly ZoneWriterSettings _settings;
-    private readonly ZonePublisher _publisher;
+    private readonly IZonePublisher _publisher;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ZoneWriterState _state = ZoneWriterState.Empty;
     private int _eventsSinceSnapshot;
@@ -49,7 +49,9 @@ public sealed class ZoneWriterActor : ReceivePersistentActor, IWithTimers
     public ZoneWriterActor(ZoneWriterSettings settings, HostResolver resolver, TimeProvider time, bool serving = false)
     {
         _settings = settings;
-        _publisher = new ZonePublisher(settings, resolver, time, _log);
+        _publisher = settings.DnsUpdate is null
+            ? new ZonePublisher(settings, resolver, time, _log)
+            : new Dynamic.DnsUpdatePublisher(settings, resolver, time, _log);
         _time = time;
         PersistenceId = PersistenceIdFor(settings.Network);
         (JournalPluginId, SnapshotPluginId) = PersistencePlugins.Of(Context.System, settings.Network); // serve: the network's own journal

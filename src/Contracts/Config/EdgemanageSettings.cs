@@ -80,6 +80,11 @@ public sealed record EdgemanageSettings
     public int MinVantages { get; init; } = 1;
     /// <summary>command_timeout: seconds a run_before / run_after / run_after_changes / check command may take.</summary>
     public double CommandTimeoutSeconds { get; init; } = 30;
+    /// <summary>
+    /// publish + dns_update: null = <c>publish: files</c> (zone files in named_dir, the original's bytes); set =
+    /// <c>publish: dns-update</c>, each zone's owned records sent to a primary by RFC 2136 UPDATE (docs/publishing.md).
+    /// </summary>
+    public DnsUpdateSettings? DnsUpdate { get; init; }
 
     public int EdgeCountFor(string network) =>
         NetworkEdgeCount.TryGetValue(network, out var n) ? n : EdgeCount;
@@ -160,6 +165,24 @@ public readonly record struct StatusRange(int From, int To)
 }
 
 public enum PersistenceProvider { Sqlite, PostgreSql }
+
+/// <summary>The <c>dns_update:</c> section, used with <c>publish: dns-update</c>.</summary>
+public sealed record DnsUpdateSettings
+{
+    /// <summary>primary: the host name or IP literal of the primary that takes the UPDATEs.</summary>
+    public required string PrimaryHost { get; init; }
+    /// <summary>The primary's port (primary: HOST:PORT; 53 when no port is given).</summary>
+    public int PrimaryPort { get; init; } = 53;
+    /// <summary>key_file: a BIND key file (tsig-keygen output) with one key: its name, algorithm and secret.</summary>
+    public required string KeyFile { get; init; }
+    /// <summary>ttl: the TTL of the records edgemanage adds (seconds).</summary>
+    public int Ttl { get; init; } = 300;
+    /// <summary>timeout: seconds each query or UPDATE to the primary may take.</summary>
+    public double TimeoutSeconds { get; init; } = 5;
+
+    /// <summary>HOST:PORT as an operator writes it (IPv6 in brackets).</summary>
+    public string Primary => (PrimaryHost.Contains(':') ? $"[{PrimaryHost}]" : PrimaryHost) + ":" + PrimaryPort;
+}
 
 /// <summary>The <c>cluster:</c> section (and <c>serve</c>'s overrides).</summary>
 public sealed record ClusterSettings

@@ -177,9 +177,19 @@ public static class RunCommand
             new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
             context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList, crash);
         var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
-            s.Commands, CommandTimeout(s), s.SnapshotEvery, crash);
+            s.Commands, CommandTimeout(s), s.SnapshotEvery, crash, DnsUpdateTargetOf(s));
         return new PublishPlan(networkSettings, zoneSettings, new HostResolver());
     }
+
+    /// <summary>
+    /// publish: dns-update: the key is read again here (config loading checked it) and each decider gets its own
+    /// identity for the claim marker: host, process and a random part, so two deciders never look alike.
+    /// </summary>
+    private static DnsUpdateTarget? DnsUpdateTargetOf(EdgemanageSettings s) =>
+        s.DnsUpdate is { } update
+            ? new DnsUpdateTarget(update, Actors.Zones.Dynamic.TsigKeyFile.Read(update.KeyFile),
+                $"{Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}")
+            : null;
 
     private static void ReportProblems(IEnumerable<Configuration.ConfigProblem> problems, OperatorLog log, TextWriter error)
     {

@@ -16,6 +16,7 @@ internal static class ConfigKeys
         "pass_window_seconds", "snapshot_every", "min_edges", "dnschange_window", "zone_template",
         "zone_check_command", "command_timeout", "probe_interval", "decision_interval", "history_batch_window",
         "cluster", "quorum", "vote_stale_after", "min_vantages", "admin", "metrics",
+        "publish", "dns_update",
     ];
 
     public static readonly string[] TestObject = ["host", "port", "proto", "uri", "local", "verify"];
@@ -25,4 +26,5 @@ internal static class ConfigKeys
     public static readonly string[] Cluster = ["system_name", "host", "port", "seed_nodes", "roles"];
     public static readonly string[] Admin = ["enabled", "host", "port", "secret", "secret_file", "tls_certificate", "tls_password"];
     public static readonly string[] Metrics = ["listen", "textfile"];
+    public static readonly string[] DnsUpdate = ["primary", "key_file", "ttl", "timeout"];
 }

@@ -106,6 +106,7 @@ public static class ConfigLoader
         var cluster = ConfigSections.ReadCluster(top);
         var admin = ConfigSections.ReadAdmin(top, baseDir);
         var metrics = ConfigSections.ReadMetrics(top, baseDir);
+        var dnsUpdate = ConfigSections.ReadPublish(top, baseDir);
         var quorum = top.String("quorum", required: false);
         if (quorum is not null && !Edgemanage.Contracts.Networks.QuorumSpec.TryParse(quorum, out _, out var quorumError))
             top.Sink.Error(top.Node("quorum", false, "")!.Start, $"quorum: {quorumError}");
@@ -157,6 +158,7 @@ public static class ConfigLoader
             Cluster = cluster,
             Admin = admin,
             Metrics = metrics,
+            DnsUpdate = dnsUpdate,
             Quorum = quorum ?? "majority",
             VoteStaleAfterSeconds = staleAfter,
             MinVantages = (int)(minVantages ?? 1),

@@ -389,6 +389,85 @@ internal static class ConfigSections
         return result;
     }
 
+    /// <summary>
+    /// <c>publish: files | dns-update</c> and, for dns-update, the <c>dns_update:</c> section. The key file is read
+    /// here, so a missing, unreadable or malformed key is a config error naming the file and its line, before
+    /// anything is probed.
+    /// </summary>
+    public static DnsUpdateSettings? ReadPublish(MappingReader top, string baseDir)
+    {
+        var mode = top.Choice("publish", required: false, "files", "dns-update");
+        if (mode != "dns-update")
+        {
+            if (top.Has("dns_update"))
+                top.Sink.Warning(top.Node("dns_update", false, "")!.Start, "dns_update is ignored unless publish: dns-update");
+            return null;
+        }
+        var d = top.Mapping("dns_update", required: true);
+        if (d is null) return null;
+        var primary = d.String("primary", required: true);
+        string? host = null;
+        var port = 53;
+        if (primary is not null && !TrySplitHostPort(primary, out host, out port))
+            top.Sink.Error(d.Node("primary", false, "")!.Start,
+                $"dns_update.primary must be HOST or HOST:PORT (IPv6 as [ADDR]:PORT), got '{primary}'");
+        var keyFile = d.Path("key_file", required: true, baseDir);
+        if (keyFile is not null)
+        {
+            try
+            {
+                Actors.Zones.Dynamic.TsigKeyFile.Read(keyFile);
+            }
+            catch (Actors.Zones.Dynamic.TsigKeyFileException e)
+            {
+                top.Sink.Error(d.Node("key_file", false, "")!.Start, $"dns_update.key_file: {e.Message}");
+            }
+        }
+        var ttl = d.Integer("ttl", required: false, min: 1, max: 2_147_483_647);
+        var timeout = d.Number("timeout", required: false, max: ConfigLimits.Hour);
+        d.WarnUnknownKeys(ConfigKeys.DnsUpdate);
+        if (host is null || keyFile is null) return null;
+        return new DnsUpdateSettings
+        {
+            PrimaryHost = host,
+            PrimaryPort = port,
+            KeyFile = keyFile,
+            Ttl = (int)(ttl ?? 300),
+            TimeoutSeconds = timeout ?? 5,
+        };
+    }
+
+    private static bool TrySplitHostPort(string text, out string? host, out int port)
+    {
+        host = null;
+        port = 53;
+        text = text.Trim();
+        string hostPart;
+        string? portPart = null;
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']');
+            if (close < 0) return false;
+            hostPart = text[1..close];
+            if (close + 1 < text.Length)
+            {
+                if (text[close + 1] != ':') return false;
+                portPart = text[(close + 2)..];
+            }
+        }
+        else if (text.Count(c => c == ':') == 1)
+        {
+            var colon = text.IndexOf(':');
+            hostPart = text[..colon];
+            portPart = text[(colon + 1)..];
+        }
+        else hostPart = text; // a host name, an IPv4 literal, or a bare IPv6 literal
+        if (hostPart.Length == 0 || hostPart.Any(char.IsWhiteSpace)) return false;
+        if (portPart is not null && (!int.TryParse(portPart, out port) || port is < 1 or > 65535)) return false;
+        host = hostPart;
+        return true;
+    }
+
     public static bool IsHostPort(string text)
     {
         var colon = text.LastIndexOf(':');

@@ -85,4 +85,41 @@ public sealed class NamedServerSpecs : IDisposable
         Assert.Contains($"did not load zone {Zone}", e.Message);
         Assert.Contains("--- named output", e.Message);
     }
+
+    [NamedFact]
+    public async Task A_dynamic_zone_applies_a_signed_update_and_refuses_an_unsigned_one()
+    {
+        WriteZone(1, "127.0.0.2");
+        var key = NamedServer.DynamicKey.Generate();
+        await using var named = await NamedServer.StartAsync(NamedDir, [Zone], key);
+        // the file a config's dns_update.key_file reads is the one named includes
+        Assert.Equal(key.KeyFileText, File.ReadAllText(named.KeyFile!));
+
+        var unsigned = await named.NsupdateAsync($"zone {Zone}\nupdate add www.{Zone} 60 A 127.0.0.9", signed: false);
+        Assert.False(unsigned.Succeeded, unsigned.ToString());
+        Assert.Contains("REFUSED", unsigned.Output);
+        Assert.Equal(["127.0.0.2"], await named.QueryAsync("www." + Zone, "A"));
+        Assert.Equal(1, await named.SerialAsync(Zone));
+
+        // a key with the right name but another secret is no better than none
+        var stale = key.WithNewSecret().WriteTo(_dir.File("stale.key"));
+        var forged = await named.NsupdateAsync($"zone {Zone}\nupdate add www.{Zone} 60 A 127.0.0.9", keyFile: stale);
+        Assert.False(forged.Succeeded, forged.ToString());
+        Assert.Equal(["127.0.0.2"], await named.QueryAsync("www." + Zone, "A"));
+
+        var signedUpdate = await named.NsupdateAsync(
+            $"zone {Zone}\nupdate delete www.{Zone} A\nupdate add www.{Zone} 60 A 127.0.0.9\n" +
+            $"update add _edgemanage.{Zone} 60 TXT \"edgemanage claim=1 by=spec\"\nsend");
+        Assert.True(signedUpdate.Succeeded, signedUpdate + "\n" + named.Output);
+        // an UPDATE is applied at once (no reload), with the serial bumped by named itself
+        Assert.Equal(["127.0.0.9"], await named.QueryAsync("www." + Zone, "A"));
+        Assert.Equal(["\"edgemanage claim=1 by=spec\""], await named.QueryAsync("_edgemanage." + Zone, "TXT"));
+        Assert.True(await named.SerialAsync(Zone) > 1);
+
+        // the key may change only what edgemanage owns: the operator's NS stays out of its reach
+        var ns = await named.NsupdateAsync($"zone {Zone}\nupdate add {Zone} 60 NS ns2.{Zone}.");
+        Assert.False(ns.Succeeded, ns.ToString());
+        Assert.Contains("REFUSED", ns.Output);
+        Assert.Equal([$"ns1.{Zone}."], await named.QueryAsync(Zone, "NS"));
+    }
 }

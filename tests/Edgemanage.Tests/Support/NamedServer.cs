@@ -16,7 +16,7 @@ public sealed class NamedServer : IAsyncDisposable
 {
     // named, rndc and dig live in sbin on Debian and Ubuntu, which is not on every user's PATH.
     private static readonly string[] ExtraDirs = ["/usr/sbin", "/sbin", "/usr/local/sbin"];
-    private static readonly Lazy<(string? Named, string? Rndc, string? Dig, string? Missing)> Tools = new(FindTools);
+    private static readonly Lazy<(string? Named, string? Rndc, string? Dig, string? Nsupdate, string? Missing)> Tools = new(FindTools);
 
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReloadDeadline = TimeSpan.FromSeconds(20);
@@ -29,16 +29,60 @@ public sealed class NamedServer : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
 
-    private NamedServer(Process process, TempDir work, IReadOnlyList<string> zones, int port, int controlPort)
+    private NamedServer(Process process, TempDir work, IReadOnlyList<string> zones, int port, int controlPort, DynamicKey? key)
     {
         _process = process;
         _work = work;
         _zones = zones;
         Port = port;
         ControlPort = controlPort;
+        Key = key;
     }
 
-    /// <summary>True when named, rndc and dig were all found.</summary>
+    /// <summary>
+    /// A TSIG key that may change a dynamic zone's A, AAAA and TXT records, as an operator gives one to
+    /// edgemanage for <c>publish: dns-update</c>. <see cref="KeyFileText"/> is what <c>tsig-keygen NAME</c>
+    /// prints, which is both what named.conf includes and what <c>dns_update.key_file</c> reads.
+    /// </summary>
+    public sealed record DynamicKey(string Name, string Secret, string Algorithm = "hmac-sha256")
+    {
+        /// <summary>A key with a fresh random 256-bit secret, as tsig-keygen makes one.</summary>
+        public static DynamicKey Generate(string name = "edgemanage-key") =>
+            new(name, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+
+        /// <summary>The same name and algorithm with another secret: what a primary configured with a stale key holds.</summary>
+        public DynamicKey WithNewSecret() => this with { Secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
+
+        public string KeyFileText => $$"""
+            key "{{Name}}" {
+            	algorithm {{Algorithm}};
+            	secret "{{Secret}}";
+            };
+
+            """;
+
+        /// <summary>Writes the key file at <paramref name="path"/> (creating its folder) and returns the path.</summary>
+        public string WriteTo(string path)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            File.WriteAllText(path, KeyFileText);
+            return path;
+        }
+    }
+
+    /// <summary>The key the zones accept UPDATEs signed with; null when the zones are static (loaded from files only).</summary>
+    public DynamicKey? Key { get; }
+
+    /// <summary>
+    /// The key file named.conf includes (in <see cref="WorkDir"/>), for <c>nsupdate -k</c> or a config's
+    /// <c>dns_update.key_file</c>; null when the zones are static.
+    /// </summary>
+    public string? KeyFile => Key is null ? null : Path.Combine(WorkDir, "update.key");
+
+    /// <summary>The primary as a config's <c>dns_update.primary</c> names it.</summary>
+    public string Endpoint => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>True when named, rndc, dig and nsupdate were all found.</summary>
     public static bool IsAvailable => Tools.Value.Missing is null;
 
     /// <summary>Why the tools are unusable (null when <see cref="IsAvailable"/>).</summary>
@@ -73,7 +117,18 @@ public sealed class NamedServer : IAsyncDisposable
     /// Starts named serving <c>&lt;namedDir&gt;/&lt;zone&gt;.zone</c> for each zone, and returns once it
     /// answers and every zone is loaded. Throws with named's output when it cannot start or a zone fails to load.
     /// </summary>
-    public static async Task<NamedServer> StartAsync(string namedDir, IEnumerable<string> zones, CancellationToken ct = default)
+    public static Task<NamedServer> StartAsync(string namedDir, IEnumerable<string> zones, CancellationToken ct = default) =>
+        StartAsync(namedDir, zones, dynamicKey: null, ct);
+
+    /// <summary>
+    /// The same, but with <paramref name="dynamicKey"/> every zone is dynamic: it accepts UPDATEs signed with
+    /// that key for A, AAAA and TXT records at or under the zone name (and refuses unsigned ones), as the issue
+    /// 12 BIND example configures a primary. The zone files are still needed for the first load (SOA, NS and
+    /// the NS glue), and named writes each zone's journal (<c>&lt;zone&gt;.zone.jnl</c>) beside its file, so
+    /// <paramref name="namedDir"/> must be writable. On a restart over the same folder named replays the
+    /// journal, so a second server serves what the first one was sent.
+    /// </summary>
+    public static async Task<NamedServer> StartAsync(string namedDir, IEnumerable<string> zones, DynamicKey? dynamicKey, CancellationToken ct = default)
     {
         if (MissingReason is { } missing) throw new InvalidOperationException(missing);
         var zoneList = zones.ToArray();
@@ -81,7 +136,7 @@ public sealed class NamedServer : IAsyncDisposable
         // between. That is rare, shows as "address in use", and a fresh pair of ports fixes it.
         for (var attempt = 1; ; attempt++)
         {
-            var server = await TryStartAsync(Path.GetFullPath(namedDir), zoneList, ct);
+            var server = await TryStartAsync(Path.GetFullPath(namedDir), zoneList, dynamicKey, ct);
             if (server.Started is { } started) return started;
             if (attempt < 3 && server.Output.Contains("address in use", StringComparison.OrdinalIgnoreCase)) continue;
             throw new InvalidOperationException(server.Failure + Explain(server.Output) + "\n--- named output\n" + server.Output);
@@ -90,7 +145,7 @@ public sealed class NamedServer : IAsyncDisposable
 
     private sealed record Attempt(NamedServer? Started, string Failure, string Output);
 
-    private static async Task<Attempt> TryStartAsync(string namedDir, string[] zones, CancellationToken ct)
+    private static async Task<Attempt> TryStartAsync(string namedDir, string[] zones, DynamicKey? dynamicKey, CancellationToken ct)
     {
         var work = new TempDir();
         var port = FreePort(tcpAndUdp: true);
@@ -115,10 +170,16 @@ public sealed class NamedServer : IAsyncDisposable
         // Every file named would otherwise write under /run/named or /var/cache/bind is kept in the work
         // folder, so it runs as any user. No recursion, validation or NOTIFY: it is an authoritative server
         // that must not talk to anything beyond loopback.
+        // A dynamic zone grants the key exactly what edgemanage owns (addresses and its TXT claim marker) at or
+        // under the zone name; NS, SOA and the rest stay the operator's, so an UPDATE touching them is refused.
+        var updateKey = dynamicKey is null ? null : dynamicKey.WriteTo(Path.Combine(work.Path, "update.key"));
+        var policy = dynamicKey is null ? "" : $" update-policy {{ grant \"{dynamicKey.Name}\" zonesub A AAAA TXT; }};";
         var zoneStatements = string.Concat(zones.Select(z =>
-            $"zone \"{z}\" {{ type master; file \"{Path.Combine(namedDir, z + ".zone")}\"; }};\n"));
+            $"zone \"{z}\" {{ type master; file \"{Path.Combine(namedDir, z + ".zone")}\";{policy} }};\n"));
+        var includeUpdateKey = updateKey is null ? "" : $"include \"{updateKey}\";\n";
         File.WriteAllText(Path.Combine(work.Path, "named.conf"), $$"""
             include "{{key}}";
+            {{includeUpdateKey}}
             options {
                 directory "{{work.Path}}";
                 listen-on port {{port}} { 127.0.0.1; };
@@ -149,7 +210,7 @@ public sealed class NamedServer : IAsyncDisposable
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(Path.Combine(work.Path, "named.conf"));
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var server = new NamedServer(process, work, zones, port, controlPort);
+        var server = new NamedServer(process, work, zones, port, controlPort, dynamicKey);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         process.Exited += (_, _) => server.Pulse();
@@ -224,7 +285,10 @@ public sealed class NamedServer : IAsyncDisposable
         return results;
     }
 
-    /// <summary>The answers of <c>dig +short</c>, one per record, as named serves them now.</summary>
+    /// <summary>
+    /// The answers of <c>dig +short</c>, one per record, as named serves them now. A TXT record comes back
+    /// as dig prints it: each string in double quotes (<c>"edgemanage claim=1 ..."</c>).
+    /// </summary>
     public async Task<IReadOnlyList<string>> QueryAsync(string name, string type, CancellationToken ct = default)
     {
         var dig = await RunToolAsync(Tools.Value.Dig!,
@@ -257,6 +321,34 @@ public sealed class NamedServer : IAsyncDisposable
                                            $"after {within.TotalSeconds:F0} s, wanted {serial}\n--- named output\n{Tail()}");
             await Task.Delay(50, ct);
         }
+    }
+
+    public sealed record NsupdateResult(int ExitCode, string Output)
+    {
+        public bool Succeeded => ExitCode == 0;
+
+        public override string ToString() => $"nsupdate exit {ExitCode}: {Output.Trim()}";
+    }
+
+    /// <summary>
+    /// Runs nsupdate against this server with <paramref name="script"/> (nsupdate commands such as
+    /// <c>zone</c>, <c>prereq</c>, <c>update add</c>, <c>send</c>; the <c>server</c> line is added), signed
+    /// with <see cref="KeyFile"/> unless <paramref name="signed"/> is false, or with <paramref name="keyFile"/>
+    /// when given (a stale or foreign key). It plays a second decider or an operator changing the zone by hand.
+    /// A refused update is an outcome, not an exception: nsupdate exits non-zero and prints the rcode
+    /// ("update failed: REFUSED").
+    /// </summary>
+    public async Task<NsupdateResult> NsupdateAsync(string script, bool signed = true, string? keyFile = null, CancellationToken ct = default)
+    {
+        keyFile ??= signed ? KeyFile ?? throw new InvalidOperationException("this server has no dynamic zones: start it with a DynamicKey") : null;
+        var args = new List<string>();
+        if (keyFile is not null) args.AddRange(["-k", keyFile]);
+        // -t bounds each request, so a server that never answers fails the call rather than the test's timeout.
+        args.AddRange(["-t", "5"]);
+        var input = $"server 127.0.0.1 {Port.ToString(CultureInfo.InvariantCulture)}\n{script.TrimEnd()}\n";
+        if (!script.Split('\n').Any(l => l.Trim() == "send")) input += "send\n";
+        var result = await RunToolAsync(Tools.Value.Nsupdate!, args, ct, input);
+        return new NsupdateResult(result.ExitCode, (result.Stdout + result.Stderr).Trim());
     }
 
     public async ValueTask DisposeAsync()
@@ -380,15 +472,18 @@ public sealed class NamedServer : IAsyncDisposable
         throw new InvalidOperationException("no port free for both TCP and UDP on 127.0.0.1");
     }
 
-    private static (string?, string?, string?, string?) FindTools()
+    private static (string?, string?, string?, string?, string?) FindTools()
     {
         var named = Find("named");
         var rndc = Find("rndc");
         var dig = Find("dig");
-        var missing = new[] { ("named", named), ("rndc", rndc), ("dig", dig) }.Where(t => t.Item2 is null).Select(t => t.Item1).ToArray();
+        // nsupdate comes with dig (bind9-dnsutils), so requiring it asks nothing more of a machine.
+        var nsupdate = Find("nsupdate");
+        var missing = new[] { ("named", named), ("rndc", rndc), ("dig", dig), ("nsupdate", nsupdate) }
+            .Where(t => t.Item2 is null).Select(t => t.Item1).ToArray();
         var reason = missing.Length == 0 ? null
             : $"{string.Join(", ", missing)} not found on PATH (or in /usr/sbin); install bind9 and bind9-dnsutils";
-        return (named, rndc, dig, reason);
+        return (named, rndc, dig, nsupdate, reason);
     }
 
     private static string? Find(string tool) =>
@@ -402,16 +497,23 @@ public sealed class NamedServer : IAsyncDisposable
         public override string ToString() => $"exit {ExitCode}: {Stdout.Trim()} {Stderr.Trim()}";
     }
 
-    private static async Task<ToolResult> RunToolAsync(string file, IReadOnlyList<string> args, CancellationToken ct)
+    private static async Task<ToolResult> RunToolAsync(string file, IReadOnlyList<string> args, CancellationToken ct, string? stdin = null)
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            // nsupdate reads its commands until end of input, so the input is closed once written.
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         // dig and rndc have their own timeouts; this bound only catches a tool that hangs regardless.
