@@ -141,6 +141,7 @@ public static class DnsUpdateBenchmark
         {
             var mark = named.LineCount;
             var r = await RunOnceAsync(edgemanage, work, config, useTime);
+            File.WriteAllText(Path.Combine(work, $"unchanged-{run}.out"), r.Output);
             await Task.Delay(200); // named's last log lines
             var lines = named.LinesSince(mark);
             var queries = lines.Where(l => l.Contains(" query: ", StringComparison.Ordinal)).ToList();
@@ -171,6 +172,8 @@ public static class DnsUpdateBenchmark
             var (answerAt, after, digMs) = await PollUntilGoneAsync(named, edge, () => runTask.IsCompleted, AnswerWithin);
             var r = await runTask;
             var exit = await exitAt;
+            File.WriteAllText(Path.Combine(work, $"trial-{trial}.out"), r.Output);
+            if (File.Exists(logPath)) File.Copy(logPath, Path.Combine(work, $"trial-{trial}.log"), overwrite: true);
             fleet.Set(edge, EdgeBehaviour.Delay(EdgeDelay));
             if (answerAt is null)
                 return Fail(error, $"{mode}: trial {trial}: named still answers {Join(after)} ({edge} refusing); run exited {r.Code}:\n{r.Output}\n--- named\n{named.Tail()}");
