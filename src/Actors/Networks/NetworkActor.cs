@@ -110,6 +110,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private bool _immediateDecisionQueued;
     private bool _stoppedDeciding;
     private string? _frozenReason;
+    /// <summary>What the last publish step could not publish (a zone check, a write, an UPDATE the primary refused); null when every zone is published.</summary>
+    private string? _publishProblem;
     private IReadOnlyList<string> _lastNotes = [];
     /// <summary>serve: decisions go to the journal through this, so a journal that fails never stops deciding.</summary>
     private JournalChannel? _journal;
@@ -460,7 +462,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var inWindow = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
         return new NetworkStatus(_settings.Network, now, PreviousLive, _state.Last, inWindow, _settings.Budget.MaxPerWindow,
             _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds, _frozenReason, _serve is not null,
-            Booked()?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network));
+            Booked()?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network), _publishProblem);
     }
 
     /// <summary>
@@ -639,6 +641,11 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         // Published = the zones now carry the chosen set. When every zone failed (check, write), they still carry
         // the previous set, so that is what stays recorded as live; they are retried next round.
+        // Kept for status and the checks until a step publishes every zone: which zones DNS does not carry, and why.
+        var unpublished = zones.Zones.Where(z => z.Action is ZoneAction.Failed or ZoneAction.CheckFailed).ToArray();
+        if (!d.Pending.Command.DryRun)
+            _publishProblem = unpublished.Length == 0 ? null
+                : string.Join("; ", unpublished.Take(3).Select(z => $"zone {z.Zone} not published: {z.Detail}")) + (unpublished.Length > 3 ? $"; and {unpublished.Length - 3} more" : "");
         var anyZonePublished = zones.Zones.Count == 0 || zones.Zones.Any(z => z.Action is ZoneAction.Written or ZoneAction.Unchanged or ZoneAction.Planned);
         var published = selection.Publish && anyZonePublished;
         var notes = selection.Notes.ToList();

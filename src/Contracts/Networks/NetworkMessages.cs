@@ -102,7 +102,8 @@ public static class NetworkReplies
         string? FrozenReason,
         bool Serving,
         int Observations,
-        string? JournalProblem = null) : IEdgemanageMessage;
+        string? JournalProblem = null,
+        string? PublishProblem = null) : IEdgemanageMessage;
 
     /// <summary>serve: fewer than min_vantages vote, so DNS was left alone (published on the event stream).</summary>
     public sealed record Frozen(string Network, string Reason, long AtUnixMs);

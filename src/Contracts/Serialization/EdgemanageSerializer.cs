@@ -112,10 +112,12 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
                 // Appended, not a new manifest: an older reader ignores trailing bytes, and a payload from an older node
                 // simply ends here (read as no problem), so ctl and nodes of either version understand each other.
                 w.WriteOptional(m.JournalProblem);
+                w.WriteOptional(m.PublishProblem); // appended later still, the same way
             },
             r => new NetworkReplies.NetworkStatus(r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadString()),
                 r.ReadBoolean() ? r.ReadDecision() : null, r.ReadArray(br => br.ReadInt64()), (int?)r.ReadOptionalInt64(), r.ReadInt32(),
                 r.ReadInt64(), r.ReadOptionalString(), r.ReadBoolean(), r.ReadInt32(),
+                r.BaseStream.Position < r.BaseStream.Length ? r.ReadOptionalString() : null,
                 r.BaseStream.Position < r.BaseStream.Length ? r.ReadOptionalString() : null)),
         Of<EdgeReports>("e.reports", (w, m) => { w.Write(m.Network); w.WriteList(m.Edges, (bw, e) => bw.WriteReport(e)); },
             r => new EdgeReports(r.ReadString(), r.ReadArray(br => br.ReadReport()))),

@@ -117,6 +117,18 @@ public static class NagiosChecks
         : result with { Status = NagiosStatus.Critical, Message = $"JOURNAL NOT WRITABLE: {journalProblem}; {result.Message}" };
 
     /// <summary>
+    /// A zone the last step could not publish (its UPDATE refused or timed out, its file not written): DNS does not
+    /// carry the decision there, which is worth a warning whatever else the check found.
+    /// </summary>
+    public static CheckResult WithPublishProblem(CheckResult result, string? publishProblem) => publishProblem is null
+        ? result
+        : result with
+        {
+            Status = result.Status is NagiosStatus.Critical ? NagiosStatus.Critical : NagiosStatus.Warning,
+            Message = $"NOT PUBLISHED: {publishProblem}; {result.Message}",
+        };
+
+    /// <summary>
     /// EDGE_ROTATE: how many substitutions (live-set changes) happened in the last <paramref name="windowSeconds"/>.
     /// Only what is inside dnschange_window (<paramref name="keptSeconds"/>) is kept, so a longer window sees no
     /// further back, and the message says so.

@@ -162,8 +162,8 @@ public static class CheckCommand
         if (state is not { } read) return NagiosChecks.Unknown(label, $"no state yet for {network} (no journal at {context.Paths.Journal})");
         var (reports, status) = read;
         // A serving node whose journal takes no writes still decides, from memory: every check says so, CRITICAL.
-        return NagiosChecks.WithJournalProblem(Judge(kind, cl, context, network, addresses, reports, status, thresholds, window),
-            status.JournalProblem);
+        return NagiosChecks.WithJournalProblem(NagiosChecks.WithPublishProblem(
+            Judge(kind, cl, context, network, addresses, reports, status, thresholds, window), status.PublishProblem), status.JournalProblem);
     }
 
     private static CheckResult Judge(string kind, CommandLine cl, NetworkContext context, string network, IReadOnlyList<string> addresses,

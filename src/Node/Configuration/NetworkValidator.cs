@@ -4,7 +4,8 @@ namespace Edgemanage.Node.Configuration;
 
 /// <summary>
 /// <c>edgemanage validate -c FILE [-A DNET]</c>: reads everything a run would read and reports
-/// every problem at once. It never probes and never writes.
+/// every problem at once. It never probes edges and never writes; with publish: dns-update it asks the primary
+/// (read-only, plus a signed UPDATE that changes nothing) whether each zone is a dynamic zone our key may update.
 /// </summary>
 public static class NetworkValidator
 {
@@ -107,6 +108,9 @@ public static class NetworkValidator
         var zones = ZoneIncludeScanner.Scan(paths.ZoneIncludeDir);
         foreach (var p in zones.Errors.Concat(zones.Warnings)) add(p);
 
+        if (settings.DnsUpdate is { } update)
+            foreach (var p in CheckPrimary(settings, config, update, zones.Zones.Select(z => z.Zone))) add(p);
+
         var canaryCount = 0;
         if (paths.CanaryFile is { } canaryFile)
         {
@@ -125,5 +129,45 @@ public static class NetworkValidator
                     ProblemSeverity.Warning));
         }
         return new NetworkSummary(network, edges.Edges.Count, required, zones.Zones.Count, canaryCount);
+    }
+
+    /// <summary>
+    /// publish: dns-update: each zone must be served by the primary (an authoritative SOA) and take our key's
+    /// UPDATEs (a signed UPDATE that changes nothing answers NOERROR). Nothing is changed on the primary.
+    /// </summary>
+    private static IEnumerable<ConfigProblem> CheckPrimary(EdgemanageSettings settings, ConfigLoadResult config, DnsUpdateSettings update,
+        IEnumerable<string> zones)
+    {
+        var (line, column) = config.Positions.TryGetValue("dns_update.primary", out var at) ? at : (0, 0);
+        ConfigProblem Problem(string message) => new(settings.SourcePath, line, column, message);
+        Actors.Zones.Dynamic.TsigKey key;
+        try
+        {
+            key = Actors.Zones.Dynamic.TsigKeyFile.Read(update.KeyFile);
+        }
+        catch (Actors.Zones.Dynamic.TsigKeyFileException e)
+        {
+            return [Problem($"dns_update.key_file: {e.Message}")];
+        }
+        var primary = new Actors.Zones.Dynamic.DnsPrimary(update, key);
+        var problems = new List<ConfigProblem>();
+        foreach (var zone in zones)
+        {
+            try
+            {
+                primary.ReadAsync(zone, [], CancellationToken.None).GetAwaiter().GetResult();
+                var answer = primary.ProbeAsync(zone, CancellationToken.None).GetAwaiter().GetResult();
+                if (answer.KeyRefused)
+                    problems.Add(Problem($"zone {zone}: the primary {primary.Endpoint} does not accept {key} (UPDATE {answer})"));
+                else if (!answer.Succeeded)
+                    problems.Add(Problem($"zone {zone} is not a dynamic zone for {key} on the primary {primary.Endpoint} " +
+                                         $"(a no-op UPDATE was answered {answer}; the zone needs update-policy or allow-update for this key)"));
+            }
+            catch (Actors.Zones.Dynamic.DnsPrimaryException e)
+            {
+                problems.Add(Problem($"zone {zone}: {e.Message}"));
+            }
+        }
+        return problems;
     }
 }

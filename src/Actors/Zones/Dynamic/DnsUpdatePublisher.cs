@@ -112,8 +112,8 @@ public sealed class DnsUpdatePublisher : IZonePublisher
 
         var script = OwnedRecords.Script(plan, _primary.Endpoint, _target.Settings.Ttl);
         if (dryRun)
-            return (new ZoneOutcome(zone.Zone, ZoneAction.Planned, $"would send an UPDATE to {_primary.Endpoint} changing {plan.Changes.Count} RRset(s)",
-                served.Serial, script), null);
+            return (new ZoneOutcome(zone.Zone, ZoneAction.Planned, $"would send an UPDATE to {_primary.Endpoint} changing {plan.Changes.Count} RRset(s) (the primary serves serial {served.Serial} now and picks the next)",
+                null, script), null);
 
         UpdateAnswer answer;
         try

@@ -52,7 +52,7 @@ public static partial class TsigKeyFile
         var body = key.Groups["body"];
         string Field(string field)
         {
-            var m = Regex.Match(body.Value, $@"(?:^|[;\s{{]){field}\s+""?(?<v>[^"";\s]+)""?\s*;");
+            var m = Regex.Match(body.Value, $@"(?:^|[;\s{{]){field}\s+(?:""(?<v>[^""]*)""|(?<v>[^"";\s]+))\s*;");
             if (!m.Success)
                 throw new TsigKeyFileException($"{source}:{LineOf(plain, key.Index)}: key '{name}' has no {field}");
             return m.Groups["v"].Value;
