@@ -87,10 +87,10 @@ public static class DnsUpdateBenchmark
             output.WriteLine();
             output.WriteLine("`serve` (probe_interval 1 s, decision_interval 1 s): one live edge refuses; the apex is polled, dig confirms:");
             output.WriteLine();
-            output.WriteLine("| publish | zones | trials | edge refusing → answer s: median (min–max) | publish log line → answer ms: median (min–max) | poll ms (median) |");
-            output.WriteLine("|---|---:|---:|---|---|---:|");
+            output.WriteLine("| publish | zones | trials | edge refusing → answer s: median (min–max) | decision → answer ms: median (min–max) | zone file written (files) or publish step ended (dns-update) → answer ms: median (min–max) | poll ms (median) |");
+            output.WriteLine("|---|---:|---:|---|---|---|---:|");
             foreach (var r in results.Where(r => r.Serves.Count > 0))
-                output.WriteLine(Inv($"| {r.Mode} | {o.Zones} | {r.Serves.Count} | {Range(r.Serves.Select(c => c.AnswerS), "F2")} | {Range(r.Serves.Select(c => c.PublishLineToAnswerMs), "F0")} | {Median(r.Serves.Select(c => c.PollMs)):F1} |"));
+                output.WriteLine(Inv($"| {r.Mode} | {o.Zones} | {r.Serves.Count} | {Range(r.Serves.Select(c => c.AnswerS), "F2")} | {Range(r.Serves.Select(c => c.DecisionToAnswerMs), "F0")} | {Range(r.Serves.Select(c => c.PublishLineToAnswerMs), "F0")} | {Median(r.Serves.Select(c => c.PollMs)):F1} |"));
         }
         return 0;
     }
@@ -192,7 +192,10 @@ public static class DnsUpdateBenchmark
         if (o.ServeTrials > 0)
         {
             File.Delete(logPath);
-            var serve = ServeChild.Start($"serve-{mode}", edgemanage, work, ["serve", "-A", Network, "-c", config], $"serve-{mode}", keepStdout: true, error);
+            // -v: the publish step's debug line says how long the step took ("Publishing bench: …"); it arrives when the
+            // step ends, so the decision was that long before it arrived. (-v sends the log to stderr instead of logpath.)
+            var serve = ServeChild.Start($"serve-{mode}", edgemanage, work, ["serve", "-A", Network, "-c", config, "-v"], $"serve-{mode}", keepStdout: true, error,
+                keepStderr: l => l.Contains("DEBUG Publishing " + Network + ": ", StringComparison.Ordinal));
             try
             {
                 if (!await DetectionBenchmark.WaitAsync(() => serve.Stdout.Contains($"serving {Network}", StringComparison.Ordinal) || serve.Exited, RunWithin) || serve.Exited)
@@ -210,11 +213,14 @@ public static class DnsUpdateBenchmark
                     var (answerAt, after, digMs) = await PollUntilGoneAsync(named, edge, () => serve.Exited, AnswerWithin);
                     fleet.Set(edge, EdgeBehaviour.Delay(EdgeDelay));
                     if (answerAt is null) return Fail(error, $"{mode}: serve trial {trial}: named still answers {Join(after)}\n{serve.Tail()}");
-                    await Task.Delay(500); // the log line is flushed after the publish
-                    var publishLine = PublishLineTime(logPath, mode, start);
-                    var change = new Change((answerAt.Value - start).TotalSeconds, null, publishLine is { } p ? (answerAt.Value - p).TotalMilliseconds : null, null, 0, digMs);
+                    await Task.Delay(500); // the step's debug line comes after the hooks
+                    var step = serve.KeptStderr.Where(k => k.At >= start).Select(k => (k.At, Step: PublishStep(k.Line, mode))).FirstOrDefault(k => k.Step is not null);
+                    double? decisionToAnswer = step.Step is { } st ? (answerAt.Value - (step.At - TimeSpan.FromSeconds(st.Total))).TotalMilliseconds : null;
+                    double? publishedToAnswer = step.Step is { } st2 ? (answerAt.Value - (step.At - TimeSpan.FromSeconds(st2.Total - st2.Published))).TotalMilliseconds : null;
+                    var change = new Change((answerAt.Value - start).TotalSeconds, decisionToAnswer, publishedToAnswer, null, 0, digMs);
                     serves.Add(change);
-                    error.WriteLine(Inv($"# {mode}: serve trial {trial}: {edge} refusing → answer {Join(after)} after {change.AnswerS:F3} s, {Fmt(change.PublishLineToAnswerMs)} ms after the publish log line; poll {digMs:F1} ms"));
+                    error.WriteLine(Inv($"# {mode}: serve trial {trial}: {edge} refusing → answer {Join(after)} after {change.AnswerS:F3} s; {Fmt(decisionToAnswer)} ms after the decision, " +
+                                        $"{Fmt(publishedToAnswer)} ms after the {(mode == "files" ? "zone file was written" : "publish step ended")}; step: {step.Step?.Text ?? "(no debug line)"}; poll {digMs:F1} ms"));
                     if (!await StableAsync(named, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(60)))
                         return Fail(error, $"{mode}: serve trial {trial}: the answer did not settle\n{serve.Tail()}");
                 }
@@ -245,6 +251,31 @@ public static class DnsUpdateBenchmark
             if (match) return t;
         }
         return null;
+    }
+
+    private sealed record Step(double Total, double Published, string Text);
+
+    /// <summary>
+    /// The debug line of a publish step that changed something, "Publishing bench: …": files, cumulative phase times
+    /// ("resolve+compare 1 0.001s, serial …, render 1 …, check …, write 1 0.012s, live list and hooks 0.045s"; the zone
+    /// file is in place at "write", the rndc reload hook runs after it); dns-update, "dns-update 1 zone(s), 1 UPDATE(s)
+    /// 0.012s" (the UPDATE is answered just before the end: only the serial read-back, the live list and hooks follow).
+    /// </summary>
+    private static Step? PublishStep(string line, string mode)
+    {
+        var text = line[(line.IndexOf("Publishing ", StringComparison.Ordinal) + "Publishing ".Length)..];
+        if (mode == "files")
+        {
+            var write = System.Text.RegularExpressions.Regex.Match(text, @"write [1-9]\d* ([\d.]+)s");
+            var total = System.Text.RegularExpressions.Regex.Matches(text, @" ([\d.]+)s").LastOrDefault();
+            return write.Success && total is not null
+                ? new Step(double.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(write.Groups[1].Value, CultureInfo.InvariantCulture), text)
+                : null;
+        }
+        var update = System.Text.RegularExpressions.Regex.Match(text, @", [1-9]\d* UPDATE\(s\) ([\d.]+)s");
+        if (!update.Success) return null;
+        var seconds = double.Parse(update.Groups[1].Value, CultureInfo.InvariantCulture);
+        return new Step(seconds, seconds, text);
     }
 
     /// <summary>run: the log line that ends the round's probing and recording; the NetworkActor decides right after it.</summary>
