@@ -23,7 +23,7 @@ public sealed record EdgemanageSettings
     public string? LogPath { get; init; }                              // logpath
     public required string LockFile { get; init; }                     // lockfile
     public required string ZoneTemplateDir { get; init; }              // zonetemplate_dir
-    public required string NamedDir { get; init; }                     // named_dir
+    public required string NamedDir { get; init; }                     // named_dir ("" when publish: dns-update gives none)
     public string? LiveList { get; init; }                             // live_list ({dnet})
     public string? CanaryFiles { get; init; }                          // canary_files ({dnet})
     public int? CanaryKiller { get; init; }                            // canary_killer (false/0 = off)

@@ -40,13 +40,17 @@ public static class JournalGate
         var signs = new List<string>();
         if (NetworkLock.ReadHolder(paths.NetworkLock) is { Length: > 0 } holder) signs.Add($"a lock holder line '{holder}' in {NetworkLock.HolderPathOf(paths.NetworkLock)}");
         if (paths.LiveList is { } live && new FileInfo(live) is { Exists: true, Length: > 0 }) signs.Add($"the live list {live}");
-        try
+        // Zone files are a sign only where we write them (publish: files).
+        if (context.Settings.DnsUpdate is null)
         {
-            var zones = ZoneIncludeScanner.Scan(paths.ZoneIncludeDir).Zones
-                .Select(z => Path.Combine(context.Settings.NamedDir, z.Zone + ".zone")).Where(File.Exists).ToList();
-            if (zones.Count > 0) signs.Add(zones.Count == 1 ? $"the zone {zones[0]}" : $"{zones.Count} zones in {context.Settings.NamedDir}");
+            try
+            {
+                var zones = ZoneIncludeScanner.Scan(paths.ZoneIncludeDir).Zones
+                    .Select(z => Path.Combine(context.Settings.NamedDir, z.Zone + ".zone")).Where(File.Exists).ToList();
+                if (zones.Count > 0) signs.Add(zones.Count == 1 ? $"the zone {zones[0]}" : $"{zones.Count} zones in {context.Settings.NamedDir}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* no zones to count: fewer signs */ }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* no zones to count: fewer signs */ }
         return signs.Count == 0 ? null : $"{string.Join(", ", signs)}, beside the lock {paths.NetworkLock}";
     }
 

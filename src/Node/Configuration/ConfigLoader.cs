@@ -77,7 +77,9 @@ public static class ConfigLoader
         var logPath = top.Path("logpath", required: false, baseDir);
         var lockFile = top.Path("lockfile", required: true, baseDir);
         var zoneTemplateDir = top.Path("zonetemplate_dir", required: true, baseDir);
-        var namedDir = top.Path("named_dir", required: true, baseDir);
+        // named_dir is where zone files go: publish: dns-update writes none, so it needs no named_dir.
+        var publishesFiles = top.String("publish", required: false)?.ToLowerInvariant() != "dns-update";
+        var namedDir = top.Path("named_dir", required: publishesFiles, baseDir);
         var liveList = top.Path("live_list", required: false, baseDir);
         var canaryFiles = top.Path("canary_files", required: false, baseDir);
         var canaryKiller = ConfigSections.ReadCanaryKiller(top);
@@ -131,7 +133,7 @@ public static class ConfigLoader
             LogPath = logPath,
             LockFile = lockFile!,
             ZoneTemplateDir = zoneTemplateDir!,
-            NamedDir = namedDir!,
+            NamedDir = namedDir ?? "",
             LiveList = liveList,
             CanaryFiles = canaryFiles,
             CanaryKiller = canaryKiller,

@@ -24,7 +24,7 @@ public static class InputChecks
         {
             ("healthdata_store", settings.HealthDataStore), ("edgelist_dir", settings.EdgeListDir),
             ("extra_edgelist_dir", settings.ExtraEdgeListDir), ("zonetemplate_dir", settings.ZoneTemplateDir),
-            ("named_dir", settings.NamedDir),
+            ("named_dir", settings.DnsUpdate is null ? settings.NamedDir : null),
             // state_dir defaults to healthdata_store, already checked under that name.
             ("state_dir", config.Locate("state_dir") == (0, 0) ? null : settings.StateDir),
         };

@@ -38,8 +38,8 @@ public static class NetworkValidator
                 AtKey("zone_template", $"zone_template: {e.Message}");
             }
         }
-        foreach (var (key, dir) in new[] { ("healthdata_store", settings.HealthDataStore), ("named_dir", settings.NamedDir) })
-            if (!Directory.Exists(dir))
+        foreach (var (key, dir) in new[] { ("healthdata_store", settings.HealthDataStore), ("named_dir", settings.DnsUpdate is null ? settings.NamedDir : null) })
+            if (dir is not null && !Directory.Exists(dir))
                 AtKey(key, $"{key} directory '{dir}' does not exist", ProblemSeverity.Warning);
 
         var networks = NetworksToCheck(settings, dnet, AtKey, Add);

@@ -195,7 +195,8 @@ public static class CtlFormat
             var published = z.Zones.FirstOrDefault(p => p.Zone == name);
             outcomes.TryGetValue(name, out var last);
             // An empty check key means the zone was written with checking off (zone_check_command: false).
-            var check = last?.Action == ZoneAction.CheckFailed ? "FAILED" : published is null ? "-" : published.CheckKey.Length == 0 ? "off" : "passed";
+            var check = last?.Action == ZoneAction.CheckFailed ? "FAILED" : published is null ? "-" : published.CheckKey.Length == 0 ? "off"
+                : published.CheckKey == Actors.Zones.Dynamic.DnsUpdatePublisher.NotChecked ? "n/a (update)" : "passed";
             table.Add(name, published?.Serial.ToString(CultureInfo.InvariantCulture) ?? "-", last is null ? "-" : JsonNamingPolicy.SnakeCaseLower.ConvertName(last.Action.ToString()), check,
                 last?.Detail ?? "");
         }

@@ -122,4 +122,32 @@ public sealed class NamedServerSpecs : IDisposable
         Assert.Contains("REFUSED", ns.Output);
         Assert.Equal([$"ns1.{Zone}."], await named.QueryAsync(Zone, "NS"));
     }
+
+    [NamedFact]
+    public async Task A_zone_left_static_refuses_a_signed_update_and_a_restarted_server_keeps_what_was_applied()
+    {
+        WriteZone(1, "127.0.0.2");
+        _dir.Write("named/static.test.zone", File.ReadAllText(_dir.File($"named/{Zone}.zone")).Replace(Zone, "static.test"));
+        var key = NamedServer.DynamicKey.Generate();
+        var named = await NamedServer.StartAsync(NamedDir, [Zone, "static.test"], key, dynamicZones: [Zone]);
+        try
+        {
+            var refused = await named.NsupdateAsync("zone static.test\nupdate add www.static.test 60 A 127.0.0.9");
+            Assert.False(refused.Succeeded, refused.ToString());
+            Assert.Contains("REFUSED", refused.Output);
+            Assert.Equal(["127.0.0.2"], await named.QueryAsync("www.static.test", "A"));
+
+            var applied = await named.NsupdateAsync($"zone {Zone}\nupdate delete www.{Zone} A\nupdate add www.{Zone} 60 A 127.0.0.9");
+            Assert.True(applied.Succeeded, applied + "\n" + named.Output);
+        }
+        finally
+        {
+            await named.DisposeAsync();
+        }
+
+        // A primary restarted over the same folder (its journal or the zone file it saved on stop) serves the update.
+        await using var restarted = await NamedServer.StartAsync(NamedDir, [Zone, "static.test"], key);
+        Assert.Equal(["127.0.0.9"], await restarted.QueryAsync("www." + Zone, "A"));
+        Assert.Equal(2, await restarted.SerialAsync(Zone));
+    }
 }

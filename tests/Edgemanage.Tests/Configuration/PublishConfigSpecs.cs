@@ -74,4 +74,19 @@ public sealed class PublishConfigSpecs : IDisposable
         Assert.NotNull(result.Settings);
         Assert.Contains(result.Warnings, w => w.Message.Contains("dns_update is ignored unless publish: dns-update"));
     }
+
+    [Fact]
+    public void Dns_update_needs_no_named_dir_and_files_still_does()
+    {
+        _dir.Write("em.key", GoodKey);
+        var without = ConfigSamples.MinimalWith("named_dir: named", null);
+        Assert.DoesNotContain("named_dir", without);
+
+        var update = ConfigLoader.LoadFromText(without + "\npublish: dns-update\ndns_update:\n  primary: 127.0.0.1\n  key_file: em.key\n",
+            _dir.File("edgemanage.yaml"), _dir.Path);
+        var files = ConfigLoader.LoadFromText(without, _dir.File("edgemanage.yaml"), _dir.Path);
+
+        Assert.True(update.Ok, string.Join("\n", update.Errors));
+        Assert.Contains(files.Errors, e => e.Message.Contains("named_dir"));
+    }
 }

@@ -128,7 +128,15 @@ public sealed class NamedServer : IAsyncDisposable
     /// <paramref name="namedDir"/> must be writable. On a restart over the same folder named replays the
     /// journal, so a second server serves what the first one was sent.
     /// </summary>
-    public static async Task<NamedServer> StartAsync(string namedDir, IEnumerable<string> zones, DynamicKey? dynamicKey, CancellationToken ct = default)
+    public static Task<NamedServer> StartAsync(string namedDir, IEnumerable<string> zones, DynamicKey? dynamicKey, CancellationToken ct = default) =>
+        StartAsync(namedDir, zones, dynamicKey, dynamicZones: null, ct);
+
+    /// <summary>
+    /// The same, with only <paramref name="dynamicZones"/> dynamic (null: all); the other zones know the key but grant
+    /// it nothing, so a signed UPDATE to them is REFUSED: an operator who forgot a zone's update-policy.
+    /// </summary>
+    public static async Task<NamedServer> StartAsync(string namedDir, IEnumerable<string> zones, DynamicKey? dynamicKey,
+        IReadOnlyCollection<string>? dynamicZones, CancellationToken ct = default)
     {
         if (MissingReason is { } missing) throw new InvalidOperationException(missing);
         var zoneList = zones.ToArray();
@@ -136,7 +144,7 @@ public sealed class NamedServer : IAsyncDisposable
         // between. That is rare, shows as "address in use", and a fresh pair of ports fixes it.
         for (var attempt = 1; ; attempt++)
         {
-            var server = await TryStartAsync(Path.GetFullPath(namedDir), zoneList, dynamicKey, ct);
+            var server = await TryStartAsync(Path.GetFullPath(namedDir), zoneList, dynamicKey, dynamicZones, ct);
             if (server.Started is { } started) return started;
             if (attempt < 3 && server.Output.Contains("address in use", StringComparison.OrdinalIgnoreCase)) continue;
             throw new InvalidOperationException(server.Failure + Explain(server.Output) + "\n--- named output\n" + server.Output);
@@ -145,7 +153,8 @@ public sealed class NamedServer : IAsyncDisposable
 
     private sealed record Attempt(NamedServer? Started, string Failure, string Output);
 
-    private static async Task<Attempt> TryStartAsync(string namedDir, string[] zones, DynamicKey? dynamicKey, CancellationToken ct)
+    private static async Task<Attempt> TryStartAsync(string namedDir, string[] zones, DynamicKey? dynamicKey,
+        IReadOnlyCollection<string>? dynamicZones, CancellationToken ct)
     {
         var work = new TempDir();
         var port = FreePort(tcpAndUdp: true);
@@ -175,7 +184,8 @@ public sealed class NamedServer : IAsyncDisposable
         var updateKey = dynamicKey is null ? null : dynamicKey.WriteTo(Path.Combine(work.Path, "update.key"));
         var policy = dynamicKey is null ? "" : $" update-policy {{ grant \"{dynamicKey.Name}\" zonesub A AAAA TXT; }};";
         var zoneStatements = string.Concat(zones.Select(z =>
-            $"zone \"{z}\" {{ type master; file \"{Path.Combine(namedDir, z + ".zone")}\";{policy} }};\n"));
+            $"zone \"{z}\" {{ type master; file \"{Path.Combine(namedDir, z + ".zone")}\";" +
+            $"{(dynamicZones is null || dynamicZones.Contains(z) ? policy : "")} }};\n"));
         var includeUpdateKey = updateKey is null ? "" : $"include \"{updateKey}\";\n";
         File.WriteAllText(Path.Combine(work.Path, "named.conf"), $$"""
             include "{{key}}";

@@ -20,11 +20,33 @@ public static class ServeWorkspace
     /// One config per cluster node from <paramref name="config"/>: each keeps its own journal and lock (state_dir) and
     /// log; zones all go to one named_dir.
     /// </summary>
-    public static void WriteNodeConfigs(string dir, string config, params string[] nodes)
+    public static void WriteNodeConfigs(string dir, string config, params string[] nodes) =>
+        WriteNodeConfigs(dir, config, ownNamedDir: false, nodes);
+
+    /// <summary>
+    /// The same; with <paramref name="ownNamedDir"/> each node also gets its own named_dir (<c>named-&lt;node&gt;</c>), as
+    /// nodes on separate machines have: what a cluster publishing by DNS UPDATE must cope with.
+    /// </summary>
+    public static void WriteNodeConfigs(string dir, string config, bool ownNamedDir, params string[] nodes)
     {
         foreach (var node in nodes)
-            File.WriteAllText(NodeConfig(dir, node), File.ReadAllText(config)
+        {
+            var text = File.ReadAllText(config)
                 .Replace("state_dir: state\n", $"state_dir: state-{node}\n")
-                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log"));
+                .Replace("logpath: edgemanage.log", $"logpath: edgemanage-{node}.log");
+            if (ownNamedDir)
+            {
+                text = text.Replace("named_dir: named\n", $"named_dir: named-{node}\n");
+                Directory.CreateDirectory(Path.Combine(dir, $"named-{node}"));
+            }
+            File.WriteAllText(NodeConfig(dir, node), text);
+        }
     }
+
+    /// <summary>
+    /// The top-level keys that make a config publish by DNS UPDATE (issue 12) to <paramref name="primary"/> (HOST:PORT),
+    /// signed with the key in <paramref name="keyFile"/>; appended to a config as its extra YAML.
+    /// </summary>
+    public static string DnsUpdateYaml(string primary, string keyFile, int ttl = 60, int timeout = 3) =>
+        $"publish: dns-update\ndns_update:\n  primary: {primary}\n  key_file: {keyFile}\n  ttl: {ttl}\n  timeout: {timeout}\n";
 }

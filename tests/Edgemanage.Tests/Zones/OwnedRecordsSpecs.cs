@@ -102,6 +102,13 @@ public sealed class OwnedRecordsSpecs
         Assert.DoesNotContain("AAECAw", key.ToString());
     }
 
+    [Fact]
+    public void Comments_are_skipped_but_a_secret_may_hold_what_looks_like_one()
+    {
+        var key = TsigKeyFile.Parse("/* old key removed */\nkey \"k\" { // ours\n algorithm hmac-sha256; # modern\n secret \"ab//cd+/ef8=\";\n};\n", "k.key");
+        Assert.Equal(Convert.FromBase64String("ab//cd+/ef8="), key.Secret);
+    }
+
     [Theory]
     [InlineData("", "k.key: no key statement")]
     [InlineData("key \"a\" {\n algorithm hmac-sha256;\n secret \"AA==\";\n};\nkey \"b\" { algorithm hmac-sha256; secret \"AA==\"; };\n", "k.key:5: more than one key")]

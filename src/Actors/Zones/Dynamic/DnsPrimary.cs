@@ -21,7 +21,11 @@ public sealed record UpdateAnswer(string Rcode, string? TsigError)
     public override string ToString() => TsigError is null ? Rcode : $"{Rcode} (TSIG {TsigError})";
 }
 
-public sealed class DnsPrimaryException(string message, Exception? inner = null) : Exception(message, inner);
+/// <param name="Unreachable">The primary did not answer at all (timeout, refused connection): no other zone will fare better this step.</param>
+public sealed class DnsPrimaryException(string message, Exception? inner = null, bool unreachable = false) : Exception(message, inner)
+{
+    public bool Unreachable { get; } = unreachable;
+}
 
 /// <summary>
 /// The primary that takes edgemanage's UPDATEs, through ARSoft.Tools.Net: reads over TCP (an answer is never
@@ -109,7 +113,7 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
             message.TransactionID, ReturnCode.NoError, null, key.Secret);
         using var client = await ClientAsync(ct);
         var answer = await Bounded(token => client.SendUpdateAsync(message, token), "UPDATE", ct);
-        if (answer is null) throw new DnsPrimaryException($"the primary {Endpoint} did not answer the UPDATE within {Timeout.TotalSeconds:0.#}s (timeout)");
+        if (answer is null) throw new DnsPrimaryException($"the primary {Endpoint} did not answer the UPDATE within {Timeout.TotalSeconds:0.#}s (timeout)", unreachable: true);
         // A TSIG error travels in the TSIG record (BADSIG shares code 16 with BADVERS, hence the mapping).
         var tsigError = answer.TSigOptions is { Error: not ReturnCode.NoError } t ? TsigErrorName(t.Error) : null;
         return new UpdateAnswer(RcodeName(answer.ReturnCode), tsigError);
@@ -119,7 +123,7 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
     {
         var options = new DnsQueryOptions { IsRecursionDesired = false, IsEDnsEnabled = true };
         var answer = await Bounded(token => client.ResolveAsync(DomainName.Parse(name), type, RecordClass.INet, options, token), $"{type} query for {name}", ct);
-        return answer ?? throw new DnsPrimaryException($"the primary {Endpoint} did not answer a {type} query for {name} within {Timeout.TotalSeconds:0.#}s (timeout)");
+        return answer ?? throw new DnsPrimaryException($"the primary {Endpoint} did not answer a {type} query for {name} within {Timeout.TotalSeconds:0.#}s (timeout)", unreachable: true);
     }
 
     private async Task<T?> Bounded<T>(Func<CancellationToken, Task<T?>> call, string what, CancellationToken ct) where T : class
@@ -132,11 +136,16 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException && !ct.IsCancellationRequested)
         {
-            throw new DnsPrimaryException($"the primary {Endpoint} did not answer the {what} within {Timeout.TotalSeconds:0.#}s (timeout)");
+            throw new DnsPrimaryException($"the primary {Endpoint} did not answer the {what} within {Timeout.TotalSeconds:0.#}s (timeout)", unreachable: true);
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
-            throw new DnsPrimaryException($"the primary {Endpoint} cannot be reached for the {what}: {e.Message}", e);
+            throw new DnsPrimaryException($"the primary {Endpoint} cannot be reached for the {what}: {e.Message}", e, unreachable: true);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not DnsPrimaryException)
+        {
+            // A malformed answer or a library fault: this zone is not published this step, the node goes on.
+            throw new DnsPrimaryException($"the {what} to the primary {Endpoint} failed: {e.GetType().Name}: {e.Message}", e);
         }
     }
 

@@ -15,6 +15,12 @@ namespace Edgemanage.Actors.Zones.Dynamic;
 /// </summary>
 public sealed class DnsUpdatePublisher : IZonePublisher
 {
+    /// <summary>
+    /// The check key of a zone published by UPDATE: no zone file exists to check (the primary validates each record),
+    /// and a later switch to files finds no matching key, so the first file it writes is checked.
+    /// </summary>
+    public const string NotChecked = "dns-update";
+
     private readonly ZoneWriterSettings _settings;
     private readonly DnsUpdateTarget _target;
     private readonly DnsPrimary _primary;
@@ -44,6 +50,9 @@ public sealed class DnsUpdatePublisher : IZonePublisher
         var outcomes = new List<ZoneOutcome>();
         var records = new List<PublishedZone>();
         var updated = 0;
+        // Once the primary has not answered, the other zones are not tried this step: a step stays one timeout long
+        // however many zones there are, and the next decision tries them all again.
+        string? unreachable = null;
         foreach (var zone in cmd.Zones.OrderBy(z => z.Zone, StringComparer.Ordinal))
         {
             if (zone.HoldReason is not null || zone.IncludeText is null)
@@ -51,7 +60,13 @@ public sealed class DnsUpdatePublisher : IZonePublisher
                 outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Held, zone.HoldReason ?? "include could not be read", null, null));
                 continue;
             }
-            var (outcome, record) = await PublishZoneAsync(zone, cmd.DryRun, problems, ct);
+            if (unreachable is not null)
+            {
+                outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Failed, $"not tried: {unreachable}; tried again next decision", null, null));
+                continue;
+            }
+            var (outcome, record, down) = await PublishZoneAsync(zone, cmd.DryRun, problems, ct);
+            if (down) unreachable = $"the primary {_primary.Endpoint} did not answer for an earlier zone";
             outcomes.Add(outcome);
             if (outcome.Action == ZoneAction.Written) updated++;
             // Recorded when it says something new (a serial the primary moved, another set): a step that finds the
@@ -70,7 +85,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
         return new ZonePublisher.Result(reply, evt, timing);
     }
 
-    private async Task<(ZoneOutcome Outcome, PublishedZone? Record)> PublishZoneAsync(ZoneContent zone, bool dryRun, List<string> problems, CancellationToken ct)
+    private async Task<(ZoneOutcome Outcome, PublishedZone? Record, bool PrimaryDown)> PublishZoneAsync(ZoneContent zone, bool dryRun, List<string> problems, CancellationToken ct)
     {
         var addresses = new List<ZoneAddress>();
         foreach (var edge in zone.Addresses)
@@ -85,7 +100,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
             }
         }
         if (addresses.Count == 0)
-            return (Failed(zone.Zone, "no address could be published (a zone is never left without A/AAAA records); the primary keeps what it serves"), null);
+            return (Failed(zone.Zone, "no address could be published (a zone is never left without A/AAAA records); the primary keeps what it serves"), null, false);
 
         var decided = OwnedRecords.Decided(zone.Zone, _settings.Dns, addresses);
         var hash = ZoneFiles.ContentHash(string.Join("\n", decided.OrderBy(d => d.Key.ToString(), StringComparer.Ordinal)
@@ -97,23 +112,23 @@ public sealed class DnsUpdatePublisher : IZonePublisher
         }
         catch (DnsPrimaryException e)
         {
-            return (Failed(zone.Zone, $"reading it from the primary failed: {e.Message}; not published, tried again next decision"), null);
+            return (Failed(zone.Zone, $"reading it from the primary failed: {e.Message}; not published, tried again next decision"), null, e.Unreachable);
         }
 
         var held = _claims.GetValueOrDefault(zone.Zone);
         if (OwnedRecords.Superseded(held, served))
             return (Failed(zone.Zone, $"a newer decider claimed it on the primary {_primary.Endpoint} ('{served.Marker ?? "marker removed"}'); " +
-                                      "this decider no longer publishes it"), null);
+                                      "this decider no longer publishes it"), null, false);
         var plan = OwnedRecords.Plan(zone.Zone, decided, served, held,
             n => OwnedRecords.ClaimText(n, _target.DeciderId, _time.GetUtcNow()));
         if (plan.IsEmpty)
             return (new ZoneOutcome(zone.Zone, ZoneAction.Unchanged, $"the primary serves the decided records; serial {served.Serial}", served.Serial, null),
-                new PublishedZone(zone.Zone, hash, served.Serial ?? 0, ""));
+                new PublishedZone(zone.Zone, hash, served.Serial ?? 0, NotChecked), false);
 
         var script = OwnedRecords.Script(plan, _primary.Endpoint, _target.Settings.Ttl);
         if (dryRun)
             return (new ZoneOutcome(zone.Zone, ZoneAction.Planned, $"would send an UPDATE to {_primary.Endpoint} changing {plan.Changes.Count} RRset(s) (the primary serves serial {served.Serial} now and picks the next)",
-                null, script), null);
+                null, script), null, false);
 
         UpdateAnswer answer;
         try
@@ -122,18 +137,18 @@ public sealed class DnsUpdatePublisher : IZonePublisher
         }
         catch (DnsPrimaryException e)
         {
-            return (Failed(zone.Zone, $"UPDATE failed: {e.Message}; not published, tried again next decision"), null);
+            return (Failed(zone.Zone, $"UPDATE failed: {e.Message}; not published, tried again next decision"), null, e.Unreachable);
         }
         if (answer.KeyRefused)
             return (Failed(zone.Zone, $"UPDATE {answer}: the primary {_primary.Endpoint} does not accept {_target.Key}; " +
-                                      "fix dns_update.key_file or the primary's key"), null);
+                                      "fix dns_update.key_file or the primary's key"), null, false);
         if (answer.PrerequisiteFailed)
             return (Failed(zone.Zone, $"UPDATE {answer}: the records changed on the primary between read and UPDATE " +
-                                      "(another decider or an operator); nothing was applied; read again next decision"), null);
+                                      "(another decider or an operator); nothing was applied; read again next decision"), null, false);
         if (!answer.Succeeded)
             return (Failed(zone.Zone, $"UPDATE {answer} from the primary {_primary.Endpoint}" +
                                       (answer.Rcode is "REFUSED" or "NOTAUTH" ? " (is the zone dynamic, and may this key update it?)" : "") +
-                                      "; not published, tried again next decision"), null);
+                                      "; not published, tried again next decision"), null, false);
         if (plan.NewMarker is { } claim)
         {
             _claims[zone.Zone] = claim;
@@ -152,7 +167,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
         _log.Info("Zone {0} of {1}: UPDATE NOERROR from {2}, {3} RRset(s) replaced, serial {4}", zone.Zone, _settings.Network, _primary.Endpoint,
             plan.Changes.Count, serial?.ToString() ?? "unknown");
         return (new ZoneOutcome(zone.Zone, ZoneAction.Written, $"UPDATE NOERROR; primary serial {serial?.ToString() ?? "unknown"}", serial, null),
-            new PublishedZone(zone.Zone, hash, serial ?? served.Serial ?? 0, ""));
+            new PublishedZone(zone.Zone, hash, serial ?? served.Serial ?? 0, NotChecked), false);
     }
 
     private ZoneOutcome Failed(string zone, string detail)

@@ -39,8 +39,9 @@ public static partial class TsigKeyFile
 
     public static TsigKey Parse(string text, string source)
     {
-        // Comments as named.conf allows them; replaced by spaces of the same length so line numbers stay right.
-        var plain = Comment().Replace(text, m => new string(m.Value.Select(c => c == '\n' ? '\n' : ' ').ToArray()));
+        // Comments as named.conf allows them, replaced by spaces of the same length so line numbers stay right. Quoted
+        // strings are matched first and kept: a base64 secret can hold "//".
+        var plain = Comment().Replace(text, m => m.Value.StartsWith('"') ? m.Value : new string(m.Value.Select(c => c == '\n' ? '\n' : ' ').ToArray()));
         var keys = KeyStatement().Matches(plain);
         if (keys.Count == 0)
             throw new TsigKeyFileException($"{source}: no key statement: expected what tsig-keygen prints, " +
@@ -78,7 +79,7 @@ public static partial class TsigKeyFile
 
     private static int LineOf(string text, int index) => text.AsSpan(0, Math.Clamp(index, 0, text.Length)).Count('\n') + 1;
 
-    [GeneratedRegex(@"/\*.*?\*/|//[^\n]*|#[^\n]*", RegexOptions.Singleline)]
+    [GeneratedRegex(@"""[^""]*""|/\*.*?\*/|//[^\n]*|#[^\n]*", RegexOptions.Singleline)]
     private static partial Regex Comment();
 
     [GeneratedRegex(@"\bkey\s+""?(?<name>[^""\s{]+)""?\s*\{(?<body>[^}]*)\}\s*;", RegexOptions.Singleline)]
