@@ -20,6 +20,8 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
     private const string Other = "other.test";
     private static readonly string[] FleetEdges = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"];
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+    /// <summary>A canary of <see cref="Other"/> (not an edge), served by the same loopback fleet.</summary>
+    private const string Canary = "127.0.0.102";
 
     private readonly TempDir _dir = new();
     private readonly NamedServer.DynamicKey _key = NamedServer.DynamicKey.Generate();
@@ -27,7 +29,7 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
+        _fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = [.. FleetEdges, Canary] });
         _key.WriteTo(KeyFile);
         WritePrimaryZone(Zone);
         WritePrimaryZone(Other);
@@ -305,6 +307,92 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         Assert.Equal($"\"{newerMarker}\"", await Marker(named, Zone));
         zones = await Ctl("zones", Net);
         Assert.Matches($@"{Regex.Escape(Zone)}\s+\S+\s+failed\s", zones.Stdout);
+        // The operator's other views say so too: net show and the Nagios rotation check (a WARNING at least).
+        var show = await Ctl("net", "show", Net);
+        Assert.Contains($"NOT PUBLISHED: zone {Zone} not published", show.Stdout);
+        var check = await EdgemanageProcess.RunInProcessAsync("check", "rotation", "-A", Net, "-c", config);
+        Assert.True(check.ExitCode is 1 or 2, check.ToString());
+        Assert.Contains("NOT PUBLISHED", check.Stdout);
         Assert.False(node.HasExited, Context());
+    }
+
+    [NamedFact]
+    public async Task Validate_names_the_zone_that_is_not_dynamic_for_the_key_changes_nothing_and_passes_a_fixed_primary()
+    {
+        var named = await StartPrimaryAsync(dynamicZones: [Zone]);
+        var config = Workspace(named);
+        var refused = await EdgemanageProcess.RunInProcessAsync("validate", "-A", Net, "-c", config);
+        Assert.True(refused.ExitCode == ExitCodes.UsageOrConfig, refused + Diagnostics(named));
+        Assert.Contains($"zone {Other} is not a dynamic zone for key '{_key.Name}'", refused.ToString());
+        Assert.DoesNotContain($"zone {Zone} is not", refused.ToString());
+        // validate only asks: its no-op UPDATE moves no serial and adds no record.
+        foreach (var zone in new[] { Zone, Other })
+        {
+            Assert.Equal(1, await named.SerialAsync(zone));
+            Assert.Empty(await named.QueryAsync(zone, "A"));
+        }
+        await named.DisposeAsync();
+
+        await using var fixedPrimary = await StartPrimaryAsync();
+        config = Workspace(fixedPrimary);
+        var ok = await EdgemanageProcess.RunInProcessAsync("validate", "-A", Net, "-c", config);
+        Assert.True(ok.ExitCode == ExitCodes.Ok, ok + Diagnostics(fixedPrimary));
+    }
+
+    [NamedFact]
+    public async Task A_key_whose_secret_contains_two_slashes_is_read_as_named_reads_it()
+    {
+        // Base64 uses '/', so about one tsig-keygen secret in a hundred holds "//": named takes it as part of the
+        // quoted secret, and so must edgemanage (it is not a comment inside a quoted string).
+        var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        bytes[0] = bytes[1] = bytes[2] = 0xFF;
+        var key = new NamedServer.DynamicKey("edgemanage-key", Convert.ToBase64String(bytes));
+        Assert.StartsWith("////", key.Secret);
+        key.WriteTo(KeyFile);
+        await using var named = await StartPrimaryAsync(key);
+        var config = Workspace(named);
+
+        var run = await Run(config);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run + Diagnostics(named));
+        await AssertServes(named, Live(run), $"\n{run}{Diagnostics(named)}");
+    }
+
+    [NamedFact]
+    public async Task A_zones_canary_is_published_in_that_zone_only()
+    {
+        await using var named = await StartPrimaryAsync();
+        var config = Workspace(named, $"probe_timeout: 2\ncanary_files: canaries.yaml\n");
+        _dir.Write("canaries.yaml", $"{Other}: {Canary}\n");
+
+        var run = await Run(config);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run + Diagnostics(named));
+        var live = Live(run);
+        await AssertServes(named, live, $"\n{run}{Diagnostics(named)}", Zone);
+        foreach (var name in new[] { Other, "www." + Other })
+        {
+            // As with files: the canary is published in its own zone beside (or instead of one of) the live edges.
+            var served = await Served(named, name);
+            Assert.Contains(Canary, served);
+            Assert.Empty(served.Except([Canary]).Except(live));
+        }
+        Assert.DoesNotContain(Canary, await Served(named, Zone));
+    }
+
+    [NamedFact]
+    public async Task A_primary_that_is_down_fails_each_zone_within_the_timeout_and_run_exits_3()
+    {
+        var named = await StartPrimaryAsync();
+        var config = Workspace(named);
+        // Stopped: nothing listens on its port any more (a crashed or restarting primary).
+        await named.DisposeAsync();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = await Run(config);
+        Assert.True(run.ExitCode == ExitCodes.Degraded, run.ToString());
+        Assert.Contains("NOT PUBLISHED", run.Stdout);
+        foreach (var zone in new[] { Zone, Other })
+            Assert.Matches($@"{Regex.Escape(zone)}: failed: .*{Regex.Escape(named.Endpoint)}", run.Stdout);
+        // dns_update.timeout is 3 s per query: a refused connection must not cost more than that per zone.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"run took {clock.Elapsed}\n{run}");
     }
 }

@@ -102,7 +102,11 @@ public sealed class DnsUpdateClusterSpecs : IAsyncLifetime
         await Surely(StartNode("a").WaitForOutputAsync("serving", Within));
         StartNode("b");
         StartNode("c");
-        foreach (var node in new[] { "b", "c" }) await Surely(_nodes[node].WaitForOutputAsync("serving", Within));
+        // b and c joined (a killed before they are members would leave them no cluster to join), and the decider
+        // hears all three vantages, so the two survivors of a kill are a majority that keeps the cluster.
+        foreach (var node in new[] { "b", "c" }) await Surely(_nodes[node].WaitForOutputAsync("joined the cluster as", Within));
+        await Surely(Eventually.True(() => Deciders() is [var first] && _nodes[first].Output.Contains($"{Net}: vantages voting: a b c", StringComparison.Ordinal),
+            Within, "one decider hearing all three vantages"));
 
         // One decider, and the primary answers its decision at the apex and at www.
         string[] answer = [];

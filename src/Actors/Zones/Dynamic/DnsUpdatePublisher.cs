@@ -147,7 +147,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
                                       "(another decider or an operator); nothing was applied; read again next decision"), null, false);
         if (!answer.Succeeded)
             return (Failed(zone.Zone, $"UPDATE {answer} from the primary {_primary.Endpoint}" +
-                                      (answer.Rcode is "REFUSED" or "NOTAUTH" ? " (is the zone dynamic, and may this key update it?)" : "") +
+                                      (answer.Rcode is "REFUSED" or "NOTAUTH" ? $" (is the zone dynamic, and may {_target.Key} update it?)" : "") +
                                       "; not published, tried again next decision"), null, false);
         if (plan.NewMarker is { } claim)
         {
