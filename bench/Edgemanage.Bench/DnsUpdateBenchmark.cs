@@ -38,7 +38,9 @@ public static class DnsUpdateBenchmark
     /// dns-update: "UPDATE NOERROR", after the primary answered and its serial was read back) to the answer.</param>
     private sealed record Change(double AnswerS, double? DecisionToAnswerMs, double? PublishLineToAnswerMs, double? ExitS, int Exit, double PollMs);
 
-    private sealed record ModeResult(string Mode, List<Unchanged> Unchanged, List<Change> Runs, List<Change> Serves);
+    /// <param name="ServeQuietSteps">serve: the seconds of each publish step that changed nothing (a decision that found
+    /// the zones as decided: files compare in memory and with the disk, dns-update reads the primary).</param>
+    private sealed record ModeResult(string Mode, List<Unchanged> Unchanged, List<Change> Runs, List<Change> Serves, List<double> ServeQuietSteps);
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -87,10 +89,11 @@ public static class DnsUpdateBenchmark
             output.WriteLine();
             output.WriteLine("`serve` (probe_interval 1 s, decision_interval 1 s): one live edge refuses; the apex is polled, dig confirms:");
             output.WriteLine();
-            output.WriteLine("| publish | zones | trials | edge refusing → answer s: median (min–max) | decision → answer ms: median (min–max) | zone file written (files) or publish step ended (dns-update) → answer ms: median (min–max) | poll ms (median) |");
-            output.WriteLine("|---|---:|---:|---|---|---|---:|");
+            output.WriteLine("| publish | zones | trials | edge refusing → answer s: median (min–max) | decision → answer ms: median (min–max) | zone file written (files) or publish step ended (dns-update) → answer ms: median (min–max) | poll ms (median) | publish step of a decision that changed nothing ms: median (max), steps |");
+            output.WriteLine("|---|---:|---:|---|---|---|---:|---|");
             foreach (var r in results.Where(r => r.Serves.Count > 0))
-                output.WriteLine(Inv($"| {r.Mode} | {o.Zones} | {r.Serves.Count} | {Range(r.Serves.Select(c => c.AnswerS), "F2")} | {Range(r.Serves.Select(c => c.DecisionToAnswerMs), "F0")} | {Range(r.Serves.Select(c => c.PublishLineToAnswerMs), "F0")} | {Median(r.Serves.Select(c => c.PollMs)):F1} |"));
+                output.WriteLine(Inv($"| {r.Mode} | {o.Zones} | {r.Serves.Count} | {Range(r.Serves.Select(c => c.AnswerS), "F2")} | {Range(r.Serves.Select(c => c.DecisionToAnswerMs), "F0")} | {Range(r.Serves.Select(c => c.PublishLineToAnswerMs), "F0")} | {Median(r.Serves.Select(c => c.PollMs)):F1} | " +
+                                 $"{Median(r.ServeQuietSteps.Select(x => x * 1000)):F1} ({(r.ServeQuietSteps.Count == 0 ? double.NaN : r.ServeQuietSteps.Max() * 1000):F1}), {r.ServeQuietSteps.Count} |"));
         }
         return 0;
     }
@@ -198,6 +201,7 @@ public static class DnsUpdateBenchmark
 
         // 5. serve: decisions every second; one live edge refuses.
         var serves = new List<Change>();
+        var quietSteps = new List<double>();
         if (o.ServeTrials > 0)
         {
             File.Delete(logPath);
@@ -233,6 +237,7 @@ public static class DnsUpdateBenchmark
                     if (!await StableAsync(named, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(60)))
                         return Fail(error, $"{mode}: serve trial {trial}: the answer did not settle\n{serve.Tail()}");
                 }
+                quietSteps.AddRange(serve.KeptStderr.Select(k => QuietStepSeconds(k.Line, mode)).OfType<double>());
                 var code = await serve.StopAsync(TimeSpan.FromSeconds(30), error);
                 if (code != 0) return Fail(error, $"{mode}: serve exited {code} after SIGTERM\n{serve.Tail()}");
             }
@@ -241,7 +246,7 @@ public static class DnsUpdateBenchmark
                 serve.Dispose();
             }
         }
-        return new ModeResult(mode, unchanged, changes, serves);
+        return new ModeResult(mode, unchanged, changes, serves, quietSteps);
     }
 
     /// <summary>
@@ -285,6 +290,20 @@ public static class DnsUpdateBenchmark
         if (!update.Success) return null;
         var seconds = double.Parse(update.Groups[1].Value, CultureInfo.InvariantCulture);
         return new Step(seconds, seconds, text);
+    }
+
+    /// <summary>The seconds of a publish step that wrote no zone (files) or sent no UPDATE (dns-update); null otherwise.</summary>
+    private static double? QuietStepSeconds(string line, string mode)
+    {
+        var text = line[(line.IndexOf("Publishing ", StringComparison.Ordinal) + "Publishing ".Length)..];
+        if (mode == "files")
+        {
+            if (System.Text.RegularExpressions.Regex.IsMatch(text, @"write [1-9]")) return null;
+            var last = System.Text.RegularExpressions.Regex.Matches(text, @" ([\d.]+)s").LastOrDefault();
+            return last is null ? null : double.Parse(last.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+        var quiet = System.Text.RegularExpressions.Regex.Match(text, @", 0 UPDATE\(s\) ([\d.]+)s");
+        return quiet.Success ? double.Parse(quiet.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 
     /// <summary>run: the log line that ends the round's probing and recording; the NetworkActor decides right after it.</summary>
