@@ -67,6 +67,13 @@ const string usage = """
       table per node: CPU % of one core, RSS start / end / peak, the networks it decides, state_dir size and its
       growth extrapolated to one hour; the fleet's CPU separately. Stops the nodes with SIGTERM; exits 1 unless
       every node exits 0.
+    usage: edgemanage-bench dns-update --edgemanage PATH [--modes files,dns-update] [--runs 5] [--trials 5] [--serve-trials 3]
+                                       [--edges 6] [--work DIR]
+      From decision to answer (needs BIND: named, rndc, dig, tsig-keygen): a real named on a 127.0.0.1 port serves the
+      demo zone, static (publish: files, run_after_changes runs rndc reload) or dynamic for a TSIG key (publish:
+      dns-update). Per mode: RUNS `run` rounds that change nothing (wall, CPU, queries and UPDATEs named saw), TRIALS
+      `run` rounds in which a live edge refuses (run start and publish log line → dig answers the new set), and
+      SERVE-TRIALS of the same under `serve` (decisions every second). Prints Markdown tables; details go to stderr.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -98,6 +105,8 @@ try
             return await OperateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "networks":
             return await NetworksBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "dns-update":
+            return await DnsUpdateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "cluster-soak":
             return await ClusterSoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:

@@ -14,13 +14,16 @@ public sealed class ServeChild : IDisposable
     private readonly StreamWriter _stdoutFile;
     private readonly StreamWriter _stderrFile;
     private readonly System.Text.StringBuilder? _stdout;
+    private readonly Func<string, bool>? _keepStderr;
+    private readonly List<(DateTime At, string Line)> _stderrKept = [];
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _stdoutDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
 
-    private ServeChild(string name, Process process, string stdoutPath, string stderrPath, bool keepStdout)
+    private ServeChild(string name, Process process, string stdoutPath, string stderrPath, bool keepStdout, Func<string, bool>? keepStderr)
     {
+        _keepStderr = keepStderr;
         Name = name;
         _process = process;
         StdoutPath = stdoutPath;
@@ -51,8 +54,16 @@ public sealed class ServeChild : IDisposable
     }
 
     /// <param name="edgemanage">The published apphost, or edgemanage.dll (run through dotnet; the dotnet host is then the node's process).</param>
+    /// <summary>The stderr lines that matched <c>keepStderr</c>, each with the time it arrived here (debug lines carry no time of their own).</summary>
+    public IReadOnlyList<(DateTime At, string Line)> KeptStderr
+    {
+        get { lock (_gate) return _stderrKept.ToArray(); }
+    }
+
     /// <param name="fileStem">The output files are FILESTEM.out and FILESTEM.err in <paramref name="workDir"/>.</param>
-    public static ServeChild Start(string name, string edgemanage, string workDir, string[] args, string fileStem, bool keepStdout, TextWriter log)
+    /// <param name="keepStderr">Stderr lines to keep in memory with their arrival time (<see cref="KeptStderr"/>).</param>
+    public static ServeChild Start(string name, string edgemanage, string workDir, string[] args, string fileStem, bool keepStdout, TextWriter log,
+        Func<string, bool>? keepStderr = null)
     {
         string[] command = edgemanage.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", edgemanage, .. args] : [edgemanage, .. args];
         var psi = new ProcessStartInfo(command[0])
@@ -64,7 +75,7 @@ public sealed class ServeChild : IDisposable
         };
         foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var child = new ServeChild(name, process, Path.Combine(workDir, fileStem + ".out"), Path.Combine(workDir, fileStem + ".err"), keepStdout);
+        var child = new ServeChild(name, process, Path.Combine(workDir, fileStem + ".out"), Path.Combine(workDir, fileStem + ".err"), keepStdout, keepStderr);
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data, stdout: true);
         process.ErrorDataReceived += (_, e) => child.OnLine(e.Data, stdout: false);
         if (!process.Start()) throw new InvalidOperationException($"cannot start {command[0]}");
@@ -92,6 +103,7 @@ public sealed class ServeChild : IDisposable
             else
             {
                 _stderrFile.WriteLine(line);
+                if (_keepStderr?.Invoke(line) == true) _stderrKept.Add((DateTime.Now, line));
             }
         }
     }

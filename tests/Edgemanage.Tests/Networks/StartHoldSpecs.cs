@@ -81,7 +81,19 @@ public sealed class StartHoldSpecs : IDisposable
         var first = decisions.ExpectMsg<RoundDecided>(Within);
         Assert.Equal(["a.example.test", "b.example.test"], first.Decision.Live);
         Assert.Contains(first.Zones.Zones, z => z.Action == ZoneAction.Written);
+        // serve records the decision through its journal channel, after publishing it: the node is stopped only once
+        // the journal holds it, or the restart would find no decision (a loaded machine lost that race).
+        await Eventually.True(() => DecisionsRecorded() > 0, Within, "the first decision in the journal");
         return await File.ReadAllTextAsync(ZonePath);
+    }
+
+    private long DecisionsRecorded()
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_dir.File("journal.db")};Pooling=false");
+        db.Open();
+        using var count = db.CreateCommand();
+        count.CommandText = $"SELECT COUNT(*) FROM journal WHERE persistence_id = '{NetworkActor.PersistenceIdFor(Net)}'";
+        return (long)count.ExecuteScalar()!;
     }
 
     [Fact]
