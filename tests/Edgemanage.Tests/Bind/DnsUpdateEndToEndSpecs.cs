@@ -415,4 +415,39 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
         Assert.True(Regex.IsMatch(run.Stdout, @"missing\.test: failed: .*does not serve zone missing\.test"), run + Diagnostics(named));
         await AssertServes(named, Live(run), $"\n{run}{Diagnostics(named)}");
     }
+
+    [NamedFact]
+    public async Task A_run_killed_after_its_update_before_recording_it_is_converged_by_the_next_run_without_another_update()
+    {
+        await using var named = await StartPrimaryAsync();
+        var config = Workspace(named);
+        var first = await Run(config);
+        Assert.True(first.ExitCode == ExitCodes.Ok, first + Diagnostics(named));
+        var before = Live(first);
+
+        // One live edge refuses, and of the two others only one is healthy: the replacement is decided, not a race
+        // between probe times, so the run after the crash decides what the killed run did.
+        var victim = before[0];
+        var spare = FleetEdges.Except(before).ToArray();
+        _fleet.Set(victim, EdgeBehaviour.Refuse());
+        _fleet.Set(spare[1], EdgeBehaviour.Refuse());
+        string[] decided = [.. before.Except([victim]).Append(spare[0]).Order(StringComparer.Ordinal)];
+
+        // A real process, SIGKILLed by itself once the UPDATEs are applied (and the live list and hooks done), before
+        // its journal records the zones or the decision.
+        var crashed = await EdgemanageProcess.RunAsync(["run", "-A", Net, "-c", config], whileRunning: null,
+            new Dictionary<string, string> { [Edgemanage.Actors.Faults.CrashPoints.EnvironmentVariable] = Edgemanage.Actors.Faults.CrashPoints.HooksRan });
+        Assert.True(crashed.ExitCode == 137, $"the run was not killed after its UPDATE: {crashed}{Diagnostics(named)}");
+        await AssertServes(named, decided, $"\n{crashed}{Diagnostics(named)}");
+        var serials = new[] { await named.SerialAsync(Zone), await named.SerialAsync(Other) };
+
+        // The journal still says the old set; the primary already serves the new one: the next run reads the primary,
+        // finds it serving what it decides, and sends nothing.
+        var next = await Run(config);
+        Assert.True(next.ExitCode == ExitCodes.Ok, next + Diagnostics(named));
+        Assert.Equal(decided, Live(next));
+        Assert.Contains("zones: 2 unchanged", next.Stdout);
+        await AssertServes(named, decided, $"\n{next}{Diagnostics(named)}");
+        Assert.Equal(serials, new[] { await named.SerialAsync(Zone), await named.SerialAsync(Other) });
+    }
 }
