@@ -106,7 +106,7 @@ public sealed partial class DnsUpdateEndToEndSpecs : IAsyncLifetime
                $"\n--- edgemanage.log\n{(File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(40)) : "(none)")}";
     }
 
-    /// <summary>Both zones serve exactly <paramref name="live"/> at the apex and at www.</summary>
+    /// <summary>The given zones (both when none is given) serve exactly <paramref name="live"/> at the apex and at www.</summary>
     private static async Task AssertServes(NamedServer named, string[] live, string context, params string[] zones)
     {
         string[] names = zones.Length == 0 ? [Zone, Other] : zones;
