@@ -114,6 +114,7 @@ public sealed class DnsUpdateClusterSpecs : IAsyncLifetime
                                                  && Enumerable.SequenceEqual(answer, await Served("www." + Zone)), Within, "the decided set served by the primary"));
         var decider = Deciders()[0];
         var claim = await Claim();
+        var serial = await _named.SerialAsync(Zone);
         Assert.True(claim is not null, Diagnostics());
         // Each node has its own named_dir, and none of them holds a zone: the primary is the only copy.
         foreach (var node in Nodes) Assert.Empty(Directory.GetFiles(_dir.Dir($"named-{node}")));
@@ -144,8 +145,10 @@ public sealed class DnsUpdateClusterSpecs : IAsyncLifetime
         await Surely(Eventually.True(async () => (after = await Served(Zone)).Length == 2 && !after.Contains(victim, StringComparer.Ordinal)
                                                  && Enumerable.SequenceEqual(after, await Served("www." + Zone)), Within,
             $"{successor} publishing the replacement of {victim}"));
-        // The new decider's first UPDATE claimed the zone anew.
-        Assert.True(await Claim() > claim, $"claim {claim} -> {await Claim()}\n{Diagnostics()}");
+        // The new decider's first UPDATE claimed the zone anew, and it was the only UPDATE since the kill: the takeover
+        // sent none of its own (no serial bump, no churn), only the change of the fleet.
+        Assert.True(await Claim() == claim + 1, $"claim {claim} -> {await Claim()}\n{Diagnostics()}");
+        Assert.True(await _named.SerialAsync(Zone) == serial + 1, $"serial {serial} -> {await _named.SerialAsync(Zone)}\n{Diagnostics()}");
         Assert.Equal(["127.0.0.1"], await _named.QueryAsync($"ns1.{Zone}", "A"));
 
         stopWatching.Cancel();
