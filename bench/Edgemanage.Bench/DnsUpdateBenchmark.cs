@@ -226,8 +226,13 @@ public static class DnsUpdateBenchmark
                     var (answerAt, after, digMs) = await PollUntilGoneAsync(named, edge, () => serve.Exited, AnswerWithin);
                     fleet.Set(edge, EdgeBehaviour.Delay(EdgeDelay));
                     if (answerAt is null) return Fail(error, $"{mode}: serve trial {trial}: named still answers {Join(after)}\n{serve.Tail()}");
-                    await Task.Delay(500); // the step's debug line comes after the hooks
-                    var step = serve.KeptStderr.Where(k => k.At >= start).Select(k => (k.At, Step: PublishStep(k.Line, mode))).FirstOrDefault(k => k.Step is not null);
+                    // The step's debug line comes at its end, after the hooks (with many zones, seconds after the first zone's answer).
+                    (DateTime At, Step? Step) step = default;
+                    await DetectionBenchmark.WaitAsync(() =>
+                    {
+                        step = serve.KeptStderr.Where(k => k.At >= start).Select(k => (k.At, Step: PublishStep(k.Line, mode))).FirstOrDefault(k => k.Step is not null);
+                        return step.Step is not null || serve.Exited;
+                    }, TimeSpan.FromSeconds(120));
                     double? decisionToAnswer = step.Step is { } st ? (answerAt.Value - (step.At - TimeSpan.FromSeconds(st.Total))).TotalMilliseconds : null;
                     double? publishedToAnswer = step.Step is { } st2 ? (answerAt.Value - (step.At - TimeSpan.FromSeconds(st2.Total - st2.Published))).TotalMilliseconds : null;
                     var change = new Change((answerAt.Value - start).TotalSeconds, decisionToAnswer, publishedToAnswer, null, 0, digMs);
@@ -270,21 +275,21 @@ public static class DnsUpdateBenchmark
     private sealed record Step(double Total, double Published, string Text);
 
     /// <summary>
-    /// The debug line of a publish step that changed something, "Publishing bench: …": files, cumulative phase times
+    /// The debug line of a publish step that changed something, "Publishing bench: …": files, the time of each phase
     /// ("resolve+compare 1 0.001s, serial …, render 1 …, check …, write 1 0.012s, live list and hooks 0.045s"; the zone
-    /// file is in place at "write", the rndc reload hook runs after it); dns-update, "dns-update 1 zone(s), 1 UPDATE(s)
-    /// 0.012s" (the UPDATE is answered just before the end: only the serial read-back, the live list and hooks follow).
+    /// files are in place after "write", the rndc reload hook runs after it); dns-update, "dns-update 1 zone(s), 1
+    /// UPDATE(s) 0.012s" (the UPDATE is answered just before the end: only the serial read-back, the live list and
+    /// hooks follow; with many zones, the first zone's UPDATE is answered long before the step ends).
     /// </summary>
     private static Step? PublishStep(string line, string mode)
     {
         var text = line[(line.IndexOf("Publishing ", StringComparison.Ordinal) + "Publishing ".Length)..];
         if (mode == "files")
         {
-            var write = System.Text.RegularExpressions.Regex.Match(text, @"write [1-9]\d* ([\d.]+)s");
-            var total = System.Text.RegularExpressions.Regex.Matches(text, @" ([\d.]+)s").LastOrDefault();
-            return write.Success && total is not null
-                ? new Step(double.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(write.Groups[1].Value, CultureInfo.InvariantCulture), text)
-                : null;
+            // Each phase's own time (the clock restarts at each phase): the step is their sum.
+            var phases = FilePhases(text);
+            var write = phases.FindIndex(p => System.Text.RegularExpressions.Regex.IsMatch(p.Name, @"^write [1-9]"));
+            return write < 0 ? null : new Step(phases.Sum(p => p.Seconds), phases.Take(write + 1).Sum(p => p.Seconds), text);
         }
         var update = System.Text.RegularExpressions.Regex.Match(text, @", [1-9]\d* UPDATE\(s\) ([\d.]+)s");
         if (!update.Success) return null;
@@ -292,15 +297,19 @@ public static class DnsUpdateBenchmark
         return new Step(seconds, seconds, text);
     }
 
+    /// <summary>The files publisher's phases, "NAME 0.012s" separated by ", ", each with its own time.</summary>
+    private static List<(string Name, double Seconds)> FilePhases(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, @"(?:^|, )(?<name>[^,]+?) (?<s>[\d.]+)s(?=,|$)")
+            .Select(m => (m.Groups["name"].Value, double.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture))).ToList();
+
     /// <summary>The seconds of a publish step that wrote no zone (files) or sent no UPDATE (dns-update); null otherwise.</summary>
     private static double? QuietStepSeconds(string line, string mode)
     {
         var text = line[(line.IndexOf("Publishing ", StringComparison.Ordinal) + "Publishing ".Length)..];
         if (mode == "files")
         {
-            if (System.Text.RegularExpressions.Regex.IsMatch(text, @"write [1-9]")) return null;
-            var last = System.Text.RegularExpressions.Regex.Matches(text, @" ([\d.]+)s").LastOrDefault();
-            return last is null ? null : double.Parse(last.Groups[1].Value, CultureInfo.InvariantCulture);
+            var phases = FilePhases(text);
+            return phases.Count == 0 || phases.Any(p => System.Text.RegularExpressions.Regex.IsMatch(p.Name, @"^write [1-9]")) ? null : phases.Sum(p => p.Seconds);
         }
         var quiet = System.Text.RegularExpressions.Regex.Match(text, @", 0 UPDATE\(s\) ([\d.]+)s");
         return quiet.Success ? double.Parse(quiet.Groups[1].Value, CultureInfo.InvariantCulture) : null;
