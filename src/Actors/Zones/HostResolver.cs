@@ -1,4 +1,5 @@
 using System.Net;
+using Akka.Event;
 using System.Net.Sockets;
 
 namespace Edgemanage.Actors.Zones;
@@ -22,6 +23,29 @@ public sealed class HostResolver
 
     /// <summary>With a custom lookup, for tests (which must not send DNS traffic off the host).</summary>
     public HostResolver(Func<string, CancellationToken, Task<IPAddress[]>> lookup) => _lookup = lookup;
+
+    /// <summary>
+    /// The addresses a zone publishes, in its order: an edge that does not resolve is left out, with a warning in
+    /// <paramref name="problems"/> and the log (both publishers: files and DNS UPDATE).
+    /// </summary>
+    public async Task<List<ZoneAddress>> ResolveZoneAsync(Edgemanage.Contracts.Zones.ZoneContent zone, List<string> problems,
+        ILoggingAdapter log, CancellationToken ct)
+    {
+        var addresses = new List<ZoneAddress>();
+        foreach (var edge in zone.Addresses)
+        {
+            var resolved = await ResolveAsync(edge, ct);
+            if (resolved.Address is { } address)
+            {
+                addresses.Add(address);
+                continue;
+            }
+            var warning = $"zone {zone.Zone}: edge {edge} left out: {resolved.Error}";
+            problems.Add(warning);
+            log.Warning(warning);
+        }
+        return addresses;
+    }
 
     public async Task<ResolvedAddress> ResolveAsync(string edge, CancellationToken cancellationToken)
     {

@@ -114,7 +114,7 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
                 outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Held, zone.HoldReason ?? "include could not be read", null, null));
                 continue;
             }
-            var addresses = await ResolveAsync(zone, problems, ct);
+            var addresses = await resolver.ResolveZoneAsync(zone, problems, log, ct);
             if (addresses.Count == 0)
             {
                 outcomes.Add(new ZoneOutcome(zone.Zone, ZoneAction.Failed,
@@ -280,24 +280,6 @@ public sealed class ZonePublisher(ZoneWriterSettings settings, HostResolver reso
         if (removed.Count > 0)
             log.Warning("Removed {0} temp file(s) an interrupted write of {1} left behind: {2}", removed.Count, settings.Network,
                 string.Join(", ", removed.Take(5).Select(Path.GetFileName)) + (removed.Count > 5 ? ", …" : ""));
-    }
-
-    private async Task<List<ZoneAddress>> ResolveAsync(ZoneContent zone, List<string> problems, CancellationToken ct)
-    {
-        var addresses = new List<ZoneAddress>();
-        foreach (var edge in zone.Addresses)
-        {
-            var resolved = await resolver.ResolveAsync(edge, ct);
-            if (resolved.Address is { } address)
-            {
-                addresses.Add(address);
-                continue;
-            }
-            var warning = $"zone {zone.Zone}: edge {edge} left out: {resolved.Error}";
-            problems.Add(warning);
-            log.Warning(warning);
-        }
-        return addresses;
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ public static class CtlFormat
             output.WriteLine(s.JournalProblem is { } problem
                 ? $"  journal:   NOT WRITABLE: {problem} (deciding and zone writing go on from memory; recorded when it takes writes again)"
                 : "  journal:   writable");
-        if (s.PublishProblem is { } unpublished) output.WriteLine($"  publish:   NOT PUBLISHED: {unpublished} (retried next decision)");
+        if (s.PublishProblem is { } unpublished) output.WriteLine($"  publish:   NOT PUBLISHED: {unpublished}");
         var window = TimeSpan.FromMilliseconds(s.BudgetWindowMs).TotalSeconds;
         output.WriteLine(s.BudgetMax is { } max
             ? $"  throttle:  {s.BudgetRemaining} of {max} discretionary substitutions left in the {window:0}s window ({s.SubstitutionTimesUnixMs.Count} made)"

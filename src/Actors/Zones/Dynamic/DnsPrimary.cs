@@ -97,14 +97,18 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
     }
 
     /// <summary>
-    /// An UPDATE that changes nothing (its only prerequisite is that the apex exists): NOERROR when the zone is
-    /// dynamic and the key may update it, which is what <c>validate</c> needs to know before any decision.
+    /// An UPDATE that changes nothing: it deletes the A, AAAA and TXT RRsets of a name that does not exist. The server
+    /// checks its update policy record by record, so this answers NOERROR only when the zone is dynamic and the key may
+    /// change those types (an UPDATE without records would pass any policy); no RRset exists, so no serial moves.
+    /// It is what <c>validate</c> asks before any decision.
     /// </summary>
     public Task<UpdateAnswer> ProbeAsync(string zone, CancellationToken ct)
     {
         var apex = DomainName.Parse(OwnedRecords.Absolute(zone));
+        var probe = DomainName.Parse($"_edgemanage-probe.{OwnedRecords.Absolute(zone)}");
         var message = new DnsUpdateMessage { ZoneName = apex };
-        message.Prequisites.Add(new NameIsInUsePrequisite(apex));
+        message.Prequisites.Add(new NameIsNotInUsePrequisite(probe));
+        foreach (var type in new[] { RecordType.A, RecordType.Aaaa, RecordType.Txt }) message.Updates.Add(new DeleteAllRecordsUpdate(probe, type));
         return SendSignedAsync(message, ct);
     }
 
@@ -114,7 +118,7 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
             message.TransactionID, ReturnCode.NoError, null, key.Secret);
         using var client = await ClientAsync(ct);
         var answer = await Bounded(token => client.SendUpdateAsync(message, token), "UPDATE", ct);
-        if (answer is null) throw new DnsPrimaryException($"the primary {Endpoint} did not answer the UPDATE within {Timeout.TotalSeconds:0.#}s (timeout)", unreachable: true);
+        if (answer is null) throw Silent("UPDATE");
         // A TSIG error travels in the TSIG record (BADSIG shares code 16 with BADVERS, hence the mapping).
         var tsigError = answer.TSigOptions is { Error: not ReturnCode.NoError } t ? TsigErrorName(t.Error) : null;
         return new UpdateAnswer(RcodeName(answer.ReturnCode), tsigError);
@@ -123,7 +127,7 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
     private async Task<DnsMessage> QueryAsync(DnsClient client, string name, RecordType type, CancellationToken ct)
     {
         var options = new DnsQueryOptions { IsRecursionDesired = false, IsEDnsEnabled = true };
-        var what = $"{type} query for {name}";
+        var what = $"{type.ToString().ToUpperInvariant()} query for {name}";
         Task<DnsMessage?> Ask(CancellationToken token) => client.ResolveAsync(DomainName.Parse(name), type, RecordClass.INet, options, token);
         // A read changes nothing, so one that went unanswered is asked once more before the primary counts as silent.
         DnsMessage? answer;
@@ -136,13 +140,25 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
             answer = null;
         }
         answer ??= await Bounded(Ask, what, ct);
-        return answer ?? throw new DnsPrimaryException($"the primary {Endpoint} did not answer a {type} query for {name} within {Timeout.TotalSeconds:0.#}s (timeout)", unreachable: true);
+        return answer ?? throw Silent(what);
     }
+
+    /// <summary>
+    /// No answer from the library: it gives none for a refused or closed connection at once, and for a primary that
+    /// stays silent after the timeout; the message says which, from the time it took.
+    /// </summary>
+    private DnsPrimaryException Silent(string what) =>
+        new($"the primary {Endpoint} did not answer the {what} " +
+            (_lastCallTook < Timeout / 2 ? "(connection refused or closed: is it running, and is TCP to its port let through?)"
+                : $"within {Timeout.TotalSeconds:0.#}s (timeout)"), unreachable: true);
+
+    private TimeSpan _lastCallTook;
 
     private async Task<T?> Bounded<T>(Func<CancellationToken, Task<T?>> call, string what, CancellationToken ct) where T : class
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(Timeout);
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             return await call(limit.Token).WaitAsync(Timeout + TimeSpan.FromSeconds(1), ct);
@@ -159,6 +175,10 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
         {
             // A malformed answer or a library fault: this zone is not published this step, the node goes on.
             throw new DnsPrimaryException($"the {what} to the primary {Endpoint} failed: {e.GetType().Name}: {e.Message}", e);
+        }
+        finally
+        {
+            _lastCallTook = started.Elapsed;
         }
     }
 

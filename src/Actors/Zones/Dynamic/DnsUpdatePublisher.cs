@@ -87,18 +87,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
 
     private async Task<(ZoneOutcome Outcome, PublishedZone? Record, bool PrimaryDown)> PublishZoneAsync(ZoneContent zone, bool dryRun, List<string> problems, CancellationToken ct)
     {
-        var addresses = new List<ZoneAddress>();
-        foreach (var edge in zone.Addresses)
-        {
-            var resolved = await _resolver.ResolveAsync(edge, ct);
-            if (resolved.Address is { } address) addresses.Add(address);
-            else
-            {
-                var warning = $"zone {zone.Zone}: edge {edge} left out: {resolved.Error}";
-                problems.Add(warning);
-                _log.Warning(warning);
-            }
-        }
+        var addresses = await _resolver.ResolveZoneAsync(zone, problems, _log, ct);
         if (addresses.Count == 0)
             return (Failed(zone.Zone, "no address could be published (a zone is never left without A/AAAA records); the primary keeps what it serves"), null, false);
 

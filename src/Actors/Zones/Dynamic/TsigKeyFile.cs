@@ -45,7 +45,7 @@ public static partial class TsigKeyFile
         var keys = KeyStatement().Matches(plain);
         if (keys.Count == 0)
             throw new TsigKeyFileException($"{source}: no key statement: expected what tsig-keygen prints, " +
-                                           "key \"NAME\" {{ algorithm hmac-sha256; secret \"BASE64\"; }};");
+                                           "key \"NAME\" { algorithm hmac-sha256; secret \"BASE64\"; };");
         if (keys.Count > 1)
             throw new TsigKeyFileException($"{source}:{LineOf(plain, keys[1].Index)}: more than one key statement; give edgemanage a file with its own key only");
         var key = keys[0];
