@@ -27,16 +27,7 @@ for tool in named rndc tsig-keygen dig; do
   fi
 done
 
-echo "# publishing edgemanage (ReadyToRun, TieredPGO=false)" >&2
-# As bench/run-round-benchmarks.sh: the R2R image cache is keyed on timestamps; start clean.
-rm -rf src/Node/obj/Release/net10.0/linux-x64/R2R
-dotnet publish src/Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -o artifacts/edgemanage-r2r -nologo -v quiet >&2
-echo "# building edgemanage-bench (Release)" >&2
-dotnet build bench/Edgemanage.Bench -c Release -nologo -v quiet >&2
-
-EM=artifacts/edgemanage-r2r/edgemanage
-BENCH="dotnet bench/Edgemanage.Bench/bin/Release/net10.0/edgemanage-bench.dll"
+. bench/publish-r2r.sh
 echo "# machine: $(nproc) cores, $(free -m | awk '/^Mem:/{print $2}') MB RAM, dotnet $(dotnet --version), $(uname -sr), $(/usr/sbin/named -v 2>/dev/null || named -v)" >&2
 
 if [ "$QUICK" -eq 1 ]; then

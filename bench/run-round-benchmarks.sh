@@ -29,17 +29,7 @@ if [ ! -x /usr/bin/time ]; then
   fi
 fi
 
-echo "# publishing edgemanage (ReadyToRun, TieredPGO=false)" >&2
-# ReadyToRun images are cached in obj by timestamp, and NuGet packages carry old timestamps: after a package
-# upgrade the cache would ship the previous version's image (seen with Akka.Cluster 1.5.73 -> 1.5.74). Start clean.
-rm -rf src/Node/obj/Release/net10.0/linux-x64/R2R
-dotnet publish src/Node -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -o artifacts/edgemanage-r2r -nologo -v quiet >&2
-echo "# building edgemanage-bench (Release)" >&2
-dotnet build bench/Edgemanage.Bench -c Release -nologo -v quiet >&2
-
-EM=artifacts/edgemanage-r2r/edgemanage
-BENCH="dotnet bench/Edgemanage.Bench/bin/Release/net10.0/edgemanage-bench.dll"
+. bench/publish-r2r.sh
 
 echo "# machine: $(nproc) cores, $(free -m | awk '/^Mem:/{print $2}') MB RAM, dotnet $(dotnet --version), $(uname -sr)" >&2
 echo

@@ -64,8 +64,8 @@ public sealed class BenchNamed : IAsyncDisposable
     public static async Task<BenchNamed> StartAsync(string workDir, IReadOnlyList<string> zones, string zonesDir, string? dynamicKeyName, TextWriter log)
     {
         Directory.CreateDirectory(workDir);
-        var port = FreePort();
-        var controlPort = FreePort(avoid: port);
+        var port = Edgemanage.Fleet.LoopbackPorts.Free(tcpAndUdp: true);
+        var controlPort = Edgemanage.Fleet.LoopbackPorts.Free(tcpAndUdp: true, avoid: port);
         var rndcKey = Path.Combine(workDir, "rndc.key");
         File.WriteAllText(rndcKey, $$"""
             key "rndc-key" {
@@ -223,25 +223,4 @@ public sealed class BenchNamed : IAsyncDisposable
         return (p.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>A port free on 127.0.0.1 for both TCP and UDP at the moment of asking.</summary>
-    private static int FreePort(int avoid = 0)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
-            if (port == avoid) continue;
-            try
-            {
-                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        throw new InvalidOperationException("no port free for both TCP and UDP on 127.0.0.1");
-    }
 }

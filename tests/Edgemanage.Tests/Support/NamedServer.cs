@@ -157,8 +157,8 @@ public sealed class NamedServer : IAsyncDisposable
         IReadOnlyCollection<string>? dynamicZones, CancellationToken ct)
     {
         var work = new TempDir();
-        var port = FreePort(tcpAndUdp: true);
-        var controlPort = FreePort(tcpAndUdp: false, avoid: port);
+        var port = Edgemanage.Fleet.LoopbackPorts.Free(tcpAndUdp: true);
+        var controlPort = Edgemanage.Fleet.LoopbackPorts.Free(tcpAndUdp: false, avoid: port);
         var key = Path.Combine(work.Path, "rndc.key");
         File.WriteAllText(key, $$"""
             key "rndc-key" {
@@ -458,29 +458,6 @@ public sealed class NamedServer : IAsyncDisposable
               "and /var/cache/bind: disable the profile for tests with 'sudo apparmor_parser -R /etc/apparmor.d/usr.sbin.named'."
             : "";
 
-    /// <summary>A port free on 127.0.0.1 for TCP (and UDP when asked) at the moment of asking.</summary>
-    private static int FreePort(bool tcpAndUdp, int avoid = 0)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
-            if (port == avoid) continue;
-            if (!tcpAndUdp) return port;
-            try
-            {
-                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // taken for UDP only: try another
-            }
-        }
-        throw new InvalidOperationException("no port free for both TCP and UDP on 127.0.0.1");
-    }
 
     private static (string?, string?, string?, string?, string?) FindTools()
     {
