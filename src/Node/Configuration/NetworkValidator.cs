@@ -155,7 +155,7 @@ public static class NetworkValidator
         {
             try
             {
-                primary.ReadAsync(zone, [], CancellationToken.None).GetAwaiter().GetResult();
+                primary.SerialAsync(zone, CancellationToken.None).GetAwaiter().GetResult();
                 var answer = primary.ProbeAsync(zone, CancellationToken.None).GetAwaiter().GetResult();
                 if (answer.KeyRefused)
                     problems.Add(Problem($"zone {zone}: the primary {primary.Endpoint} does not accept {key} (UPDATE {answer})"));

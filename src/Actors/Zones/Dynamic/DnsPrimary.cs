@@ -45,11 +45,7 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
     public async Task<ServedZone> ReadAsync(string zone, IEnumerable<RRsetKey> owned, CancellationToken ct)
     {
         using var client = await ClientAsync(ct);
-        var apex = OwnedRecords.Absolute(zone);
-        var soa = await QueryAsync(client, apex, RecordType.Soa, ct);
-        if (soa.ReturnCode != ReturnCode.NoError || !soa.IsAuthoritiveAnswer || soa.AnswerRecords.OfType<SoaRecord>().FirstOrDefault() is not { } soaRecord)
-            throw new DnsPrimaryException($"the primary {Endpoint} does not serve zone {zone} " +
-                                          $"({RcodeName(soa.ReturnCode)}{(soa.IsAuthoritiveAnswer ? "" : ", not authoritative")})");
+        var serial = await SerialAsync(client, zone, ct);
         var rrsets = new Dictionary<RRsetKey, IReadOnlyList<string>>();
         // One query per owned RRset (ANY answers are minimal on today's servers), one after the other: sent at once
         // they share ARSoft's pipelined TCP connection, and now and then one is never answered (docs/benchmarks.md,
@@ -65,7 +61,23 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
         }
         var marker = await QueryAsync(client, OwnedRecords.MarkerName(zone), RecordType.Txt, ct);
         var markerText = marker.AnswerRecords.OfType<TxtRecord>().Select(t => string.Concat(t.TextParts)).Order(StringComparer.Ordinal).FirstOrDefault();
-        return new ServedZone(soaRecord.SerialNumber, rrsets, markerText);
+        return new ServedZone(serial, rrsets, markerText);
+    }
+
+    /// <summary>The zone's SOA serial as the primary serves it, which must be answered authoritatively.</summary>
+    public async Task<uint> SerialAsync(string zone, CancellationToken ct)
+    {
+        using var client = await ClientAsync(ct);
+        return await SerialAsync(client, zone, ct);
+    }
+
+    private async Task<uint> SerialAsync(DnsClient client, string zone, CancellationToken ct)
+    {
+        var soa = await QueryAsync(client, OwnedRecords.Absolute(zone), RecordType.Soa, ct);
+        if (soa.ReturnCode != ReturnCode.NoError || !soa.IsAuthoritiveAnswer || soa.AnswerRecords.OfType<SoaRecord>().FirstOrDefault() is not { } soaRecord)
+            throw new DnsPrimaryException($"the primary {Endpoint} does not serve zone {zone} " +
+                                          $"({RcodeName(soa.ReturnCode)}{(soa.IsAuthoritiveAnswer ? "" : ", not authoritative")})");
+        return soaRecord.SerialNumber;
     }
 
     /// <summary>Sends the plan as one signed UPDATE; the server applies all of it or nothing.</summary>
@@ -117,8 +129,9 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
         message.TSigOptions = new TSigRecord(DomainName.Parse(key.Name), AlgorithmOf(key.Algorithm), DateTime.UtcNow, TimeSpan.FromMinutes(5),
             message.TransactionID, ReturnCode.NoError, null, key.Secret);
         using var client = await ClientAsync(ct);
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var answer = await Bounded(token => client.SendUpdateAsync(message, token), "UPDATE", ct);
-        if (answer is null) throw Silent("UPDATE");
+        if (answer is null) throw Silent("UPDATE", started.Elapsed);
         // A TSIG error travels in the TSIG record (BADSIG shares code 16 with BADVERS, hence the mapping).
         var tsigError = answer.TSigOptions is { Error: not ReturnCode.NoError } t ? TsigErrorName(t.Error) : null;
         return new UpdateAnswer(RcodeName(answer.ReturnCode), tsigError);
@@ -131,6 +144,7 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
         Task<DnsMessage?> Ask(CancellationToken token) => client.ResolveAsync(DomainName.Parse(name), type, RecordClass.INet, options, token);
         // A read changes nothing, so one that went unanswered is asked once more before the primary counts as silent.
         DnsMessage? answer;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             answer = await Bounded(Ask, what, ct);
@@ -139,26 +153,27 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
         {
             answer = null;
         }
-        answer ??= await Bounded(Ask, what, ct);
-        return answer ?? throw Silent(what);
+        if (answer is null)
+        {
+            started.Restart();
+            answer = await Bounded(Ask, what, ct);
+        }
+        return answer ?? throw Silent(what, started.Elapsed);
     }
 
     /// <summary>
     /// No answer from the library: it gives none for a refused or closed connection at once, and for a primary that
     /// stays silent after the timeout; the message says which, from the time it took.
     /// </summary>
-    private DnsPrimaryException Silent(string what) =>
+    private DnsPrimaryException Silent(string what, TimeSpan took) =>
         new($"the primary {Endpoint} did not answer the {what} " +
-            (_lastCallTook < Timeout / 2 ? "(connection refused or closed: is it running, and is TCP to its port let through?)"
+            (took < Timeout / 2 ? "(connection refused or closed: is it running, and is TCP to its port let through?)"
                 : $"within {Timeout.TotalSeconds:0.#}s (timeout)"), unreachable: true);
-
-    private TimeSpan _lastCallTook;
 
     private async Task<T?> Bounded<T>(Func<CancellationToken, Task<T?>> call, string what, CancellationToken ct) where T : class
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(Timeout);
-        var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             return await call(limit.Token).WaitAsync(Timeout + TimeSpan.FromSeconds(1), ct);
@@ -175,10 +190,6 @@ public sealed class DnsPrimary(DnsUpdateSettings settings, TsigKey key)
         {
             // A malformed answer or a library fault: this zone is not published this step, the node goes on.
             throw new DnsPrimaryException($"the {what} to the primary {Endpoint} failed: {e.GetType().Name}: {e.Message}", e);
-        }
-        finally
-        {
-            _lastCallTook = started.Elapsed;
         }
     }
 

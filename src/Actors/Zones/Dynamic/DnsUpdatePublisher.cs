@@ -147,7 +147,7 @@ public sealed class DnsUpdatePublisher : IZonePublisher
         uint? serial = null;
         try
         {
-            serial = (await _primary.ReadAsync(zone.Zone, [], ct)).Serial;
+            serial = await _primary.SerialAsync(zone.Zone, ct);
         }
         catch (DnsPrimaryException e)
         {
