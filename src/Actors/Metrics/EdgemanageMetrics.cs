@@ -110,6 +110,10 @@ public sealed class EdgemanageMetrics : IExtension
     public CounterFamily FrozenDecisions { get; } = new("edgemanage_decisions_frozen_total",
         "serve: decisions skipped because too few vantages voted (DNS frozen).", "network");
 
+    public CounterFamily HeldDecisions { get; } = new("edgemanage_decisions_held_total",
+        "Decisions the guard held (nothing published), by reason: edge_list_shrink (max_edge_list_shrink) or all_edges_failing.",
+        "network", "reason");
+
     public CounterFamily Substitutions { get; } = new("edgemanage_substitutions_total",
         "Live edges replaced by another edge; kind is discretionary (a usable edge replaced by a better one, limited by dnschange_maxfreq) or necessary.",
         "network", "kind");
@@ -144,7 +148,7 @@ public sealed class EdgemanageMetrics : IExtension
 
     public IEnumerable<CounterFamily> Counters =>
     [
-        Probes, Decisions, DegradedDecisions, FrozenDecisions, DecisionSeconds, Substitutions, DeferredSubstitutions, ZoneWrites, ZoneCheckFailures,
+        Probes, Decisions, DegradedDecisions, FrozenDecisions, HeldDecisions, DecisionSeconds, Substitutions, DeferredSubstitutions, ZoneWrites, ZoneCheckFailures,
         HookRuns, HookFailures, PersistFailures, UnrecordedSamplesDropped,
     ];
 
@@ -189,6 +193,12 @@ public sealed class EdgemanageMetrics : IExtension
     }
 
     public void RecordFrozen(string network) => FrozenDecisions.With(network).Inc();
+
+    /// <summary>A decision the guard held, counted once per cause.</summary>
+    public void RecordHeld(string network, Networks.GuardVerdict guard)
+    {
+        foreach (var hold in guard.Holds) HeldDecisions.With(network, Networks.DecisionGuard.Label(hold.Cause)).Inc();
+    }
 
     /// <summary>The serial each zone carries as last written or confirmed unchanged by this process.</summary>
     public IReadOnlyList<(string Network, string Zone, uint Serial)> ZoneSerials =>

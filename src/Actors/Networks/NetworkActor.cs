@@ -67,7 +67,9 @@ public sealed record NetworkActorSettings(
     int? CanaryKiller,
     int SnapshotEvery,
     string? LiveListPath = null,
-    Faults.CrashPoints? Crash = null);
+    Faults.CrashPoints? Crash = null,
+    double MaxEdgeListShrink = DecisionGuard.DefaultMaxShrink,
+    bool AcceptShrink = false);
 
 /// <summary>
 /// Decides one network: asks its edges for a round of observations, chooses the live set (pure
@@ -148,6 +150,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(evt);
             replayed++;
         });
+        // cron: a round the guard held; the next recorded decision clears it (NetworkState.Apply).
+        Recover<DecisionHeld>(evt => _state = _state.Apply(evt));
         Recover<RecoveryCompleted>(_ =>
         {
             if (_state.Last is { } recovered) _state = _state.Persisted(recovered.AtUnixMs);
@@ -329,7 +333,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         Command<ImportDecision>(ImportLegacyDecision);
         Command<UpdateNetwork>(cmd =>
         {
-            _settings = _settings with { Edges = cmd.Edges, Canaries = cmd.Canaries };
+            // serve --accept-shrink accepts the list it started with, not whatever a later reload brings.
+            _settings = _settings with { Edges = cmd.Edges, Canaries = cmd.Canaries, AcceptShrink = false };
             _zones = cmd.Zones;
             // Observations of edges no longer listed must not vote or linger in reports.
             _book = Booked()?.WithNetwork(cmd.Edges, cmd.Canaries);
@@ -461,8 +466,10 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var inWindow = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
         return new NetworkStatus(_settings.Network, now, PreviousLive, _state.Last, inWindow, _settings.Budget.MaxPerWindow,
-            _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds, _frozenReason, _serve is not null,
-            Booked()?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network), _publishProblem);
+            _settings.Budget.Remaining(inWindow, now), (long)_settings.Budget.Window.TotalMilliseconds,
+            // A hold by the guard shows wherever a freeze shows (ctl, the status page, check rotation) without a field of its own.
+            _frozenReason ?? (_state.Held is { } held ? "held by the guard: " + held.Reason : null), _serve is not null,
+            Booked()?.Count ?? 0, JournalHealth.Get(Context.System).ProblemOf(_settings.Network), _publishProblem, _state.Held?.Causes);
     }
 
     /// <summary>
@@ -540,9 +547,11 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         _lastNotes = vote.Notes;
 
         var roundId = now * 1000 + (++_decisions % 1000);
-        Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
-            new RoundCompleted(roundId, judgement.Reports, []), judgement.Candidates, judgement.HealthByIp, judgement.Votes, judgement.Unobserved);
-        _publishingSince = System.Diagnostics.Stopwatch.GetTimestamp();
+        var book = _book;
+        if (Decide(new Pending(new DecideRound(roundId, DryRun: false, ForceUpdate: false, _zones), ActorRefs.Nobody),
+                new RoundCompleted(roundId, judgement.Reports, []), judgement.Candidates, judgement.HealthByIp, judgement.Votes,
+                DecisionGuard.FailingEverywhere(_settings.Edges, book.ReportsOf), judgement.Unobserved))
+            _publishingSince = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>A cron round: this node's single vantage, judged as it is.</summary>
@@ -554,7 +563,8 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                 : new SelectionCandidate(edge, EdgeHealth.Untested, null, null, EdgeMode.Available))
             .ToArray();
         var healthByIp = round.Edges.ToDictionary(r => r.Edge, r => r.Verdict.Health, StringComparer.Ordinal);
-        Decide(pending, round, candidates, healthByIp, votes: null);
+        Decide(pending, round, candidates, healthByIp, votes: null,
+            DecisionGuard.FailingEverywhere(_settings.Edges, edge => reports.TryGetValue(edge, out var r) ? [r] : []));
     }
 
     private void Probing(Pending pending)
@@ -565,13 +575,29 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         CommandAny(_ => Stash.Stash());
     }
 
-    private void Decide(Pending pending, RoundCompleted round, IReadOnlyList<SelectionCandidate> candidates,
-        IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes, IReadOnlySet<string>? unobserved = null)
+    /// <returns>False when the guard held the decision (nothing goes on to be published).</returns>
+    private bool Decide(Pending pending, RoundCompleted round, IReadOnlyList<SelectionCandidate> candidates,
+        IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes, int failingEverywhere, IReadOnlySet<string>? unobserved = null)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var pruned = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
         var selection = Selector.Select(new SelectionInput(candidates, PreviousLive, _settings.Required, _settings.MinEdges,
             _settings.Budget.Remaining(pruned, now), unobserved));
+
+        // The guard compares with the list the last recorded decision was made from: a held decision is never recorded
+        // as one, so a shrink stays held on every later round until it is accepted or the list grows back.
+        var guard = DecisionGuard.Judge(new GuardInput(DecisionGuard.BaselineOf(_state.Last), _settings.Edges.Count,
+            _settings.MaxEdgeListShrink, _settings.AcceptShrink, failingEverywhere));
+        if (guard.Holding)
+        {
+            Hold(pending, round, selection, votes, guard, now);
+            return false;
+        }
+        if (_state.Held is { } wasHeld)
+        {
+            _log.Warning("Network {0}: the guard no longer holds DNS (it held: {1}); deciding", _settings.Network, wasHeld.Reason);
+            if (!pending.Command.DryRun) _state = _state.Released();
+        }
 
         var canaries = CanaryOverlay.Judge(_settings.Canaries, healthByIp, _settings.CanaryKiller);
         var verdictByZone = canaries.ToDictionary(c => c.Zone, StringComparer.Ordinal);
@@ -600,6 +626,46 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
                     o.Addresses, o.CanaryUsed, null))).ToArray()),
             failure: e => new OverlayFailed(pending, e));
         Become(() => Overlaying(pending));
+        return true;
+    }
+
+    /// <summary>
+    /// The guard holds this decision: no zone, live list or hook is touched (DNS stays as published), and the decision
+    /// is not recorded as a decision, so the next round compares with the same list and the keep rule starts from what
+    /// DNS serves. Only the reason is kept (cron: persisted as <see cref="DecisionHeld"/>, for the checks that read the
+    /// journal; serve: in memory, for ctl and the checks that ask the node) until a decision goes through.
+    /// </summary>
+    private void Hold(Pending pending, RoundCompleted round, SelectionResult selection, VoteMatrix? votes, GuardVerdict guard, long now)
+    {
+        var message = guard.MessageWith(_serve is null ? null : "restart serve with --accept-shrink if intended, or restore the list and reload");
+        var held = new DecisionHeld(_settings.Network, now, message!, guard.Labels!);
+        var record = new DecisionRecord(_settings.Network, now, _settings.Required, PreviousLive, PreviousLive, Published: false, Degraded: true,
+            selection.Edges, [], [], votes);
+        var reply = new RoundDecided(record, round.Edges, round.Failures, [],
+            new ZonesPublished(pending.Command.RoundId, [], AnyChanged: false, LiveListWritten: false, [], []), message);
+        EdgemanageMetrics.Get(Context.System).RecordHeld(_settings.Network, guard);
+        if (_serve is not null)
+        {
+            // Loud once per change of reason, as a freeze is: a holding network is checked every tick.
+            if (_state.Held?.Reason != held.Reason)
+            {
+                _log.Warning("Network {0}: DNS HELD by the guard: {1}", _settings.Network, message);
+                Context.System.EventStream.Publish(new Frozen(_settings.Network, "held by the guard: " + message, now));
+            }
+            _state = _state.Apply(held);
+            return; // still Idle: probing and ticks go on
+        }
+        _log.Warning("Network {0}: DNS HELD by the guard: {1}", _settings.Network, message);
+        if (pending.Command.DryRun)
+        {
+            Done(pending.ReplyTo, reply);
+            return;
+        }
+        Persist(held, evt =>
+        {
+            _state = _state.Apply(evt);
+            Done(pending.ReplyTo, reply);
+        });
     }
 
     private IActorRef CanaryFor(string zone)

@@ -19,7 +19,8 @@ public sealed record NetworkState(
     DecisionRecord? Last,
     IReadOnlyList<long> SubstitutionTimesUnixMs,
     IReadOnlyList<string>? InheritedLive,
-    long? LastPersistedAtUnixMs)
+    long? LastPersistedAtUnixMs,
+    DecisionHeld? Held = null)
 {
     public static readonly NetworkState Empty = new(null, [], null, null);
 
@@ -31,7 +32,16 @@ public sealed record NetworkState(
 
     /// <summary>A decision taken (recorded or replayed, or in serve only remembered): it is what DNS serves now.</summary>
     public NetworkState Apply(DecisionRecorded decided) =>
-        this with { Last = decided.Decision, SubstitutionTimesUnixMs = decided.SubstitutionTimesUnixMs, InheritedLive = null };
+        this with { Last = decided.Decision, SubstitutionTimesUnixMs = decided.SubstitutionTimesUnixMs, InheritedLive = null, Held = null };
+
+    /// <summary>
+    /// The guard held a decision: nothing was published, so <see cref="Last"/> (what DNS serves, and the edge list the
+    /// guard compares with) stays; only the reason is remembered, until the next decision clears it.
+    /// </summary>
+    public NetworkState Apply(DecisionHeld held) => this with { Held = held };
+
+    /// <summary>The guard let a decision through (nothing held any more).</summary>
+    public NetworkState Released() => Held is null ? this : this with { Held = null };
 
     /// <summary>The journal holds a decision made at <paramref name="atUnixMs"/> (never moves back).</summary>
     public NetworkState Persisted(long atUnixMs) =>

@@ -51,6 +51,11 @@ public sealed record EdgemanageSettings
     /// there are at least this many (the original published nothing until edge_count were usable).
     /// </summary>
     public int MinEdges { get; init; } = 1;
+    /// <summary>
+    /// max_edge_list_shrink: the largest fraction of its edges an edge list may lose between the last recorded decision
+    /// and now before the guard holds DNS (issue 13); 1 disables the check.
+    /// </summary>
+    public double MaxEdgeListShrink { get; init; } = 0.5;
     /// <summary>dnschange_window: the window, in seconds, over which dnschange_maxfreq substitutions are counted.</summary>
     public double DnsChangeWindowSeconds { get; init; } = 600;
     /// <summary>zone_template: a DotLiquid template for zone files; null = the built-in one (the original's bytes).</summary>

@@ -90,6 +90,15 @@ public sealed record EdgeVotes(string Edge, IReadOnlyList<VoteCell> Cells);
 /// <summary>Persisted by a NetworkActor once per round (or decision in serve).</summary>
 public sealed record DecisionRecorded(DecisionRecord Decision, IReadOnlyList<long> SubstitutionTimesUnixMs) : IEdgemanageMessage;
 
+/// <summary>
+/// cron: the guard (max_edge_list_shrink, or every edge failing at once) held this round's decision, so nothing was
+/// published. Persisted instead of a decision, so the next round still compares with the list the last real decision
+/// was made from (a held shrink stays held until accepted), while <c>check rotation</c> and <c>ctl</c>, which read the
+/// journal, can say why DNS has not moved. The next recorded decision clears it.
+/// </summary>
+/// <param name="Causes">The guard's causes as metric labels, comma-separated (edge_list_shrink, all_edges_failing).</param>
+public sealed record DecisionHeld(string Network, long AtUnixMs, string Reason, string Causes) : IEdgemanageMessage;
+
 /// <summary>A NetworkActor's snapshot: the last decision and the substitution times still inside the window.</summary>
 public sealed record NetworkSnapshot(DecisionRecord? LastDecision, IReadOnlyList<long> SubstitutionTimesUnixMs) : IEdgemanageMessage;
 

@@ -65,12 +65,14 @@ public static class NetworkCommands
 
 public static class NetworkReplies
 {
+    /// <param name="HeldReason">The guard held this round (nothing published, the decision not recorded): why, with what to do.</param>
     public sealed record RoundDecided(
         DecisionRecord Decision,
         IReadOnlyList<EdgeReport> Reports,
         IReadOnlyList<string> ProbeFailures,
         IReadOnlyList<CanaryVerdict> Canaries,
-        ZoneReplies.ZonesPublished Zones);
+        ZoneReplies.ZonesPublished Zones,
+        string? HeldReason = null);
 
     public sealed record LastDecision(string Network, DecisionRecord? Decision);
 
@@ -89,6 +91,8 @@ public static class NetworkReplies
     /// <param name="BudgetRemaining">Discretionary substitutions still allowed now; int.MaxValue when unlimited.</param>
     /// <param name="FrozenReason">serve: why DNS is frozen (too few vantages vote); null when it is not.</param>
     /// <param name="Serving">True in serve (continuous decisions), false for a cron round's or a reader's actor.</param>
+    /// <param name="GuardHolding">The guard's causes while it holds DNS (comma-separated metric labels); its message is then
+    /// in <paramref name="FrozenReason"/>, so everything that shows a freeze shows the hold too.</param>
     /// <param name="JournalProblem">serve: why the network's journal does not take writes now (the node goes on from memory); null while it does.</param>
     public sealed record NetworkStatus(
         string Network,
@@ -103,7 +107,8 @@ public static class NetworkReplies
         bool Serving,
         int Observations,
         string? JournalProblem = null,
-        string? PublishProblem = null) : IEdgemanageMessage;
+        string? PublishProblem = null,
+        string? GuardHolding = null) : IEdgemanageMessage;
 
     /// <summary>serve: fewer than min_vantages vote, so DNS was left alone (published on the event stream).</summary>
     public sealed record Frozen(string Network, string Reason, long AtUnixMs);

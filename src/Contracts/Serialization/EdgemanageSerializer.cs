@@ -39,6 +39,9 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
             r => new DecisionRecorded(r.ReadDecision(), r.ReadArray(br => br.ReadInt64()))),
         Of<NetworkSnapshot>("n.snap", (w, m) => { w.Write(m.LastDecision is not null); if (m.LastDecision is not null) w.WriteDecision(m.LastDecision); w.WriteList(m.SubstitutionTimesUnixMs, (bw, t) => bw.Write(t)); },
             r => new NetworkSnapshot(r.ReadBoolean() ? r.ReadDecision() : null, r.ReadArray(br => br.ReadInt64()))),
+        // cron: a decision the guard held (a new manifest; journals without it read as before)
+        Of<DecisionHeld>("n.held", (w, m) => { w.Write(m.Network); w.Write(m.AtUnixMs); w.Write(m.Reason); w.Write(m.Causes); },
+            r => new DecisionHeld(r.ReadString(), r.ReadInt64(), r.ReadString(), r.ReadString())),
         // "z.written2" and "z.snap2" add each zone's file hash; the old layouts are read by LegacyReaders below.
         Of<ZonesWritten>("z.written2", (w, m) => { w.Write(m.AtUnixMs); w.Write(m.Serial); w.WriteList(m.Zones, (bw, z) => bw.WritePublishedZone2(z)); w.WriteOptionalList(m.LiveList); },
             r => new ZonesWritten(r.ReadInt64(), r.ReadUInt32(), r.ReadArray(br => br.ReadPublishedZone2()), r.ReadOptionalList())),
@@ -113,10 +116,12 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
                 // simply ends here (read as no problem), so ctl and nodes of either version understand each other.
                 w.WriteOptional(m.JournalProblem);
                 w.WriteOptional(m.PublishProblem); // appended later still, the same way
+                w.WriteOptional(m.GuardHolding); // and again
             },
             r => new NetworkReplies.NetworkStatus(r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadString()),
                 r.ReadBoolean() ? r.ReadDecision() : null, r.ReadArray(br => br.ReadInt64()), (int?)r.ReadOptionalInt64(), r.ReadInt32(),
                 r.ReadInt64(), r.ReadOptionalString(), r.ReadBoolean(), r.ReadInt32(),
+                r.BaseStream.Position < r.BaseStream.Length ? r.ReadOptionalString() : null,
                 r.BaseStream.Position < r.BaseStream.Length ? r.ReadOptionalString() : null,
                 r.BaseStream.Position < r.BaseStream.Length ? r.ReadOptionalString() : null)),
         Of<EdgeReports>("e.reports", (w, m) => { w.Write(m.Network); w.WriteList(m.Edges, (bw, e) => bw.WriteReport(e)); },

@@ -24,7 +24,7 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class RunCommand
 {
-    public const string Usage = "usage: edgemanage run -A DNET [-c FILE] [-n] [-v] [--force] [--force-update] [--new-journal]";
+    public const string Usage = "usage: edgemanage run -A DNET [-c FILE] [-n] [-v] [--force] [--force-update] [--new-journal] [--accept-shrink]";
 
     private static readonly Opt[] Options =
     [
@@ -38,6 +38,8 @@ public static class RunCommand
         new("daemonise", null, "--daemonise", false),
         // Start a new journal deliberately: the old one (damaged, or not this network's) is renamed aside, never deleted.
         new("new-journal", null, JournalGate.NewJournalFlag, false),
+        // The edge list lost more than max_edge_list_shrink since the last decision, and that is intended (the guard).
+        new("accept-shrink", null, "--accept-shrink", false),
     ];
 
     public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
@@ -50,13 +52,16 @@ public static class RunCommand
         var context = NetworkContext.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath, network, error);
         if (context is null) return ExitCodes.UsageOrConfig;
         if (cl.Flag("dry-run") && cl.Flag("new-journal")) throw new UsageException($"run: {JournalGate.NewJournalFlag} starts a journal, -n writes nothing; choose one");
-        return await RunRoundAsync(context, new RunOptions(cl.Flag("dry-run"), cl.Flag("verbose"), cl.Flag("force-update"), NewJournal: cl.Flag("new-journal")),
+        return await RunRoundAsync(context, new RunOptions(cl.Flag("dry-run"), cl.Flag("verbose"), cl.Flag("force-update"), NewJournal: cl.Flag("new-journal"),
+            AcceptShrink: cl.Flag("accept-shrink")),
             output, error, ct);
     }
 
     /// <param name="ShowDecision">Print the decision table even without -v (the demo does).</param>
     /// <param name="NewJournal">--new-journal: set an existing journal aside and start a new one.</param>
-    public sealed record RunOptions(bool DryRun, bool Verbose, bool ForceUpdate = false, bool ShowDecision = false, bool NewJournal = false);
+    /// <param name="AcceptShrink">--accept-shrink: publish even though the edge list shrank past max_edge_list_shrink.</param>
+    public sealed record RunOptions(bool DryRun, bool Verbose, bool ForceUpdate = false, bool ShowDecision = false, bool NewJournal = false,
+        bool AcceptShrink = false);
 
     public static async Task<int> RunRoundAsync(NetworkContext context, RunOptions options, TextWriter output, TextWriter error,
         CancellationToken ct = default)
@@ -107,7 +112,7 @@ public static class RunCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
-                cancellationToken: ct, publish: PlanFor(context, inputs), log: log);
+                cancellationToken: ct, publish: PlanFor(context, inputs, options.AcceptShrink), log: log);
             // The journal exists now: from here on, its absence would be a loss the gate must report.
             if (!options.DryRun && JournalGate.SqlitePathOf(context) is { } journalPath) networkLock!.MarkJournalWriter(journalPath);
             Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
@@ -166,7 +171,7 @@ public static class RunCommand
 
     private static TimeSpan CommandTimeout(EdgemanageSettings settings) => TimeSpan.FromSeconds(settings.CommandTimeoutSeconds);
 
-    internal static PublishPlan PlanFor(NetworkContext context, PublishInputs inputs)
+    internal static PublishPlan PlanFor(NetworkContext context, PublishInputs inputs, bool acceptShrink = false)
     {
         var s = context.Settings;
         var network = context.Paths.Network;
@@ -175,7 +180,8 @@ public static class RunCommand
         var crash = Actors.Faults.CrashPoints.FromEnvironment();
         var networkSettings = new NetworkActorSettings(network, required, Math.Min(s.MinEdges, required),
             new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
-            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList, crash);
+            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList, crash,
+            MaxEdgeListShrink: s.MaxEdgeListShrink, AcceptShrink: acceptShrink);
         var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
             s.Commands, CommandTimeout(s), s.SnapshotEvery, crash, DnsUpdateTargetOf(s));
         return new PublishPlan(networkSettings, zoneSettings, new HostResolver());
@@ -218,6 +224,17 @@ public static class RunCommand
     {
         var decision = round.Decision;
         var zones = round.Zones;
+        if (round.HeldReason is { } held)
+        {
+            // The guard held DNS: say so loudly, on stderr (cron mails it) and in the log, and exit degraded.
+            var line = $"{decision.Network}: {held}";
+            log.Error(line);
+            error.WriteLine($"edgemanage: {line}");
+            if (options.Verbose || options.ShowDecision) DecisionFormat.WriteDecision(output, decision, round.Reports, round.Canaries);
+            log.Info($"Round for {decision.Network}: held by the guard; live stays {string.Join(' ', decision.Live)}; " +
+                     (options.DryRun ? "dry run" : $"{round.Reports.Count} edges probed and recorded in {DescribeJournal(journal)}"));
+            return ExitCodes.Degraded;
+        }
         foreach (var note in decision.Notes)
         {
             log.Warning(note);

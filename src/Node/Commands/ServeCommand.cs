@@ -33,9 +33,11 @@ public static class ServeCommand
         usage: edgemanage serve [-A DNET]... [-c FILE] [-v]
                                 [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
                                 [--vantage NAME] [--source-address IP] [--admin HOST:PORT|off]
-                                [--metrics-listen HOST:PORT|off] [--new-journal]
+                                [--metrics-listen HOST:PORT|off] [--new-journal] [--accept-shrink]
           --new-journal sets an existing journal aside (renamed, never deleted) and starts a new one; needed when the
           journal is damaged, or missing or empty while the network has clearly run here before.
+          --accept-shrink publishes even though an edge list lost more than max_edge_list_shrink of its edges since the
+          last decision (until the next reload).
           --metrics-listen overrides metrics.listen (default 127.0.0.1:9469): where GET /metrics is served.
           The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
           --admin overrides admin.host/admin.port, where 'edgemanage ctl' reaches this node (port 0: any free port).
@@ -56,6 +58,7 @@ public static class ServeCommand
         new("admin", null, "--admin", true),
         new("metrics-listen", null, "--metrics-listen", true),
         new("new-journal", null, JournalGate.NewJournalFlag, false),
+        new("accept-shrink", null, "--accept-shrink", false),
     ];
 
     /// <summary>The config's cluster section with the command line's overrides; null = a node of its own.</summary>
@@ -146,7 +149,7 @@ public static class ServeCommand
             foreach (var context in contexts)
             {
                 var (code, network) = Prepare(context with { Settings = ApplyOverrides(context.Settings, cl).Settings }, admin,
-                    cl.Flag("new-journal"), output, error);
+                    cl.Flag("new-journal"), output, error, cl.Flag("accept-shrink"));
                 if (network is null) return code;
                 prepared.Add(network);
             }
@@ -219,7 +222,7 @@ public static class ServeCommand
     /// lock and the journal gate. The code is the exit code when it cannot be served (the network is then null).
     /// </summary>
     private static (int Code, PreparedNetwork? Network) Prepare(NetworkContext context, AdminEndpoint? admin, bool newJournal,
-        TextWriter output, TextWriter error)
+        TextWriter output, TextWriter error, bool acceptShrink = false)
     {
         var network = context.Paths.Network;
         var settings = context.Settings;
@@ -258,7 +261,7 @@ public static class ServeCommand
             }
             var zones = inputs.ReadZones(context);
             foreach (var p in zones.Problems) error.WriteLine(p);
-            var plan = RunCommand.PlanFor(context, inputs) with
+            var plan = RunCommand.PlanFor(context, inputs, acceptShrink) with
             {
                 Serve = new ServeOptions(TimeSpan.FromSeconds(settings.DecisionIntervalSeconds), zones.Zones, QuorumFor(settings),
                     ProbeTimeout: TimeSpan.FromSeconds(settings.Probe.TimeoutSeconds),

@@ -114,6 +114,7 @@ public static class ConfigLoader
             top.Sink.Error(top.Node("quorum", false, "")!.Start, $"quorum: {quorumError}");
         var staleAfter = top.Number("vote_stale_after", required: false, max: ConfigLimits.Week);
         var minVantages = top.Integer("min_vantages", required: false, min: 1, max: 1000);
+        var maxShrink = ConfigSections.ReadMaxEdgeListShrink(top);
 
         top.WarnUnknownKeys(ConfigKeys.TopLevel);
 
@@ -164,6 +165,7 @@ public static class ConfigLoader
             Quorum = quorum ?? "majority",
             VoteStaleAfterSeconds = staleAfter,
             MinVantages = (int)(minVantages ?? 1),
+            MaxEdgeListShrink = maxShrink ?? 0.5,
         };
     }
 }

@@ -251,6 +251,38 @@ internal static class ConfigSections
         return n is null or 0 ? null : (int)n;
     }
 
+    /// <summary>
+    /// max_edge_list_shrink: a fraction (0.5), a percentage ("50%"), or off (= 1: never hold for a shrink). 0 holds on
+    /// any shrink at all.
+    /// </summary>
+    public static double? ReadMaxEdgeListShrink(MappingReader top)
+    {
+        var node = top.Node("max_edge_list_shrink", required: false, "a fraction, a percentage or off");
+        if (node is null) return null;
+        const string expected = "a fraction from 0 to 1 (0.5), a percentage from 0% to 100% (\"50%\"), or off";
+        if (node is not YamlScalarNode s)
+        {
+            top.Sink.Error(node.Start, $"max_edge_list_shrink must be {expected}, got {YamlValues.Describe(node)}");
+            return null;
+        }
+        var text = (s.Value ?? "").Trim();
+        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase) || (YamlValues.TryBool(s, out var on) && !on)) return 1;
+        var percent = text.EndsWith('%');
+        if (!YamlValues.TryDouble(percent ? text[..^1].TrimEnd() : text, out var value) || double.IsNaN(value))
+        {
+            top.Sink.Error(s.Start, $"max_edge_list_shrink must be {expected}, got '{s.Value}'{YamlValues.SyntaxHint(s.Value)}");
+            return null;
+        }
+        var fraction = percent ? value / 100 : value;
+        if (fraction is < 0 or > 1)
+        {
+            top.Sink.Error(s.Start, $"max_edge_list_shrink must be {expected}, got '{s.Value}'" +
+                                    (!percent && value is > 1 and <= 100 ? $" (write \"{s.Value}%\" for a percentage)" : ""));
+            return null;
+        }
+        return fraction;
+    }
+
     public static string? ReadVantage(MappingReader top)
     {
         var vantage = top.String("vantage", required: false);

@@ -157,6 +157,10 @@ public static class NodeMetrics
             text.Gauge("edgemanage_network_rotation_budget_max", "dnschange_maxfreq: discretionary substitutions allowed per window.", max, n);
         text.Gauge("edgemanage_network_frozen", "1 when DNS is frozen because too few vantages vote (serve), else 0.",
             status.FrozenReason is null ? 0 : 1, n);
+        // Only while it holds, one series per cause: absent means the guard lets decisions through.
+        foreach (var reason in status.GuardHolding?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [])
+            text.Gauge("edgemanage_guard_holding", "1 while the guard holds DNS (nothing published), by reason: edge_list_shrink or all_edges_failing.",
+                1, n, ("reason", reason));
         if (status.LastDecision is { } d)
         {
             text.Gauge("edgemanage_network_last_decision_timestamp_seconds", "Unix time of the network's last recorded decision.", Seconds(d.AtUnixMs), n);

@@ -53,6 +53,7 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new NetworkReplies.NetworkStatus("net", 1_800_000_000_000, ["127.0.0.2"], Decision, [1_800_000_000_000], 3, 2, 600_000, "1 of 2 vote", true, 4),
         new NetworkReplies.NetworkStatus("net", 1, [], null, [], null, int.MaxValue, 600_000, null, false, 0),
         new NetworkReplies.NetworkStatus("net", 1, [], null, [], null, int.MaxValue, 600_000, null, true, 0, "SQLite Error 13: 'database or disk is full'."),
+        new NetworkReplies.NetworkStatus("net", 1, [], null, [], null, int.MaxValue, 600_000, "guard: every edge failed", true, 0, null, null, "all_edges_failing"),
         // ctl <-> admin
         AdminRequests.GetClusterStatus.Instance,
         new AdminRequests.LeaveCluster("akka.tcp://edgemanage@127.0.0.1:4053", "s3cret"),
@@ -103,6 +104,7 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
                 [new EdgeVotes("127.0.0.2", [new VoteCell(0, EdgeHealth.PassThreshold, VoteUse.Counted), new VoteCell(1, EdgeHealth.Fail, VoteUse.Abstained)])]),
         },
         new NetworkSnapshot(null, []),
+        new DecisionHeld("net", 1_800_000_000_000, "edge list shrank from 40 to 12 edges (70% > max_edge_list_shrink 50%): DNS held", "edge_list_shrink"),
         new ZonesWritten(1_800_000_000_000, 1_800_000_001, [new PublishedZone("example.com", "ab12", 1_800_000_001, "k1", "ef56")], ["127.0.0.2"]),
         new ZoneWriterSnapshot(1_800_000_001, [new PublishedZone("test.zone", "cd34", 7, ""), new PublishedZone("b.zone", "cd35", 7, "", "ff")], null),
         new PublishedNetworkState("net", 1_800_000_000_000, ["127.0.0.2", "127.0.0.4"], 1_800_000_002,
