@@ -83,4 +83,45 @@ public sealed class GuardServeSpecs : IAsyncLifetime
         var code = await serve;
         Assert.True(code == ExitCodes.Ok, $"exit {code}\n{output}\n{error}");
     }
+
+    [Fact]
+    public async Task A_start_on_a_shrunk_list_is_held_and_accept_shrink_publishes_it()
+    {
+        var first = await EdgemanageProcess.RunInProcessAsync("run", "-A", Net, "-c", _config);
+        Assert.True(first.ExitCode == ExitCodes.Ok, first.ToString());
+        var live = ZoneA();
+        var kept = FleetEdges.Except(live).Take(3).ToArray();
+        File.WriteAllText(EdgeList, string.Join("\n", kept) + "\n");
+
+        // Without the flag: compared with the last recorded decision at start, held.
+        var (heldOutput, _) = await ServeUntil(["--admin", "off"], o => o.Contains("held by the guard: edge list shrank from 10 to 3 edges"));
+        Assert.Contains("held by the guard", heldOutput);
+        Assert.Equal(live, ZoneA());
+
+        // With --accept-shrink: the three are published.
+        await ServeUntil(["--admin", "off", "--accept-shrink"], _ => ZoneA().Length == 3 && ZoneA().All(kept.Contains));
+        Assert.All(ZoneA(), edge => Assert.Contains(edge, kept));
+    }
+
+    /// <summary>Serves until <paramref name="done"/> holds (of the output, or of the files), then stops the node.</summary>
+    private async Task<(string Output, string Error)> ServeUntil(string[] extra, Func<string, bool> done)
+    {
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config, "--metrics-listen", "off", .. extra],
+            TextWriter.Synchronized(output), TextWriter.Synchronized(error), new ServeControl(), stop.Token));
+        try
+        {
+            await Eventually.True(() => done(output.ToString()) || serve.IsCompleted, Within, "the node's answer");
+            Assert.False(serve.IsCompleted, $"serve ended early: {output}\n{error}");
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        var code = await serve;
+        Assert.True(code == ExitCodes.Ok, $"exit {code}\n{output}\n{error}");
+        return (output.ToString(), error.ToString());
+    }
 }
