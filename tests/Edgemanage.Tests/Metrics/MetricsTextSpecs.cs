@@ -1,3 +1,4 @@
+using Edgemanage.Actors.Networks;
 using Edgemanage.Actors.Metrics;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Networks;
@@ -132,6 +133,7 @@ public sealed class MetricsTextSpecs
         metrics.RecordDecision(decision, zones);
         metrics.RecordDecision(decision with { Degraded = true, Substitutions = [] }, zones with { Hooks = [] });
         metrics.RecordFrozen("net");
+        metrics.RecordHeld("net", DecisionGuard.Judge(new GuardInput(40, 12, 0.5, false, 12)));
 
         var text = new MetricsText();
         metrics.WriteTo(text);
@@ -140,6 +142,8 @@ public sealed class MetricsTextSpecs
         Assert.Equal(2, p.Value("edgemanage_decisions_total", n));
         Assert.Equal(1, p.Value("edgemanage_decisions_degraded_total", n));
         Assert.Equal(1, p.Value("edgemanage_decisions_frozen_total", n));
+        Assert.Equal(1, p.Value("edgemanage_decisions_held_total", n, ("reason", "edge_list_shrink")));
+        Assert.Equal(1, p.Value("edgemanage_decisions_held_total", n, ("reason", "all_edges_failing")));
         Assert.Equal(1, p.Value("edgemanage_substitutions_total", n, ("kind", "discretionary")));
         Assert.Equal(1, p.Value("edgemanage_substitutions_total", n, ("kind", "necessary")));
         Assert.Equal(2, p.Value("edgemanage_substitutions_deferred_total", n));
