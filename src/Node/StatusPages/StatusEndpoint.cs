@@ -38,7 +38,7 @@ public sealed class StatusEndpoint
     public StatusEndpoint(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
 
     public static bool Handles(PathString path) =>
-        path == "/" || path == "/status" || path == "/status.fragment" || path == "/status.json" || path == "/status.js" || path == "/status.css";
+        path == "/" || path == "/status" || path == "/status.fragment" || path == "/status.json" || path == "/status.js" || path == "/status.css" || path == "/favicon.ico";
 
     private static byte[] Asset(string name)
     {
@@ -80,6 +80,12 @@ public sealed class StatusEndpoint
         if (path == "/status.js")
         {
             await WriteAsync(response, _script, "text/javascript; charset=utf-8", headOnly);
+            return;
+        }
+        if (path == "/favicon.ico")
+        {
+            // Browsers ask for it on their own; "none" beats a 404 in every console.
+            response.StatusCode = 204;
             return;
         }
         if (path == "/status.css")
