@@ -69,7 +69,8 @@ public static class StatusPage
 
     private static void WriteFragment(StringBuilder sb, StatusView view)
     {
-        sb.Append("<p class=\"muted\" id=\"as-of\" data-at=\"").Append(view.AtUnixMs.ToString(CultureInfo.InvariantCulture)).Append("\">as of ")
+        // Hidden: the script copies it into the header's "as of", which stays put while the fragment is swapped.
+        sb.Append("<p hidden id=\"as-of\" data-at=\"").Append(view.AtUnixMs.ToString(CultureInfo.InvariantCulture)).Append("\">as of ")
             .Append(E(Time(view.AtUnixMs))).Append("</p>\n");
         if (view.Networks.Count == 0)
         {
@@ -109,7 +110,8 @@ public static class StatusPage
         sb.Append("<h2>Last decision</h2><p>").Append(E(Time(d.AtUnixMs))).Append(", ")
             .Append(d.Published ? "published" : "<span class=\"bad\">NOT published</span>")
             .Append(d.Degraded ? ", <span class=\"warn\">degraded</span>" : "").Append("; ")
-            .Append(d.SubstitutionTimesUnixMs.Count.ToString(CultureInfo.InvariantCulture)).Append(" substitutions in the throttle window")
+            .Append(d.SubstitutionTimesUnixMs.Count.ToString(CultureInfo.InvariantCulture))
+            .Append(d.SubstitutionTimesUnixMs.Count == 1 ? " substitution" : " substitutions").Append(" in the throttle window")
             .Append(d.SubstitutionTimesUnixMs.Count > 0 ? $", the last at {E(Time(d.SubstitutionTimesUnixMs.Max()))}" : "").Append("</p>");
         if (d.Changes.Count == 0) sb.Append("<p class=\"muted\">no change of the live set</p>");
         else
