@@ -338,7 +338,7 @@ public static class ServeCommand
         var actors = node.Networks[network];
         var decider = actors.Decider!;
         using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
-        using var statusRegistration = metrics?.Status?.Register(new StatusPages.StatusSource(network, decider, actors.Edges));
+        using var statusRegistration = metrics?.Status?.Register(new StatusPages.StatusSource(network, node.System, decider, actors.Edges));
         admin?.Serve(network, node.System, decider, actors.Edges);
         actors.Edges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
             TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), decider));

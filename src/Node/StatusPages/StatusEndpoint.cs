@@ -15,7 +15,8 @@ namespace Edgemanage.Node.StatusPages;
 /// <summary>One served network as the status page asks it: the same two actors ctl's AdminActor asks.</summary>
 /// <param name="NetworkActor">The network's decider (or its sharding proxy in a cluster): net show and zones.</param>
 /// <param name="Edges">The network's edges supervisor: this node's reports, with each edge's mode.</param>
-public sealed record StatusSource(string Network, IActorRef NetworkActor, IActorRef Edges);
+/// <param name="System">The ActorSystem serving it: where its decisions are published (<see cref="RecentDecisions"/>).</param>
+public sealed record StatusSource(string Network, ActorSystem System, IActorRef NetworkActor, IActorRef Edges);
 
 /// <summary>
 /// The status pages under serve's metrics listener: <c>/</c> (the page), <c>/status.fragment</c> (what the page's
@@ -29,7 +30,8 @@ public sealed class StatusEndpoint
     /// <summary>How long a network's actors may take to answer before the page says so.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly List<StatusSource> _sources = [];
+    private readonly List<(StatusSource Source, IActorRef Recent)> _sources = [];
+    private readonly Dictionary<ActorSystem, IActorRef> _recent = [];
     private readonly object _gate = new();
     private readonly byte[] _script = Asset("status.js");
     private readonly byte[] _style = Asset("status.css");
@@ -52,8 +54,16 @@ public sealed class StatusEndpoint
     /// <summary>Adds a served network; disposing the result removes it (the network stopped being served).</summary>
     public IDisposable Register(StatusSource source)
     {
-        lock (_gate) _sources.Add(source);
-        return new Registration(() => { lock (_gate) _sources.Remove(source); });
+        (StatusSource, IActorRef) entry;
+        lock (_gate)
+        {
+            // One list of recent decisions per ActorSystem (a node serves all its networks from one); it stops with it.
+            if (!_recent.TryGetValue(source.System, out var recent))
+                _recent[source.System] = recent = source.System.ActorOf(RecentDecisions.Props(), "status-recent-decisions");
+            entry = (source, recent);
+            _sources.Add(entry);
+        }
+        return new Registration(() => { lock (_gate) _sources.Remove(entry); });
     }
 
     private sealed class Registration(Action remove) : IDisposable
@@ -103,14 +113,15 @@ public sealed class StatusEndpoint
 
     private async Task<StatusView> ViewAsync(StatusQuery query, CancellationToken ct)
     {
-        StatusSource[] sources;
+        (StatusSource Source, IActorRef Recent)[] sources;
         lock (_gate) sources = _sources.ToArray();
-        var selected = sources.FirstOrDefault(s => s.Network == query.Network) ?? sources.OrderBy(s => s.Network, StringComparer.Ordinal).FirstOrDefault();
-        var data = await Task.WhenAll(sources.Select(s => GatherAsync(s, full: s == selected, ct)));
+        var selected = sources.Select(s => s.Source).FirstOrDefault(s => s.Network == query.Network)
+                       ?? sources.Select(s => s.Source).OrderBy(s => s.Network, StringComparer.Ordinal).FirstOrDefault();
+        var data = await Task.WhenAll(sources.Select(s => GatherAsync(s.Source, s.Recent, full: s.Source == selected, ct)));
         return StatusModel.Build(data, query, _clock.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
-    private static async Task<NetworkData> GatherAsync(StatusSource source, bool full, CancellationToken ct)
+    private static async Task<NetworkData> GatherAsync(StatusSource source, IActorRef recent, bool full, CancellationToken ct)
     {
         var network = source.Network;
         var problems = new List<string>();
@@ -119,8 +130,10 @@ public sealed class StatusEndpoint
             : Task.FromResult<ZonesStatus?>(null);
         var reports = full ? Ask<EdgeReports>(source.Edges, new GetEdgeReports(network), $"the edges of {network}", problems, ct)
             : Task.FromResult<EdgeReports?>(null);
-        await Task.WhenAll(status, zones, reports);
-        return new NetworkData(network, status.Result, reports.Result?.Edges ?? [], zones.Result, problems);
+        var changes = full ? Ask<RecentDecisions.Recent>(recent, new RecentDecisions.Get(network), "the recent decisions", problems, ct)
+            : Task.FromResult<RecentDecisions.Recent?>(null);
+        await Task.WhenAll(status, zones, reports, changes);
+        return new NetworkData(network, status.Result, reports.Result?.Edges ?? [], zones.Result, problems, changes.Result?.Decisions);
     }
 
     private static async Task<T?> Ask<T>(IActorRef actor, object message, string who, List<string> problems, CancellationToken ct) where T : class

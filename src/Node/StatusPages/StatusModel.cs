@@ -13,8 +13,9 @@ namespace Edgemanage.Node.StatusPages;
 /// <see cref="NetworkStatus"/>, <c>zones</c>' <see cref="ZonesStatus"/>, the local vantage's reports), each null or
 /// empty when that part did not answer, with <see cref="Problems"/> saying which.
 /// </summary>
+/// <param name="Recent">The decisions of this network that changed something, newest first (<see cref="RecentDecisions"/>).</param>
 public sealed record NetworkData(string Network, NetworkStatus? Status, IReadOnlyList<EdgeReport> Reports, ZonesStatus? Zones,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems, IReadOnlyList<DecisionView>? Recent = null);
 
 public enum LiveFilter
 {
@@ -83,7 +84,8 @@ public sealed record StatusView(
     string? Selected,
     EdgeTable? Edges,
     DecisionView? LastDecision,
-    ZonesView? Zones);
+    ZonesView? Zones,
+    IReadOnlyList<DecisionView> RecentChanges);
 
 /// <param name="State">ok, degraded, frozen, no decision yet, or unavailable (the network did not answer).</param>
 /// <param name="Why">What makes the state what it is (the freeze's reason, the degradation's notes, the problem).</param>
@@ -139,9 +141,10 @@ public static class StatusModel
         var cards = networks.OrderBy(n => n.Network, StringComparer.Ordinal).Select(Card).ToArray();
         var selected = networks.FirstOrDefault(n => n.Network == query.Network)
                        ?? networks.OrderBy(n => n.Network, StringComparer.Ordinal).FirstOrDefault();
-        if (selected is null) return new StatusView(nowUnixMs, query, cards, null, null, null, null);
+        if (selected is null) return new StatusView(nowUnixMs, query, cards, null, null, null, null, []);
         var q = query with { Network = selected.Network };
-        return new StatusView(nowUnixMs, q, cards, selected.Network, Edges(selected, q), Decision(selected.Status), Zones(selected.Zones));
+        return new StatusView(nowUnixMs, q, cards, selected.Network, Edges(selected, q), Decision(selected.Status), Zones(selected.Zones),
+            selected.Recent ?? []);
     }
 
     public static NetworkCard Card(NetworkData n)
@@ -221,14 +224,17 @@ public static class StatusModel
         _ => "counted",
     };
 
-    public static DecisionView? Decision(NetworkStatus? status)
+    public static DecisionView? Decision(NetworkStatus? status) =>
+        status?.LastDecision is { } d ? Summary(d, status.SubstitutionTimesUnixMs) : null;
+
+    /// <summary>What a decision changed and why, without its per-edge lines (small enough to keep a few).</summary>
+    public static DecisionView Summary(DecisionRecord d, IReadOnlyList<long> substitutionTimesUnixMs)
     {
-        if (status?.LastDecision is not { } d) return null;
         var lines = d.Edges.ToDictionary(e => e.Edge, StringComparer.Ordinal);
         string? Why(string? edge) => edge is not null && lines.TryGetValue(edge, out var l)
             ? $"{DecisionFormat.ReasonName(l.Reason)}" + (l.Detail.Length > 0 ? $": {l.Detail}" : "") : null;
         var changes = d.Substitutions.Select(s => new ChangeView(s.Out, Why(s.Out), s.In, Why(s.In), s.Discretionary)).ToArray();
-        return new DecisionView(d.AtUnixMs, d.Published, d.Degraded, d.Live, changes, d.Notes, status.SubstitutionTimesUnixMs);
+        return new DecisionView(d.AtUnixMs, d.Published, d.Degraded, d.Live, changes, d.Notes, substitutionTimesUnixMs);
     }
 
     public static ZonesView? Zones(ZonesStatus? z)

@@ -82,6 +82,7 @@ public static class StatusPage
         sb.Append("</section>\n");
         if (view.Selected is not { } selected) return;
         if (view.LastDecision is { } d) WriteDecision(sb, d);
+        WriteRecent(sb, view.RecentChanges);
         if (view.Edges is { } edges) WriteEdges(sb, edges, view.Query);
         if (view.Zones is { } z) WriteZones(sb, z);
         else sb.Append("<h2>Zones</h2><p class=\"muted\">the zone writer of ").Append(E(selected)).Append(" did not answer</p>\n");
@@ -114,22 +115,42 @@ public static class StatusPage
             .Append(d.SubstitutionTimesUnixMs.Count == 1 ? " substitution" : " substitutions").Append(" in the throttle window")
             .Append(d.SubstitutionTimesUnixMs.Count > 0 ? $", the last at {E(Time(d.SubstitutionTimesUnixMs.Max()))}" : "").Append("</p>");
         if (d.Changes.Count == 0) sb.Append("<p class=\"muted\">no change of the live set</p>");
-        else
-        {
-            sb.Append("<ul class=\"changes\">");
-            foreach (var c in d.Changes)
-            {
-                sb.Append("<li>");
-                if (c.Out is not null) sb.Append("<b>out</b> ").Append(E(c.Out)).Append(c.OutWhy is null ? "" : $" ({E(c.OutWhy)})");
-                if (c.Out is not null && c.In is not null) sb.Append(" &rarr; ");
-                if (c.In is not null) sb.Append("<b>in</b> ").Append(E(c.In)).Append(c.InWhy is null ? "" : $" ({E(c.InWhy)})");
-                if (c.Discretionary) sb.Append(" <span class=\"muted\">discretionary</span>");
-                sb.Append("</li>");
-            }
-            sb.Append("</ul>");
-        }
+        else WriteChanges(sb, d.Changes);
         foreach (var note in d.Notes) sb.Append("<p class=\"note\">").Append(E(note)).Append("</p>");
         sb.Append('\n');
+    }
+
+    /// <summary>The decisions that changed something, newest first: when, what went out and came in and why, the notes.</summary>
+    private static void WriteRecent(StringBuilder sb, IReadOnlyList<DecisionView> recent)
+    {
+        if (recent.Count == 0) return;
+        sb.Append("<h2>Recent changes</h2><ol class=\"recent\">");
+        foreach (var d in recent)
+        {
+            sb.Append("<li><span class=\"when\">").Append(E(Time(d.AtUnixMs))).Append("</span> ")
+                .Append(d.Published ? "" : "<span class=\"bad\">NOT published</span> ").Append(d.Degraded ? "<span class=\"warn\">degraded</span> " : "");
+            if (d.Changes.Count == 0) sb.Append("live ").Append(E(string.Join(" ", d.Live)));
+            WriteChanges(sb, d.Changes);
+            foreach (var note in d.Notes) sb.Append("<br><span class=\"note\">").Append(E(note)).Append("</span>");
+            sb.Append("</li>");
+        }
+        sb.Append("</ol>\n");
+    }
+
+    private static void WriteChanges(StringBuilder sb, IReadOnlyList<ChangeView> changes)
+    {
+        if (changes.Count == 0) return;
+        sb.Append("<ul class=\"changes\">");
+        foreach (var c in changes)
+        {
+            sb.Append("<li>");
+            if (c.Out is not null) sb.Append("<b>out</b> ").Append(E(c.Out)).Append(c.OutWhy is null ? "" : $" ({E(c.OutWhy)})");
+            if (c.Out is not null && c.In is not null) sb.Append(" &rarr; ");
+            if (c.In is not null) sb.Append("<b>in</b> ").Append(E(c.In)).Append(c.InWhy is null ? "" : $" ({E(c.InWhy)})");
+            if (c.Discretionary) sb.Append(" <span class=\"muted\">discretionary</span>");
+            sb.Append("</li>");
+        }
+        sb.Append("</ul>");
     }
 
     private static void WriteEdges(StringBuilder sb, EdgeTable t, StatusQuery q)

@@ -69,6 +69,9 @@ public sealed class StatusBrowserSpecs(StatusNode node) : IClassFixture<StatusNo
             var background = await page.Locator($"tr[data-edge='{victim}'] td.health").EvaluateAsync<string>("td => getComputedStyle(td).backgroundColor");
             Assert.Equal("rgb(253, 231, 229)", background); // the failing row's red
             Assert.Equal("fail", await page.Locator($"tr[data-edge='{victim}'] td.health").TextContentAsync());
+            // And the recent changes say it went out, and why.
+            await Assertions.Expect(page.Locator("ol.recent")).ToContainTextAsync($"out {victim} (failing",
+                new LocatorAssertionsToContainTextOptions { Timeout = WaitMs });
             Assert.True(_errors.Count == 0, string.Join("\n", _errors));
         }
         finally

@@ -218,4 +218,27 @@ public sealed class StatusPageSpecs
         Assert.Contains("<code>/bin/false &lt;x&gt;</code>", html);
         Assert.Contains("<b>out</b> 10.0.0.10 (failing: fail from 2 of 2 vantages) &rarr; <b>in</b> 10.0.0.3", html);
     }
+
+    [Fact]
+    public void Recent_changes_keep_the_decisions_that_changed_something_newest_first_and_escaped()
+    {
+        DecisionRecord D(string[] before, string[] live, bool degraded = false, string[]? notes = null) =>
+            new("net", Now, 2, before, live, true, degraded, [],
+                before.SequenceEqual(live) ? [] : [new Substitution(before.Except(live).FirstOrDefault(), live.Except(before).FirstOrDefault(), false)],
+                notes ?? []);
+        var first = D(["a", "b"], ["a", "b"]);
+        Assert.True(RecentDecisions.WorthKeeping(null, first)); // the first one seen
+        var seen = StatusModel.Summary(first, []);
+        Assert.False(RecentDecisions.WorthKeeping(seen, D(["a", "b"], ["a", "b"])));
+        Assert.True(RecentDecisions.WorthKeeping(seen, D(["a", "b"], ["a", "c"])));
+        Assert.True(RecentDecisions.WorthKeeping(seen, D(["a", "b"], ["a", "b"], degraded: true)));
+        Assert.True(RecentDecisions.WorthKeeping(seen, D(["a", "b"], ["a", "b"], notes: ["only 1 usable edge"])));
+
+        var recent = new[] { StatusModel.Summary(D(["a", "<b>"], ["a", "c"]), []), seen };
+        var data = Network(5) with { Recent = recent };
+        var html = StatusPage.Fragment(StatusModel.Build([data], StatusQuery.Default, Now));
+        Assert.Contains("<h2>Recent changes</h2><ol class=\"recent\">", html);
+        Assert.Contains("<b>out</b> &lt;b&gt; &rarr; <b>in</b> c", html);
+        Assert.True(html.IndexOf("&lt;b&gt; &rarr;", StringComparison.Ordinal) < html.IndexOf("live a b", StringComparison.Ordinal));
+    }
 }
