@@ -34,7 +34,10 @@
       })
       .then(function (html) {
         if (mine !== generation) return; // a newer request (a new filter) is on its way
+        // Wide tables scroll sideways on a phone: keep where the reader was.
+        var scrolled = Array.prototype.map.call(main.querySelectorAll('.scroll'), function (box) { return box.scrollLeft; });
         main.innerHTML = html;
+        Array.prototype.forEach.call(main.querySelectorAll('.scroll'), function (box, i) { if (scrolled[i]) box.scrollLeft = scrolled[i]; });
         document.body.classList.remove('stale');
         var asOf = document.getElementById('as-of');
         if (updated && asOf) updated.textContent = asOf.textContent;
