@@ -138,8 +138,8 @@ public static class ServeCommand
 
         using var log = NetworkContext.OpenLog(firstSettings, cl.Flag("verbose"));
         await using var admin = StartAdmin(firstSettings, cl, log, output, error);
-        // Metrics: one /metrics endpoint for every network of this process; failing to bind only warns.
-        await using var metrics = metricsListen is null ? null : MetricsEndpoint.TryStart(metricsListen, output, error, log);
+        // Metrics and the status page (/): one endpoint for every network of this process; failing to bind only warns.
+        await using var metrics = metricsListen is null ? null : MetricsEndpoint.TryStart(metricsListen, output, error, log, new StatusPages.StatusEndpoint());
 
         // Every network's start-up checks (inputs, lock, journal gate) come before the ActorSystem starts: a network
         // that cannot start makes the node exit with its code (config, lock, journal) rather than serve the others.
@@ -341,6 +341,7 @@ public static class ServeCommand
         var actors = node.Networks[network];
         var decider = actors.Decider!;
         using var metricsRegistration = metrics?.Register(NodeMetrics.SourceFor(node, network, settings));
+        using var statusRegistration = metrics?.Status?.Register(new StatusPages.StatusSource(network, node.System, decider, actors.Edges));
         admin?.Serve(network, node.System, decider, actors.Edges);
         actors.Edges.Tell(new StartContinuous(TimeSpan.FromSeconds(settings.ProbeIntervalSeconds),
             TimeSpan.FromSeconds(settings.HistoryBatchWindowSeconds), decider));

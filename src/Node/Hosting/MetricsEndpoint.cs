@@ -5,6 +5,7 @@ using Edgemanage.Actors.Logging;
 using Edgemanage.Actors.Metrics;
 using Edgemanage.Contracts.Config;
 using Edgemanage.Node.Cli;
+using Edgemanage.Node.StatusPages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -51,6 +52,9 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         _host = host(this);
     }
 
+    /// <summary>The status page at <c>/</c> (serve sets it); null = only /metrics, as the endpoint's own specs run it.</summary>
+    public StatusEndpoint? Status { get; init; }
+
     /// <summary>The address actually bound (port 0 resolved).</summary>
     public IPEndPoint Bound { get; private set; } = new(IPAddress.None, 0);
 
@@ -83,15 +87,16 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the endpoint and prints its URL, or prints and logs a warning and returns null when it cannot bind
+    /// Starts the endpoint (with the status page, when given) and prints its URL, or prints and logs a warning and returns null when it cannot bind
     /// (port in use, bad address): metrics are never a reason to stop serving DNS.
     /// </summary>
-    public static MetricsEndpoint? TryStart(string listen, TextWriter output, TextWriter error, OperatorLog log)
+    public static MetricsEndpoint? TryStart(string listen, TextWriter output, TextWriter error, OperatorLog log, StatusEndpoint? status = null)
     {
         try
         {
-            var endpoint = Start(listen);
+            var endpoint = Start(listen, status: status);
             output.WriteLine($"metrics on {endpoint.Url}");
+            if (status is not null) output.WriteLine($"status page on {endpoint.Url[..^"metrics".Length]}");
             output.Flush();
             log.Info($"Metrics endpoint listening on {endpoint.Url}");
             return endpoint;
@@ -110,7 +115,8 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     /// Binds and starts serving; <paramref name="render"/> replaces the registered sources and
     /// <paramref name="idleTimeout"/> the <see cref="IdleTimeout"/> (tests). Throws IOException when the port is taken.
     /// </summary>
-    public static MetricsEndpoint Start(string listen, Func<CancellationToken, Task<string>>? render = null, TimeSpan? idleTimeout = null)
+    public static MetricsEndpoint Start(string listen, Func<CancellationToken, Task<string>>? render = null, TimeSpan? idleTimeout = null,
+        StatusEndpoint? status = null)
     {
         if (!TryParseListen(listen, out var host, out var port)) throw new FormatException($"'{listen}' is not host:port");
         var address = IPAddress.TryParse(host, out var ip) ? ip
@@ -135,7 +141,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
                 .Configure(app => app.Run(self.HandleAsync)),
                 // ASPNETCORE_* variables of the operator's shell must not change what serve listens on.
                 options => options.SuppressEnvironmentConfiguration = true)
-            .Build());
+            .Build()) { Status = status };
         try
         {
             endpoint._host.StartAsync().GetAwaiter().GetResult();
@@ -196,6 +202,14 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         {
             response.Headers.Allow = "GET, HEAD";
             await WriteAsync(response, 405, "only GET\n", headOnly: false);
+            return;
+        }
+        if (request.Path != "/metrics" && Status is { } status && StatusEndpoint.Handles(request.Path))
+        {
+            // The status page shares this listener, its limits and its timeouts (src/Node/StatusPages).
+            using var pageDeadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
+            pageDeadline.CancelAfter(RenderTimeout);
+            await status.HandleAsync(context, pageDeadline.Token);
             return;
         }
         if (request.Path != "/metrics")
