@@ -67,7 +67,12 @@ public sealed record NetworkActorSettings(
     int? CanaryKiller,
     int SnapshotEvery,
     string? LiveListPath = null,
-    Faults.CrashPoints? Crash = null);
+    Faults.CrashPoints? Crash = null,
+    double? KeepUnderSeconds = null)
+{
+    /// <summary>The live-set rules, as <see cref="DecisionStep"/> (and replay) take them.</summary>
+    public DecisionPolicy Policy => new(Required, MinEdges, Budget, KeepUnderSeconds);
+}
 
 /// <summary>
 /// Decides one network: asks its edges for a round of observations, chooses the live set (pure
@@ -548,11 +553,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     /// <summary>A cron round: this node's single vantage, judged as it is.</summary>
     private void DecideOnRound(Pending pending, RoundCompleted round)
     {
-        var reports = round.Edges.ToDictionary(r => r.Edge, StringComparer.Ordinal);
-        var candidates = _settings.Edges.Select(edge => reports.TryGetValue(edge, out var r)
-                ? new SelectionCandidate(edge, r.Verdict.Health, r.Verdict.Average, r.Verdict.Last is { IsOk: true } last ? last.Seconds : null, r.Mode)
-                : new SelectionCandidate(edge, EdgeHealth.Untested, null, null, EdgeMode.Available))
-            .ToArray();
+        var candidates = DecisionStep.CandidatesFromRound(_settings.Edges, round.Edges);
         var healthByIp = round.Edges.ToDictionary(r => r.Edge, r => r.Verdict.Health, StringComparer.Ordinal);
         Decide(pending, round, candidates, healthByIp, votes: null);
     }
@@ -569,9 +570,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes, IReadOnlySet<string>? unobserved = null)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var pruned = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
-        var selection = Selector.Select(new SelectionInput(candidates, PreviousLive, _settings.Required, _settings.MinEdges,
-            _settings.Budget.Remaining(pruned, now), unobserved));
+        var (selection, pruned) = DecisionStep.Select(_settings.Policy, _state, candidates, unobserved, now);
 
         var canaries = CanaryOverlay.Judge(_settings.Canaries, healthByIp, _settings.CanaryKiller);
         var verdictByZone = canaries.ToDictionary(c => c.Zone, StringComparer.Ordinal);
@@ -670,8 +669,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             return;
         }
         // Every substitution counts against dnschange_maxfreq, even the ones that were never deferrable.
-        var made = record.Substitutions.Count(s => s.Out is not null && s.In is not null);
-        var times = RotationBudget.Record(d.PrunedTimes, made, now);
+        var times = DecisionStep.TimesAfter(d.PrunedTimes, record.Substitutions, now);
         // cluster: every member learns what is published now, so a decider that takes over starts from it. Never waited for.
         if (published) _replica?.Tell(new PublishedStateReplicator.Decided(record.AtUnixMs, record.Live, times));
         if (_serve is not null && _state.Last is not null && _state.LastPersistedAtUnixMs is { } persistedAt

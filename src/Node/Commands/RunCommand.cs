@@ -175,7 +175,7 @@ public static class RunCommand
         var crash = Actors.Faults.CrashPoints.FromEnvironment();
         var networkSettings = new NetworkActorSettings(network, required, Math.Min(s.MinEdges, required),
             new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
-            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList, crash);
+            context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList, crash, s.KeepUnderSeconds);
         var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
             s.Commands, CommandTimeout(s), s.SnapshotEvery, crash, DnsUpdateTargetOf(s));
         return new PublishPlan(networkSettings, zoneSettings, new HostResolver());
