@@ -155,7 +155,8 @@ public static class TraceReader
         double Num(JsonElement e, string name) =>
             e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out var d) && double.IsFinite(d) ? d : throw Bad($"{name} must be a number");
         string Need(JsonElement obj, string name) =>
-            obj.TryGetProperty(name, out var e) ? Str(e, name) : throw Bad($"a {obj.GetProperty("type").GetString() ?? "sample"} line needs \"{name}\"");
+            obj.TryGetProperty(name, out var e) ? Str(e, name)
+                : throw Bad($"a {(obj.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : "sample")} line needs \"{name}\"");
         IReadOnlyList<string> Strings(JsonElement e, string name) =>
             e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().Select(x => Str(x, name)).ToArray() : throw Bad($"{name} must be an array of strings");
         long Time(JsonElement obj) => obj.TryGetProperty("t", out var t) ? TimeOf(t, "t") : throw Bad("the line needs \"t\" (unix seconds or an ISO 8601 time)");
