@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Edgemanage.Node.Cli;
+using Edgemanage.Tests.Support;
+using Xunit;
+
+namespace Edgemanage.Tests.Replay;
+
+/// <summary>
+/// The traces under bench/traces/ replay, and the claims docs/replay.md makes from them hold: each opt-in policy saves
+/// DNS changes, and no failing edge stays published longer than without it.
+/// </summary>
+public sealed class ShippedTraceSpecs
+{
+    private static string Trace(string name)
+    {
+        // Walk up from the test binaries to the checkout (the directory holding Edgemanage.sln).
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edgemanage.sln"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        return Path.Combine(dir!.FullName, "bench", "traces", name);
+    }
+
+    private static async Task<JsonElement> Summary(string trace, params string[] sets)
+    {
+        var r = await EdgemanageProcess.RunInProcessAsync(["replay", "--trace", Trace(trace), "--json", .. sets.SelectMany(s => new[] { "--set", s })]);
+        Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+        return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("summary");
+    }
+
+    private static double Max(JsonElement s) =>
+        s.GetProperty("max_failure_to_removal_seconds") is { ValueKind: JsonValueKind.Number } m ? m.GetDouble() : 0;
+
+    [Theory]
+    [InlineData("jitter-20.jsonl")]
+    [InlineData("flaky-20.jsonl")]
+    public async Task Each_policy_saves_DNS_changes_without_keeping_a_failing_edge_longer(string trace)
+    {
+        var off = await Summary(trace);
+        Assert.Equal(239, off.GetProperty("decisions").GetInt32());
+        foreach (var policy in new[] { new[] { "keep_margin=0.2" }, ["judge_median_window=60s"], ["keep_margin=0.2", "judge_median_window=60s"] })
+        {
+            var on = await Summary(trace, policy);
+            Assert.True(on.GetProperty("dns_changes").GetInt32() < off.GetProperty("dns_changes").GetInt32(), $"{trace} {string.Join(" ", policy)}");
+            Assert.True(Max(on) <= Max(off), $"{trace} {string.Join(" ", policy)}: {Max(on)} s > {Max(off)} s");
+            Assert.Equal(0, on.GetProperty("still_failing_at_end").GetInt32());
+        }
+    }
+}
