@@ -137,6 +137,26 @@ public sealed class ReplayJournalSpecs(RecordedJournal journal) : IClassFixture<
     }
 
     [Fact]
+    public async Task Replay_reads_only_and_runs_while_another_process_holds_the_network()
+    {
+        var state = Path.Combine(Path.GetDirectoryName(journal.Config)!, "state");
+        var lockPath = Path.Combine(state, "edgemanage-replaynet.lock");
+        Assert.True(Node.Hosting.NetworkLock.TryAcquire(lockPath, "serve (a spec)", out var held, out var holder), holder);
+        using (held)
+        {
+            var before = Fingerprint(state);
+            var doc = await ReplayJson("-c", journal.Config);
+            Assert.Equal(0, Summary(doc, "differing"));
+            Assert.Equal(before, Fingerprint(state)); // nothing in state_dir was created, written or touched
+        }
+
+        static string Fingerprint(string dir) => string.Join("\n", Directory.GetFiles(dir).Order(StringComparer.Ordinal).Select(f =>
+            $"{Path.GetFileName(f)} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f).Ticks} " +
+            // the held lock cannot be opened beside its holder: its size and time say enough
+            (f.EndsWith(".lock", StringComparison.Ordinal) ? "" : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))))));
+    }
+
+    [Fact]
     public async Task An_unknown_network_exits_2()
     {
         var r = await EdgemanageProcess.RunInProcessAsync("replay", "-A", "nosuchnet", "-c", journal.Config);

@@ -110,3 +110,40 @@ public sealed class ReplaySummarySpecs
         Assert.Equal(2, ranged.Summary.Decisions);
     }
 }
+
+/// <summary>Several vantages in a trace: the quorum combines them, and too few voting freezes DNS.</summary>
+public sealed class ReplayQuorumSpecs
+{
+    private static ReplaySample S(string edge, string vantage, long atSeconds, bool ok) =>
+        new(edge, vantage, new Sample(atSeconds * 1000, ok ? 0.1f : 10f, ok ? ProbeOutcome.Ok : ProbeOutcome.Refused, 0));
+
+    private static ReplaySettings Settings(int minVantages) => new(
+        new JudgeSettings(1.0, 10, 300), new DecisionPolicy(1, 1, new RotationBudget(null, TimeSpan.FromSeconds(600))),
+        HistoryLength: 100, new QuorumSettings(QuorumSpec.Majority, TimeSpan.FromSeconds(30), minVantages));
+
+    [Fact]
+    public void One_vantage_failing_an_edge_is_outvoted_and_a_silent_vantage_can_freeze_dns()
+    {
+        // a fails from eu only (1 of 3: no majority), so a stays; then at 100 s only us still reports (the others are stale).
+        var samples = new List<ReplaySample>();
+        foreach (var v in new[] { "eu", "us", "asia" })
+        {
+            samples.Add(S("a", v, 0, ok: true));
+            samples.Add(S("b", v, 0, ok: true));
+            samples.Add(S("a", v, 10, ok: v != "eu"));
+            samples.Add(S("b", v, 10, ok: true));
+        }
+        samples.Add(S("a", "us", 90, ok: false));
+        samples.Add(S("b", "us", 90, ok: true));
+        var ticks = new[] { new ReplayTick(5_000), new ReplayTick(15_000), new ReplayTick(100_000) };
+        var timeline = new ReplayTimeline(["a", "b"], samples, [], ticks, NetworkState.Empty, []);
+
+        var r = ReplayEngine.Run(timeline, Settings(minVantages: 1));
+        Assert.Equal(["a", "a", "b"], r.Decisions.Select(d => string.Join(" ", d.Live)));
+
+        var frozen = ReplayEngine.Run(timeline, Settings(minVantages: 2));
+        Assert.True(frozen.Decisions[2].Frozen);
+        Assert.Equal(["a"], frozen.Decisions[2].Live);
+        Assert.Equal(1, frozen.Summary.Frozen);
+    }
+}
