@@ -84,7 +84,7 @@ public static class ReplayCommand
                 config = ReplayConfig.From(loaded.Settings!, network ?? "");
             }
             else config = new ReplayConfig(null, null);
-            foreach (var s in data.Settings) config = config.Set(s.Key, s.Value, $"{trace}:{s.Line}:");
+            foreach (var s in data.Settings) config = config.Set(s.Key, s.Value, $"{trace}:{s.Line}");
             config = ApplySets(config, cl);
             timeline = data.ToTimeline(config.ProbeTimeoutSeconds);
         }

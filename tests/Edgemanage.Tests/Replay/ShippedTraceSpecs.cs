@@ -46,3 +46,49 @@ public sealed class ShippedTraceSpecs
         }
     }
 }
+
+/// <summary>replay --trace from the command line: a bad line or setting is named by file:line (exit 2).</summary>
+public sealed class ReplayTraceCommandSpecs : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<EdgemanageProcess.Result> Replay(string text, params string[] extra)
+    {
+        var path = Path.Combine(_dir.Path, "t.jsonl");
+        await File.WriteAllTextAsync(path, text);
+        return await EdgemanageProcess.RunInProcessAsync(["replay", "--trace", path, .. extra]);
+    }
+
+    [Fact]
+    public async Task A_small_trace_replays_with_its_settings_and_the_command_lines()
+    {
+        const string trace = """
+            {"type":"settings","goodenough":1,"edge_count":1}
+            {"type":"decisions","every":10}
+            {"t":0,"edge":"a","seconds":0.1}
+            {"t":0,"edge":"b","seconds":0.5}
+            {"t":20,"edge":"a","seconds":0.1}
+            {"t":20,"edge":"b","seconds":0.5}
+            """;
+        var r = await Replay(trace);
+        Assert.Equal(ExitCodes.Ok, r.ExitCode);
+        Assert.Contains("decisions replayed: 2", r.Stdout);
+        Assert.Contains("DNS changes (live-set changes): 1", r.Stdout);
+        var two = await Replay(trace, "--set", "edge_count=2", "--json");
+        Assert.Equal(1, JsonDocument.Parse(two.Stdout).RootElement.GetProperty("summary").GetProperty("dns_changes").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("{\"t\":1,\"edge\":\"a\"}\n", ":1: error: an ok sample needs \"seconds\"")]
+    [InlineData("\n{\"type\":\"settings\",\"colour\":\"blue\"}\n", "t.jsonl:2: unknown key 'colour'")]
+    [InlineData("{\"type\":\"settings\",\"goodenough\":\"fast\"}\n", "t.jsonl:1 goodenough: must be a number")]
+    [InlineData("{\"t\":1,\"edge\":\"a\",\"seconds\":1}\n", "goodenough is not known")]
+    public async Task A_bad_trace_is_named_and_exits_2(string text, string message)
+    {
+        var r = await Replay(text);
+        Assert.Equal(ExitCodes.UsageOrConfig, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+    }
+}
