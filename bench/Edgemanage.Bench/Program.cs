@@ -6,7 +6,7 @@ using Edgemanage.Bench;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-const string usage = """
+var usage = """
     usage: edgemanage-bench round --edges N --edgemanage PATH [--delay-ms 20] [--history 0] [--hanging-percent 0]
                                   [--refusing-percent 0] [--runs 3] [--concurrency 1000] [--start-rate 0] [--work DIR] [--no-header]
       Starts a loopback fleet of N edges (127.0.0.2...), optionally seeds `history` samples per edge into the
@@ -74,7 +74,7 @@ const string usage = """
       dns-update). Per mode: RUNS `run` rounds that change nothing (wall, CPU, queries and UPDATEs named saw), TRIALS
       `run` rounds in which a live edge refuses (run start and publish log line → dig answers the new set), and
       SERVE-TRIALS of the same under `serve` (decisions every second). Prints Markdown tables; details go to stderr.
-    """;
+    """ + "\n" + TraceGenerator.Usage;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
@@ -109,6 +109,8 @@ try
             return await DnsUpdateBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         case "cluster-soak":
             return await ClusterSoakBenchmark.RunAsync(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
+        case "trace":
+            return TraceGenerator.Run(args.AsSpan(1).ToArray(), Console.Out, Console.Error);
         default:
             Console.Error.WriteLine($"edgemanage-bench: unknown sub-command '{args[0]}'");
             Console.Error.WriteLine(usage);

@@ -17,6 +17,7 @@ public static class EdgemanageCli
           query          list edges and their persisted state (edge_query)
           serve          keep probing and deciding a network, publishing zones on change (long-running node)
           why            explain why an edge is, or is not, live (from the last decision)
+          replay         re-decide a network's recorded decisions (or a trace) under the config or --set overrides
           edge mode      set an edge's mode: available, force, blindforce, unavailable (edge_conf)
           ctl            look at and steer a serving node: cluster, actors, networks, edges, modes, zones
           check          Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)
@@ -59,6 +60,7 @@ public static class EdgemanageCli
                 "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
                 "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
                 "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
+                "replay" => await ReplayCommand.ExecuteAsync(rest, output, error, ct),
                 "serve" => await ServeCommand.ExecuteAsync(rest, output, error, serveControl, ct),
                 "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
                 "ctl" => await CtlCommand.ExecuteAsync(rest, output, error, ct),
@@ -104,6 +106,7 @@ public static class EdgemanageCli
         "run" => RunCommand.Usage,
         "query" => QueryCommand.Usage,
         "why" => WhyCommand.Usage,
+        "replay" => ReplayCommand.Usage,
         "serve" => ServeCommand.Usage,
         "edge" => EdgeModeCommand.Usage,
         "ctl" => CtlCommand.Usage,

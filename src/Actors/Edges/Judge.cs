@@ -3,7 +3,10 @@ using Edgemanage.Contracts.Edges;
 namespace Edgemanage.Actors.Edges;
 
 /// <summary>Thresholds for judging an edge: goodenough, the failure sentinel and the pass_window length.</summary>
-public sealed record JudgeSettings(double GoodEnoughSeconds, double TimeoutSeconds, double WindowSeconds);
+/// <param name="MedianWindowSeconds">judge_median_window (opt-in; null = off, the original's rule): the first two
+/// rules look at the median of the samples taken in the last this-many seconds instead of the single latest one,
+/// so one slow or failed probe among several good ones in serve does not flip the edge (see docs/replay.md).</param>
+public sealed record JudgeSettings(double GoodEnoughSeconds, double TimeoutSeconds, double WindowSeconds, double? MedianWindowSeconds = null);
 
 /// <summary>
 /// Judges one edge from its history, exactly as the original's check_threshold (original-edgemanage.md §4.2)
@@ -41,8 +44,34 @@ public static class Judge
 
         var average = sum / oldestFirst.Length;
         double? windowAverage = windowCount > 0 ? windowSum / windowCount : null;
-        var health = Classify(last, average, windowAverage, settings);
+        var judged = settings.MedianWindowSeconds is { } medianWindow ? MedianSample(oldestFirst, medianWindow, nowUnixMs) ?? last : last;
+        var health = Classify(judged, average, windowAverage, settings);
         return new EdgeVerdict(health, last, average, windowAverage, oldestFirst.Length);
+    }
+
+    /// <summary>
+    /// The median sample (by seconds; a failure sorts after every ok sample, whatever seconds it stored) of
+    /// those taken in (now - window, now]; null when there is none. On an even count the worse of the two middle ones,
+    /// as the quorum's tie rule: half the window failing is not hidden. The latest sample always takes part, even when
+    /// its probe started before the window (a slow probe), so a window shorter than probe_interval is the old rule.
+    /// </summary>
+    public static Sample? MedianSample(ReadOnlySpan<Sample> oldestFirst, double windowSeconds, long nowUnixMs)
+    {
+        if (oldestFirst.IsEmpty) return null;
+        var windowStart = nowUnixMs - (long)(windowSeconds * 1000);
+        var inWindow = new List<Sample>();
+        for (var i = 0; i < oldestFirst.Length - 1; i++)
+            if (oldestFirst[i].AtUnixMs > windowStart && oldestFirst[i].AtUnixMs <= nowUnixMs) inWindow.Add(oldestFirst[i]);
+        inWindow.Add(oldestFirst[^1]);
+        // Failures last (a refused connection stores a short time but is worse than any answer); then seconds, then time.
+        inWindow.Sort((a, b) =>
+        {
+            var byOk = b.IsOk.CompareTo(a.IsOk);
+            if (byOk != 0) return byOk;
+            var bySeconds = a.Seconds.CompareTo(b.Seconds);
+            return bySeconds != 0 ? bySeconds : a.AtUnixMs.CompareTo(b.AtUnixMs);
+        });
+        return inWindow[inWindow.Count / 2];
     }
 
     public static EdgeHealth Classify(Sample last, double average, double? windowAverage, JudgeSettings settings)

@@ -69,7 +69,12 @@ public sealed record NetworkActorSettings(
     string? LiveListPath = null,
     Faults.CrashPoints? Crash = null,
     double MaxEdgeListShrink = DecisionGuard.DefaultMaxShrink,
-    bool AcceptShrink = false);
+    bool AcceptShrink = false,
+    double? KeepUnderSeconds = null)
+{
+    /// <summary>The live-set rules, as <see cref="DecisionStep"/> (and replay) take them.</summary>
+    public DecisionPolicy Policy => new(Required, MinEdges, Budget, KeepUnderSeconds);
+}
 
 /// <summary>
 /// Decides one network: asks its edges for a round of observations, chooses the live set (pure
@@ -558,10 +563,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
     private void DecideOnRound(Pending pending, RoundCompleted round)
     {
         var reports = round.Edges.ToDictionary(r => r.Edge, StringComparer.Ordinal);
-        var candidates = _settings.Edges.Select(edge => reports.TryGetValue(edge, out var r)
-                ? new SelectionCandidate(edge, r.Verdict.Health, r.Verdict.Average, r.Verdict.Last is { IsOk: true } last ? last.Seconds : null, r.Mode)
-                : new SelectionCandidate(edge, EdgeHealth.Untested, null, null, EdgeMode.Available))
-            .ToArray();
+        var candidates = DecisionStep.CandidatesFromRound(_settings.Edges, round.Edges);
         var healthByIp = round.Edges.ToDictionary(r => r.Edge, r => r.Verdict.Health, StringComparer.Ordinal);
         Decide(pending, round, candidates, healthByIp, votes: null,
             DecisionGuard.FailingEverywhere(_settings.Edges, edge => reports.TryGetValue(edge, out var r) ? [r] : []));
@@ -580,9 +582,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         IReadOnlyDictionary<string, EdgeHealth> healthByIp, VoteMatrix? votes, int failingEverywhere, IReadOnlySet<string>? unobserved = null)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var pruned = _settings.Budget.Prune(_state.SubstitutionTimesUnixMs, now);
-        var selection = Selector.Select(new SelectionInput(candidates, PreviousLive, _settings.Required, _settings.MinEdges,
-            _settings.Budget.Remaining(pruned, now), unobserved));
+        var (selection, pruned) = DecisionStep.Select(_settings.Policy, _state, candidates, unobserved, now);
 
         // The guard compares with the list the last recorded decision was made from: a held decision is never recorded
         // as one, so a shrink stays held on every later round until it is accepted or the list grows back.
@@ -736,8 +736,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             return;
         }
         // Every substitution counts against dnschange_maxfreq, even the ones that were never deferrable.
-        var made = record.Substitutions.Count(s => s.Out is not null && s.In is not null);
-        var times = RotationBudget.Record(d.PrunedTimes, made, now);
+        var times = DecisionStep.TimesAfter(d.PrunedTimes, record.Substitutions, now);
         // cluster: every member learns what is published now, so a decider that takes over starts from it. Never waited for.
         if (published) _replica?.Tell(new PublishedStateReplicator.Decided(record.AtUnixMs, record.Live, times));
         if (_serve is not null && _state.Last is not null && _state.LastPersistedAtUnixMs is { } persistedAt

@@ -16,13 +16,17 @@ public sealed record SelectionCandidate(string Edge, EdgeHealth Health, double? 
 /// <param name="Unobserved">serve: edges no vantage has judged since the decider started. One that was live, is
 /// untested and available is kept like a pass_threshold one (after them): not having been probed yet since a
 /// restart is no reason to leave DNS, nor to call the decision degraded.</param>
+/// <param name="KeepUnderSeconds">keep_margin (opt-in; null = off): goodenough × (1 + keep_margin). A live, available,
+/// usable edge whose latest time is under it is kept like a pass_threshold one (after them), so an edge jittering
+/// around goodenough does not leave DNS on every slow probe.</param>
 public sealed record SelectionInput(
     IReadOnlyList<SelectionCandidate> Edges,
     IReadOnlyList<string> PreviousLive,
     int Required,
     int MinEdges,
     int DiscretionaryBudget,
-    IReadOnlySet<string>? Unobserved = null);
+    IReadOnlySet<string>? Unobserved = null,
+    double? KeepUnderSeconds = null);
 
 /// <summary>What to publish and why.</summary>
 /// <param name="Live">Sorted ordinal; exactly what should be published. Equals PreviousLive (sorted) when !Publish.</param>
@@ -94,9 +98,11 @@ public static class Selector
         // 2. Keep rule (§4.4): previously live, available, still pass_threshold. If edge_count was lowered the
         //    fastest ones stay rather than an arbitrary set order as in the original.
         //    serve: so do live edges not observed since the decider started, after the pass_threshold ones.
+        //    keep_margin: so do live edges whose latest time is within the margin, after the pass_threshold ones.
         var keepable = all.Where(c => wasLive.Contains(c.Edge) && c.Mode == EdgeMode.Available
-                                      && (c.Health == EdgeHealth.PassThreshold || NotYetObserved(c, input)) && !chosen.ContainsKey(c.Edge))
-            .OrderBy(c => c.Health != EdgeHealth.PassThreshold).ThenBy(c => c, KeepOrder).ToList();
+                                      && (c.Health == EdgeHealth.PassThreshold || NotYetObserved(c, input) || WithinKeepMargin(c, input))
+                                      && !chosen.ContainsKey(c.Edge))
+            .OrderBy(c => c.Health != EdgeHealth.PassThreshold).ThenBy(c => !WithinKeepMargin(c, input)).ThenBy(c => c, KeepOrder).ToList();
         foreach (var c in keepable.Take(required - chosen.Count))
             chosen[c.Edge] = DecisionReason.KeptHealthy;
 
@@ -177,7 +183,7 @@ public static class Selector
         var discretionaryUsed = substitutions.Count(s => s.Discretionary);
 
         var ctx = new DecisionContext(required, minEdges, budget, forcedCount, publish, listed, wasLive, liveSet, chosen,
-            overflow, deferredOut, deferredIn, substitutions, UsableRanks(all));
+            overflow, deferredOut, deferredIn, substitutions, UsableRanks(all), input.KeepUnderSeconds);
         var decisions = listed.Keys.Concat(previous).Distinct(Ordinal).OrderBy(e => e, Ordinal)
             .Select(e => Decide(e, ctx)).ToList();
 
@@ -189,6 +195,9 @@ public static class Selector
     }
 
     private static bool Usable(EdgeHealth h) => h <= EdgeHealth.Pass;
+
+    private static bool WithinKeepMargin(SelectionCandidate c, SelectionInput input) =>
+        input.KeepUnderSeconds is { } under && Usable(c.Health) && Finite(c.LastSeconds) is { } last && last < under;
 
     private static bool NotYetObserved(SelectionCandidate c, SelectionInput input) =>
         c.Health == EdgeHealth.Untested && input.Unobserved?.Contains(c.Edge) == true;
@@ -230,7 +239,7 @@ public static class Selector
         Dictionary<string, SelectionCandidate> Listed, HashSet<string> WasLive, HashSet<string> Live,
         Dictionary<string, DecisionReason> Chosen, HashSet<string> Overflow,
         List<string> DeferredOut, List<string> DeferredIn, List<Substitution> Substitutions,
-        Dictionary<string, int> UsableRanks);
+        Dictionary<string, int> UsableRanks, double? KeepUnder);
 
     private static EdgeDecision Decide(string edge, DecisionContext x)
     {
@@ -256,9 +265,12 @@ public static class Selector
             {
                 DecisionReason.BlindForced => (r, Usable(c.Health) ? "blindforce" : "blindforce, selected although not usable"),
                 DecisionReason.Forced => (r, "force"),
-                DecisionReason.KeptHealthy => (r, c.Health == EdgeHealth.Untested
-                    ? "was live; not judged by any vantage since the decider started, kept until it is"
-                    : "was live and is still pass_threshold"),
+                DecisionReason.KeptHealthy => (r, c.Health switch
+                {
+                    EdgeHealth.Untested => "was live; not judged by any vantage since the decider started, kept until it is",
+                    EdgeHealth.PassThreshold => "was live and is still pass_threshold",
+                    _ => $"was live; latest {Finite(c.LastSeconds)?.ToString("0.000", CultureInfo.InvariantCulture)} s is within keep_margin (under {x.KeepUnder?.ToString("0.000", CultureInfo.InvariantCulture)} s)",
+                }),
                 DecisionReason.Filled => (r, x.WasLive.Contains(e)
                     ? $"was live; still among the best (rank {Rank(e, x)})"
                     : $"filled: rank {Rank(e, x)} of {x.UsableRanks.Count} usable"),

@@ -44,6 +44,12 @@ public sealed record EdgemanageSettings
     public int HistoryLength { get; init; } = 2000;
     /// <summary>pass_window_seconds: the window of the pass_window judgement (DECISION_SLICE_WINDOW).</summary>
     public double PassWindowSeconds { get; init; } = 300;
+    /// <summary>keep_margin (opt-in, 0 = off): a live edge stays while its latest time is under goodenough × (1 + this).</summary>
+    public double KeepMargin { get; init; }
+    /// <summary>judge_median_window (opt-in, null = off): judge on the median of this many seconds of samples, not the latest one.</summary>
+    public double? JudgeMedianWindowSeconds { get; init; }
+    /// <summary>keep_margin as the time the selector compares with; null when off.</summary>
+    public double? KeepUnderSeconds => KeepMargin > 0 ? GoodEnough * (1 + KeepMargin) : null;
     /// <summary>snapshot_every: rounds between snapshots of one history group.</summary>
     public int SnapshotEvery { get; init; } = 20;
     /// <summary>

@@ -181,7 +181,7 @@ public static class RunCommand
         var networkSettings = new NetworkActorSettings(network, required, Math.Min(s.MinEdges, required),
             new RotationBudget(s.DnsChangeMaxFreq, TimeSpan.FromSeconds(s.DnsChangeWindowSeconds)),
             context.Edges, inputs.Canaries, s.CanaryKiller, s.SnapshotEvery, context.Paths.LiveList, crash,
-            MaxEdgeListShrink: s.MaxEdgeListShrink, AcceptShrink: acceptShrink);
+            MaxEdgeListShrink: s.MaxEdgeListShrink, AcceptShrink: acceptShrink, KeepUnderSeconds: s.KeepUnderSeconds);
         var zoneSettings = new ZoneWriterSettings(network, s.NamedDir, context.Paths.LiveList, s.Dns, inputs.Template, inputs.Checker,
             s.Commands, CommandTimeout(s), s.SnapshotEvery, crash, DnsUpdateTargetOf(s));
         return new PublishPlan(networkSettings, zoneSettings, new HostResolver());

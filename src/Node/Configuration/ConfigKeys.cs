@@ -16,7 +16,7 @@ internal static class ConfigKeys
         "pass_window_seconds", "snapshot_every", "min_edges", "dnschange_window", "zone_template",
         "zone_check_command", "command_timeout", "probe_interval", "decision_interval", "history_batch_window",
         "cluster", "quorum", "vote_stale_after", "min_vantages", "admin", "metrics",
-        "publish", "dns_update", "max_edge_list_shrink",
+        "publish", "dns_update", "max_edge_list_shrink", "keep_margin", "judge_median_window",
     ];
 
     public static readonly string[] TestObject = ["host", "port", "proto", "uri", "local", "verify"];

@@ -91,6 +91,8 @@ public static class ConfigLoader
         var vantage = ConfigSections.ReadVantage(top);
         var historyLength = top.Integer("history_length", required: false, min: 10, max: 100_000);
         var passWindow = top.Number("pass_window_seconds", required: false, max: ConfigLimits.Week);
+        // Opt-in policies (docs/replay.md): 0 / absent is today's behaviour exactly.
+        var (keepMargin, medianWindow) = PolicyValues.Read(top);
         var snapshotEvery = top.Integer("snapshot_every", required: false, min: 1, max: ConfigLimits.Count);
 
         var minEdges = top.Integer("min_edges", required: false, min: 1, max: 100_000);
@@ -149,6 +151,8 @@ public static class ConfigLoader
             Vantage = vantage ?? "local",
             HistoryLength = (int)(historyLength ?? 2000),
             PassWindowSeconds = passWindow ?? 300,
+            KeepMargin = keepMargin ?? 0,
+            JudgeMedianWindowSeconds = medianWindow,
             SnapshotEvery = (int)(snapshotEvery ?? 20),
             MinEdges = (int)(minEdges ?? 1),
             DnsChangeWindowSeconds = dnsChangeWindow ?? 600,

@@ -203,7 +203,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
     private static NetworkActors StartNetwork(ActorSystem system, HostedNetwork hosted, TimeProvider time, bool decide)
     {
         var (network, settings, edges, prober, _, publish) = hosted;
-        var judge = new JudgeSettings(settings.GoodEnough, settings.Probe.TimeoutSeconds, settings.PassWindowSeconds);
+        var judge = new JudgeSettings(settings.GoodEnough, settings.Probe.TimeoutSeconds, settings.PassWindowSeconds, settings.JudgeMedianWindowSeconds);
         var edgeSettings = new NetworkEdgesSettings(network, settings.Vantage, edges, settings.HistoryLength,
             settings.SnapshotEvery, judge, RoundBudgetFor(settings, edges.Count));
         var escaped = Uri.EscapeDataString(network);
