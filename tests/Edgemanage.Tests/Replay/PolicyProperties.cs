@@ -1,32 +1,16 @@
 using Edgemanage.Actors.Edges;
-using Edgemanage.Actors.Networks;
 using Edgemanage.Actors.Replay;
 using Edgemanage.Contracts.Edges;
-using Edgemanage.Contracts.Networks;
 using Edgemanage.Contracts.Probing;
-using Edgemanage.Tests.Networks;
 using FsCheck;
 using FsCheck.Xunit;
 
 namespace Edgemanage.Tests.Replay;
 
-/// <summary>Invariants of the opt-in policies and of the summary's time arithmetic over random inputs.</summary>
-[Properties(Arbitrary = new[] { typeof(SelectionArbitraries) }, MaxTest = 300)]
+/// <summary>Invariants of judge_median_window and of the summary's time arithmetic over random inputs.</summary>
+[Properties(MaxTest = 300)]
 public sealed class PolicyProperties
 {
-    [Property]
-    public Property Keep_margin_only_adds_keeps_it_never_drops_an_edge_the_plain_keep_rule_kept(SelectionCase c, byte margin)
-    {
-        var plain = Selector.Select(c.Input);
-        var with = Selector.Select(c.Input with { KeepUnderSeconds = margin / 10.0 });
-        var keptPlainly = plain.Edges.Where(d => d.Live && d.Reason == DecisionReason.KeptHealthy && d.Health == EdgeHealth.PassThreshold).Select(d => d.Edge);
-        var usable = c.Input.Edges.Where(e => e.Health <= EdgeHealth.Pass).Select(e => e.Edge).ToHashSet(StringComparer.Ordinal);
-        var liveWith = with.Live.ToHashSet(StringComparer.Ordinal);
-        return (keptPlainly.All(liveWith.Contains)
-                // a margin never publishes an edge that is not usable unless the plain rule did too (blindforce, fallback)
-                && with.Live.Where(e => !usable.Contains(e)).All(plain.Live.Contains)).ToProperty();
-    }
-
     [Property]
     public Property A_median_window_holding_only_the_latest_sample_is_the_plain_rule(PositiveInt[] gaps, bool[] oks, byte[] tenths)
     {
