@@ -22,9 +22,11 @@ public sealed record ReplayedDecision(
     bool Differs,
     IReadOnlyList<string> Why,
     IReadOnlyList<string> HealthDiffers,
-    int CanariesUsable)
+    int CanariesUsable,
+    bool HeldByGuard = false)
 {
-    public bool Frozen => Selection is null;
+    /// <summary>No selection was made: the quorum froze DNS, or the guard held the decision.</summary>
+    public bool Frozen => Selection is null && !HeldByGuard;
     public bool Changed => !Live.ToHashSet(StringComparer.Ordinal).SetEquals(PreviousLive);
 }
 
@@ -134,6 +136,22 @@ public static class ReplayEngine
             }
 
             var previous = state.PreviousLive.OrderBy(e => e, Ordinal).Distinct(Ordinal).ToArray();
+            // The guard, as the NetworkActor asks it: against the list of the last decision taken (a held one is not
+            // taken, so the baseline stays), and on this tick's newest probe of every edge from every vantage.
+            var failingEverywhere = edges.Count(e =>
+            {
+                var seen = vantages.Select(v => VerdictOf(e, v)?.Last).Where(l => l is not null).ToList();
+                return seen.Count > 0 && seen.All(l => !l!.Value.IsOk);
+            });
+            var guard = DecisionGuard.Judge(new GuardInput(DecisionGuard.BaselineOf(state.Last), edges.Count,
+                settings.MaxEdgeListShrink, AcceptShrink: false, failingEverywhere));
+            if (guard.Holding)
+            {
+                decisions.Add(new ReplayedDecision(now, previous, previous, false, null, tick.Recorded,
+                    tick.Recorded is { } rec && (rec.Published || !rec.Live.ToHashSet(Ordinal).SetEquals(previous)),
+                    [$"replay: held by the guard: {guard.Reason}"], [], 0, HeldByGuard: true));
+                continue;
+            }
             var (selection, pruned) = DecisionStep.Select(settings.Policy, state, candidates, unobserved, now);
             var published = selection.Publish;
             var newLive = published ? selection.Live : previous;

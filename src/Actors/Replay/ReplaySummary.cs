@@ -20,6 +20,7 @@ namespace Edgemanage.Actors.Replay;
 /// <param name="MedianFailureToRemovalSeconds">Median of those episodes' first failure → removal.</param>
 /// <param name="MaxFailureToRemovalSeconds">Longest of them.</param>
 /// <param name="Recovered">Episodes in which the edge answered again before it was removed.</param>
+/// <param name="HeldByGuard">Decisions the guard held (every edge failing from every vantage, or the edge list shrunk).</param>
 /// <param name="StillFailingAtEnd">Episodes still open at the last decision: the edge failing and still published.</param>
 public sealed record ReplaySummary(
     int Decisions,
@@ -36,7 +37,8 @@ public sealed record ReplaySummary(
     double? MedianFailureToRemovalSeconds,
     double? MaxFailureToRemovalSeconds,
     int Recovered,
-    int StillFailingAtEnd)
+    int StillFailingAtEnd,
+    int HeldByGuard = 0)
 {
     /// <param name="all">Every replayed decision, in time order (the time share needs each one's successor).</param>
     /// <param name="inRange">The decisions counted.</param>
@@ -61,7 +63,8 @@ public sealed record ReplaySummary(
             Median(removed),
             removed.Count == 0 ? null : removed.Max(),
             episodes.Count(e => e.Recovered),
-            episodes.Count(e => e.RemovedAtUnixMs is null && !e.Recovered));
+            episodes.Count(e => e.RemovedAtUnixMs is null && !e.Recovered),
+            inRange.Count(d => d.HeldByGuard));
     }
 
     /// <summary>The median; the mean of the two middle values on an even count; null for none.</summary>

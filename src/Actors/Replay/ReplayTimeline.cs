@@ -38,4 +38,5 @@ public sealed record ReplaySettings(
     QuorumSettings Quorum,
     int? CanaryKiller = null,
     long? FromUnixMs = null,
-    long? ToUnixMs = null);
+    long? ToUnixMs = null,
+    double MaxEdgeListShrink = DecisionGuard.DefaultMaxShrink);

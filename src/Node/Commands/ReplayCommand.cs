@@ -140,6 +140,7 @@ public static class ReplayCommand
         o.WriteLine($"substitutions: {s.Substitutions} ({s.DiscretionarySubstitutions} discretionary)");
         o.WriteLine($"rotation budget exhausted: {s.BudgetExhausted} decision(s)");
         if (s.Frozen > 0) o.WriteLine($"frozen (too few vantages vote): {s.Frozen} decision(s)");
+        if (s.HeldByGuard > 0) o.WriteLine($"held by the guard (every edge failing everywhere, or the edge list shrunk): {s.HeldByGuard} decision(s)");
         o.WriteLine("published edge failing or slower than goodenough: " +
                     (s.BadPublishedShare is { } share ? $"{(share * 100).ToString("0.00", CultureInfo.InvariantCulture)}% of published edge-time" : "-"));
         o.WriteLine($"first failure to removal: {s.Removed} removed, median {Secs(s.MedianFailureToRemovalSeconds)}, max {Secs(s.MaxFailureToRemovalSeconds)}; " +

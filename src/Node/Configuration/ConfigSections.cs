@@ -259,25 +259,15 @@ internal static class ConfigSections
     {
         var node = top.Node("max_edge_list_shrink", required: false, "a fraction, a percentage or off");
         if (node is null) return null;
-        const string expected = "a fraction from 0 to 1 (0.5), a percentage from 0% to 100% (\"50%\"), or off";
         if (node is not YamlScalarNode s)
         {
-            top.Sink.Error(node.Start, $"max_edge_list_shrink must be {expected}, got {YamlValues.Describe(node)}");
+            top.Sink.Error(node.Start, $"max_edge_list_shrink must be {PolicyValues.MaxShrinkExpected}, got {YamlValues.Describe(node)}");
             return null;
         }
-        var text = (s.Value ?? "").Trim();
-        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase) || (YamlValues.TryBool(s, out var on) && !on)) return 1;
-        var percent = text.EndsWith('%');
-        if (!YamlValues.TryDouble(percent ? text[..^1].TrimEnd() : text, out var value) || double.IsNaN(value))
+        if (YamlValues.TryBool(s, out var on) && !on) return 1;
+        if (!PolicyValues.TryMaxShrink(s.Value ?? "", out var fraction, out var error))
         {
-            top.Sink.Error(s.Start, $"max_edge_list_shrink must be {expected}, got '{s.Value}'{YamlValues.SyntaxHint(s.Value)}");
-            return null;
-        }
-        var fraction = percent ? value / 100 : value;
-        if (fraction is < 0 or > 1)
-        {
-            top.Sink.Error(s.Start, $"max_edge_list_shrink must be {expected}, got '{s.Value}'" +
-                                    (!percent && value is > 1 and <= 100 ? $" (write \"{s.Value}%\" for a percentage)" : ""));
+            top.Sink.Error(s.Start, error! + YamlValues.SyntaxHint(s.Value));
             return null;
         }
         return fraction;

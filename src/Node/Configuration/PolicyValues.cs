@@ -4,12 +4,37 @@ using Edgemanage.Node.Cli;
 namespace Edgemanage.Node.Configuration;
 
 /// <summary>
-/// The opt-in policy keys (keep_margin, judge_median_window), parsed alike from the config and from
+/// The policy keys (keep_margin, judge_median_window, max_edge_list_shrink), parsed alike from the config and from
 /// <c>replay --set</c>, so a value replay accepts is one the config accepts.
 /// </summary>
 internal static class PolicyValues
 {
     /// <summary>keep_margin: a fraction of goodenough, 0 (off) to 10.</summary>
+    public const string MaxShrinkExpected = "a fraction from 0 to 1 (0.5), a percentage from 0% to 100% (\"50%\"), or off";
+
+    /// <summary>
+    /// max_edge_list_shrink: a fraction (0.5), a percentage ("50%"), or off (= 1: never hold for a shrink); 0 holds on
+    /// any shrink at all. Shared by the config file and replay's <c>--set</c>.
+    /// </summary>
+    public static bool TryMaxShrink(string text, out double fraction, out string? error)
+    {
+        error = null;
+        fraction = 1;
+        text = text.Trim();
+        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase)) return true;
+        var percent = text.EndsWith('%');
+        if (!YamlValues.TryDouble(percent ? text[..^1].TrimEnd() : text, out var value) || !double.IsFinite(value))
+        {
+            error = $"max_edge_list_shrink must be {MaxShrinkExpected}, got '{text}'";
+            return false;
+        }
+        fraction = percent ? value / 100 : value;
+        if (fraction is >= 0 and <= 1) return true;
+        error = $"max_edge_list_shrink must be {MaxShrinkExpected}, got '{text}'" +
+                (!percent && value is > 1 and <= 100 ? $" (write \"{text}%\" for a percentage)" : "");
+        return false;
+    }
+
     public static bool TryKeepMargin(string text, out double margin, out string? error)
     {
         error = null;

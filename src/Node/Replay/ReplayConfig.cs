@@ -28,19 +28,21 @@ public sealed record ReplayConfig(
     string Quorum = "majority",
     double VoteStaleAfterSeconds = 190,
     int MinVantages = 1,
-    int? CanaryKiller = null)
+    int? CanaryKiller = null,
+    double MaxEdgeListShrink = DecisionGuard.DefaultMaxShrink)
 {
     /// <summary>The keys <c>--set</c> understands, as the config spells them.</summary>
     public static readonly string[] Keys =
     [
         "goodenough", "edge_count", "min_edges", "dnschange_maxfreq", "dnschange_window", "probe_timeout", "pass_window_seconds",
         "history_length", "keep_margin", "judge_median_window", "quorum", "vote_stale_after", "min_vantages", "canary_killer",
+        "max_edge_list_shrink",
     ];
 
     public static ReplayConfig From(EdgemanageSettings s, string network) => new(
         s.GoodEnough, s.EdgeCountFor(network), s.MinEdges, s.DnsChangeMaxFreq, s.DnsChangeWindowSeconds, s.Probe.TimeoutSeconds,
         s.PassWindowSeconds, s.HistoryLength, s.KeepMargin, s.JudgeMedianWindowSeconds, s.Quorum,
-        s.VoteStaleAfterSeconds ?? 3 * s.ProbeIntervalSeconds + s.Probe.TimeoutSeconds, s.MinVantages, s.CanaryKiller);
+        s.VoteStaleAfterSeconds ?? 3 * s.ProbeIntervalSeconds + s.Probe.TimeoutSeconds, s.MinVantages, s.CanaryKiller, s.MaxEdgeListShrink);
 
     /// <summary>One <c>KEY=VALUE</c>, or a usage error naming the key.</summary>
     public ReplayConfig Set(string assignment, string where = "--set")
@@ -80,6 +82,7 @@ public sealed record ReplayConfig(
             "vote_stale_after" => this with { VoteStaleAfterSeconds = Number(0, 604_800) },
             "min_vantages" => this with { MinVantages = Integer(1, 1000) },
             "canary_killer" => this with { CanaryKiller = Integer(0, 100_000) is var k && k > 0 ? k : null },
+            "max_edge_list_shrink" => PolicyValues.TryMaxShrink(value, out var f, out var e3) ? this with { MaxEdgeListShrink = f } : throw new UsageException($"replay: {where} {e3}"),
             _ => throw new UsageException($"replay: {where}: unknown key '{key}'; one of {string.Join(", ", Keys)}"),
         };
     }
@@ -96,6 +99,6 @@ public sealed record ReplayConfig(
                 KeepMargin > 0 ? ge * (1 + KeepMargin) : null),
             HistoryLength,
             new QuorumSettings(spec, TimeSpan.FromSeconds(VoteStaleAfterSeconds), MinVantages),
-            CanaryKiller, fromUnixMs, toUnixMs);
+            CanaryKiller, fromUnixMs, toUnixMs, MaxEdgeListShrink);
     }
 }
