@@ -19,7 +19,8 @@ namespace Edgemanage.Node.Hosting;
 
 /// <summary>
 /// serve's <c>GET /metrics</c>, on Kestrel: the metrics of every network the process serves. Each response closes its
-/// connection (<c>Connection: close</c>). 404 for other paths, 405 for methods other than GET and HEAD, 431 for a
+/// connection (<c>Connection: close</c>). With a <see cref="Status"/>, also serve's status page at <c>/</c> and
+/// <c>/status.*</c> (src/Node/StatusPages). 404 for other paths, 405 for methods other than GET and HEAD, 431 for a
 /// request head over 8 KiB, 400 for what is not HTTP/1.x.
 /// <para>
 /// Why Kestrel rather than a hand-written loop: a scraper must get through while anything else on the network holds
@@ -209,7 +210,14 @@ public sealed class MetricsEndpoint : IAsyncDisposable
             // The status page shares this listener, its limits and its timeouts (src/Node/StatusPages).
             using var pageDeadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
             pageDeadline.CancelAfter(RenderTimeout);
-            await status.HandleAsync(context, pageDeadline.Token);
+            try
+            {
+                await status.HandleAsync(context, pageDeadline.Token);
+            }
+            catch (Exception e) when (!_stop.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested && !response.HasStarted)
+            {
+                await WriteAsync(response, 500, $"status page failed: {e.GetType().Name}: {e.Message}\n", headOnly);
+            }
             return;
         }
         if (request.Path != "/metrics")
