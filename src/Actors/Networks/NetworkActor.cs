@@ -156,9 +156,16 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             replayed++;
         });
         // cron: a round the guard held; the next recorded decision clears it (NetworkState.Apply).
-        Recover<DecisionHeld>(evt => _state = _state.Apply(evt));
+        Recover<DecisionHeld>(evt =>
+        {
+            _state = _state.Apply(evt);
+            replayed++;
+        });
         Recover<RecoveryCompleted>(_ =>
         {
+            // Counted from the newest snapshot, not from this process's start: a cron run is a new process each round,
+            // and a count from zero would never reach snapshot_every, leaving every decision in the journal.
+            _eventsSinceSnapshot = replayed;
             if (_state.Last is { } recovered) _state = _state.Persisted(recovered.AtUnixMs);
             _log.Debug("Network {0}: decisions recovered in {1:F3}s ({2} events after the snapshot)",
                 settings.Network, recovering.Elapsed.TotalSeconds, replayed);

@@ -66,6 +66,9 @@ public sealed class ZoneWriterActor : ReceivePersistentActor, IWithTimers
         {
             _state = _state.Apply(evt);
             _lastWriteAtUnixMs = evt.AtUnixMs;
+            // Counted from the newest snapshot, not from this process's start: a cron run is a new process each round,
+            // and a count from zero would never reach snapshot_every, leaving every event in the journal.
+            _eventsSinceSnapshot++;
         });
         Recover<RecoveryCompleted>(_ =>
         {

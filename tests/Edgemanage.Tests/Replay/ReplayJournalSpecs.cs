@@ -89,9 +89,9 @@ public sealed class ReplayJournalSpecs(RecordedJournal journal) : IClassFixture<
     {
         var doc = await ReplayJson("-c", journal.SnapshottingConfig);
         // The history groups snapshot every third round (staggered by group) and delete the events those cover: most
-        // samples come from the snapshots' rings, the rest from later events. (A cron NetworkActor lives one round,
-        // so with snapshot_every above 1 it never snapshots: every decision is still there.)
-        Assert.Equal(RecordedJournal.Rounds, Summary(doc, "decisions"));
+        // samples come from the snapshots' rings, the rest from later events. The network snapshots every third
+        // decision too (counted across cron runs), so only the decisions after its newest snapshot are replayed.
+        Assert.InRange(Summary(doc, "decisions"), 1, RecordedJournal.Rounds - 1);
         Assert.Equal(0, Summary(doc, "differing"));
         Assert.Equal(0, Summary(doc, "health_differing"));
         Assert.Contains(doc.GetProperty("notes").EnumerateArray(), n => System.Text.RegularExpressions.Regex.IsMatch(n.GetString()!,
