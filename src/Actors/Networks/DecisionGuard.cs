@@ -27,7 +27,11 @@ public sealed record GuardHold(GuardCause Cause, string Reason, string Advice);
 /// <param name="AcceptShrink">--accept-shrink: the operator says this shrink is intended.</param>
 /// <param name="EdgesFailingEverywhere">Listed edges observed this round whose every observation (from every vantage)
 /// failed; an edge nobody observed does not count, so a start with no reports never holds.</param>
-public sealed record GuardInput(int? BaselineEdges, int CurrentEdges, double MaxShrink, bool AcceptShrink, int EdgesFailingEverywhere);
+/// <param name="DnsServesEdges">DNS serves a live set now. With nothing published there is nothing for the
+/// every-edge-failing hold to protect: the decision itself publishes nothing and says why edge by edge, as the
+/// original does.</param>
+public sealed record GuardInput(int? BaselineEdges, int CurrentEdges, double MaxShrink, bool AcceptShrink, int EdgesFailingEverywhere,
+    bool DnsServesEdges = true);
 
 /// <summary>The guard's answer: <see cref="Holding"/> when any <see cref="Holds"/> applies; then nothing is published.</summary>
 public sealed record GuardVerdict(IReadOnlyList<GuardHold> Holds)
@@ -69,7 +73,7 @@ public static class DecisionGuard
             holds.Add(new GuardHold(GuardCause.Shrink,
                 $"edge list shrank from {input.BaselineEdges} to {input.CurrentEdges} edges ({Percent(shrink)} > max_edge_list_shrink {Percent(input.MaxShrink)})",
                 "rerun with --accept-shrink if intended"));
-        if (input.CurrentEdges > 0 && input.EdgesFailingEverywhere >= input.CurrentEdges)
+        if (input.DnsServesEdges && input.CurrentEdges > 0 && input.EdgesFailingEverywhere >= input.CurrentEdges)
             holds.Add(new GuardHold(GuardCause.AllFailing,
                 $"every one of the {input.CurrentEdges} edges failed from every vantage at once (more likely our own network than the edges)",
                 "probing goes on, and DNS is published again once an edge answers"));

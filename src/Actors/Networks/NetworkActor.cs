@@ -594,7 +594,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
         // The guard compares with the list the last recorded decision was made from: a held decision is never recorded
         // as one, so a shrink stays held on every later round until it is accepted or the list grows back.
         var guard = DecisionGuard.Judge(new GuardInput(DecisionGuard.BaselineOf(_state.Last), _settings.Edges.Count,
-            _settings.MaxEdgeListShrink, _settings.AcceptShrink, failingEverywhere));
+            _settings.MaxEdgeListShrink, _settings.AcceptShrink, failingEverywhere, DnsServesEdges: PreviousLive.Count > 0));
         if (guard.Holding)
         {
             Hold(pending, round, selection, votes, guard, now);

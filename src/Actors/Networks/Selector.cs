@@ -102,7 +102,10 @@ public static class Selector
         var keepable = all.Where(c => wasLive.Contains(c.Edge) && c.Mode == EdgeMode.Available
                                       && (c.Health == EdgeHealth.PassThreshold || NotYetObserved(c, input) || WithinKeepMargin(c, input))
                                       && !chosen.ContainsKey(c.Edge))
-            .OrderBy(c => c.Health != EdgeHealth.PassThreshold).ThenBy(c => !WithinKeepMargin(c, input)).ThenBy(c => c, KeepOrder).ToList();
+            .OrderBy(c => c.Health != EdgeHealth.PassThreshold)
+            // Margin keeps come after every pass_threshold edge and never reorder them: a pass_threshold edge whose
+            // latest probe was slow (judged on a median window) still ranks by speed among its peers.
+            .ThenBy(c => c.Health != EdgeHealth.PassThreshold && !WithinKeepMargin(c, input)).ThenBy(c => c, KeepOrder).ToList();
         foreach (var c in keepable.Take(required - chosen.Count))
             chosen[c.Edge] = DecisionReason.KeptHealthy;
 

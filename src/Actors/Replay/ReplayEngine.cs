@@ -144,7 +144,7 @@ public static class ReplayEngine
                 return seen.Count > 0 && seen.All(l => !l!.Value.IsOk);
             });
             var guard = DecisionGuard.Judge(new GuardInput(DecisionGuard.BaselineOf(state.Last), edges.Count,
-                settings.MaxEdgeListShrink, AcceptShrink: false, failingEverywhere));
+                settings.MaxEdgeListShrink, AcceptShrink: false, failingEverywhere, DnsServesEdges: previous.Length > 0));
             if (guard.Holding)
             {
                 decisions.Add(new ReplayedDecision(now, previous, previous, false, null, tick.Recorded,

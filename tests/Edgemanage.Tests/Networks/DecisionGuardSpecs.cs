@@ -42,6 +42,14 @@ public sealed class DecisionGuardSpecs
     }
 
     [Fact]
+    public void Every_edge_failing_holds_nothing_while_DNS_serves_no_edge()
+    {
+        // Nothing is published yet: the decision itself publishes nothing and says why edge by edge.
+        Assert.False(DecisionGuard.Judge(new GuardInput(null, 3, 0.5, false, 3, DnsServesEdges: false)).Holding);
+        Assert.True(DecisionGuard.Judge(new GuardInput(null, 3, 0.5, false, 3, DnsServesEdges: true)).Holding);
+    }
+
+    [Fact]
     public void Every_edge_failing_says_it_is_more_likely_our_network()
     {
         var verdict = DecisionGuard.Judge(new GuardInput(3, 3, 0.5, false, 3));

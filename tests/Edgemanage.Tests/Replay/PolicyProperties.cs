@@ -39,3 +39,23 @@ public sealed class PolicyProperties
                 && whole >= 0 && whole <= cuts[2] - cuts[0]).ToProperty();
     }
 }
+
+/// <summary>keep_margin over random selections: it only adds keeps.</summary>
+[Properties(Arbitrary = new[] { typeof(Edgemanage.Tests.Networks.SelectionArbitraries) }, MaxTest = 300)]
+public sealed class KeepMarginProperties
+{
+    [Property]
+    public Property Keep_margin_only_adds_keeps_it_never_drops_an_edge_the_plain_keep_rule_kept(Edgemanage.Tests.Networks.SelectionCase c, byte margin)
+    {
+        var plain = Edgemanage.Actors.Networks.Selector.Select(c.Input);
+        var with = Edgemanage.Actors.Networks.Selector.Select(c.Input with { KeepUnderSeconds = margin / 10.0 });
+        var keptPlainly = plain.Edges.Where(d => d.Live && d.Reason == Edgemanage.Contracts.Networks.DecisionReason.KeptHealthy && d.Health == EdgeHealth.PassThreshold)
+            .Select(d => d.Edge);
+        var usable = c.Input.Edges.Where(e => e.Health <= EdgeHealth.Pass).Select(e => e.Edge).ToHashSet(StringComparer.Ordinal);
+        var liveWith = with.Live.ToHashSet(StringComparer.Ordinal);
+        return (keptPlainly.All(liveWith.Contains)
+                // a margin never publishes an edge that is not usable unless the plain rule did too (blindforce, fallback)
+                && with.Live.Where(e => !usable.Contains(e)).All(plain.Live.Contains))
+            .Label($"plain {string.Join(",", plain.Live)}; with margin {string.Join(",", with.Live)}");
+    }
+}
