@@ -530,7 +530,7 @@ public sealed class NetworkActor : ReceivePersistentActor, IWithTimers
             else
             {
                 // Keep DNS as published; a live edge that a quorum sees failing is the one thing not worth waiting for.
-                var failing = vote.Frozen ? [] : judgement.FailingAmong(PreviousLive);
+                var failing = vote.Frozen ? [] : judgement.FailingAmong(PreviousLive, _serve.Quorum.MinVantages);
                 if (failing.Count == 0) return;
                 _log.Warning("Network {0}: during the start-up hold ({1} edge(s) not yet judged) live edge(s) fail: {2}; deciding now",
                     _settings.Network, hold.Awaiting, string.Join(" ", failing));

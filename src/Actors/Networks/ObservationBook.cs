@@ -23,10 +23,13 @@ public sealed record Judgement(
     IReadOnlySet<string> Unobserved)
 {
     /// <summary>Edges of <paramref name="live"/> the quorum judges failing: they are replaced at once, even during the start-up hold.</summary>
-    public IReadOnlyList<string> FailingAmong(IReadOnlyList<string> live)
+    /// <param name="minVoters">Only edges judged by at least this many vantages count. During the start-up hold this is
+    /// min_vantages: a new decider (a restart, a moved shard) whose book holds one vantage's report of an edge so far
+    /// would otherwise take that one vantage's word for a quorum and replace the edge.</param>
+    public IReadOnlyList<string> FailingAmong(IReadOnlyList<string> live, int minVoters = 1)
     {
         var set = live.ToHashSet(StringComparer.Ordinal);
-        return Vote.Edges.Where(e => e.Health == EdgeHealth.Fail && set.Contains(e.Edge)).Select(e => e.Edge).ToArray();
+        return Vote.Edges.Where(e => e.Health == EdgeHealth.Fail && e.Voters >= minVoters && set.Contains(e.Edge)).Select(e => e.Edge).ToArray();
     }
 }
 

@@ -181,6 +181,21 @@ public sealed class ObservationBookSpecs
         Assert.Empty(j.FailingAmong(["b", "c"]));
     }
 
+    [Theory]
+    [InlineData("v1", "", false)]           // one vantage's word so far, min_vantages 2: not yet a quorum's
+    [InlineData("v1 v2", "", true)]         // two vantages judged it, both failing
+    [InlineData("v1", "v2", false)]         // judged by two, split: short of the majority
+    public void During_the_hold_only_an_edge_judged_by_min_vantages_vantages_can_be_named_failing(string failingFrom, string passingFrom, bool failing)
+    {
+        // A decider that has just taken over (a moved shard) may hold one vantage's report of an edge before the others'.
+        var split = (string s) => s.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var book = Books.Start(Abc).Apply(
+            split(failingFrom).Select(v => Books.Report("a", v, EdgeHealth.Fail, Books.T0 + 500))
+                .Concat(split(passingFrom).Select(v => Books.Report("a", v, EdgeHealth.PassThreshold, Books.T0 + 500))));
+        var j = book.Judge(Books.T0 + 1_000, out _);
+        Assert.Equal(failing ? ["a"] : [], j.FailingAmong(["a", "b"], minVoters: 2));
+    }
+
     [Fact]
     public void A_live_edge_not_observed_since_start_stays_live_and_the_decision_is_not_degraded()
     {
