@@ -115,12 +115,17 @@ public static class DecisionGuard
     /// <paramref name="reportsOf"/> gives an edge's reports (one per vantage); a report whose last probe was not ok fails.
     /// </summary>
     public static int FailingEverywhere(IEnumerable<string> edges, Func<string, IEnumerable<EdgeReport>> reportsOf) =>
+        FailingEverywhere(edges, edge => reportsOf(edge).Select(r => r.Verdict.Last));
+
+    /// <summary>The same from each vantage's newest probe of an edge (null: that vantage has none, so not failing):
+    /// what <c>replay</c> has instead of reports.</summary>
+    public static int FailingEverywhere(IEnumerable<string> edges, Func<string, IEnumerable<Sample?>> newestProbesOf) =>
         edges.Count(edge =>
         {
             var any = false;
-            foreach (var report in reportsOf(edge))
+            foreach (var newest in newestProbesOf(edge))
             {
-                if (report.Verdict.Last is not { } last || last.IsOk) return false;
+                if (newest is not { } last || last.IsOk) return false;
                 any = true;
             }
             return any;

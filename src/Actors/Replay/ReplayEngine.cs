@@ -138,11 +138,8 @@ public static class ReplayEngine
             var previous = state.PreviousLive.OrderBy(e => e, Ordinal).Distinct(Ordinal).ToArray();
             // The guard, as the NetworkActor asks it: against the list of the last decision taken (a held one is not
             // taken, so the baseline stays), and on this tick's newest probe of every edge from every vantage.
-            var failingEverywhere = edges.Count(e =>
-            {
-                var seen = vantages.Select(v => VerdictOf(e, v)?.Last).Where(l => l is not null).ToList();
-                return seen.Count > 0 && seen.All(l => !l!.Value.IsOk);
-            });
+            var failingEverywhere = DecisionGuard.FailingEverywhere(edges,
+                e => vantages.Select(v => VerdictOf(e, v)).Where(v => v is not null).Select(v => v!.Last));
             var guard = DecisionGuard.Judge(new GuardInput(DecisionGuard.BaselineOf(state.Last), edges.Count,
                 settings.MaxEdgeListShrink, AcceptShrink: false, failingEverywhere, DnsServesEdges: previous.Length > 0));
             if (guard.Holding)
