@@ -369,7 +369,8 @@ public sealed class CommandTree
             if (token.StartsWith('-') && token.Length > 1) return Prefixed($"unknown option '{token.Split('=')[0]}'");
             if (command == Root) return $"unknown command '{token}' (try 'edgemanage --help')";
             if (groupOnly)
-                return Prefixed($"unknown sub-command '{token}' (one of {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))})");
+                return Prefixed($"unknown sub-command '{token}': one of {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))} " +
+                    $"(see 'edgemanage {path} --help')");
             return Prefixed($"unexpected argument '{token}'");
         }
         if (WantsHelp(result)) return null;
