@@ -67,7 +67,7 @@ public sealed class CommandTree
             For("edge mode"), "A comment (-C) is required for every mode but available; the change is written to the operator log.",
             Rest("EDGE", "the edge"));
         BuildCtl(Root, For);
-        var check = Group(Root, "check", "Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)");
+        var check = Group(Root, "check", "Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)", CheckNotes);
         Leaf(check, "rotation", "EDGE_ROTATE: substitutions of the live set in the last --window seconds (default 600); defaults -w 4 --critical 8",
             CheckCommand.Options, For("check rotation"), CheckNotes, Rest("ARGS", "", hidden: true));
         Leaf(check, "integrity", "EDGE_TESTMATCH: edges and canaries whose last body did not match the test object; defaults -w 1 --critical 1",
@@ -123,7 +123,7 @@ public sealed class CommandTree
     {
         ["dnet"] = new("the network (its edge list is edgelist_dir/DNET)", "DNET"),
         ["config"] = new("the config file (default /etc/edgemanage/edgemanage.yaml)", "FILE"),
-        ["verbose"] = new("say more"),
+        ["verbose"] = new("log at debug level to stderr"),
         ["dry-run"] = new("probe and decide, but write nothing"),
         ["json"] = new("print JSON"),
         ["new-journal"] = new("set an existing journal aside (renamed, never deleted) and start a new one: for a damaged journal, " +
@@ -439,7 +439,7 @@ public sealed class CommandTree
         w.WriteLine("_edgemanage_options() {");
         w.WriteLine("    case \"$1\" in");
         foreach (var (path, c) in commands)
-            w.WriteLine($"        {Quote(path)}) echo {Quote(string.Join(' ', OptionsOf(c).SelectMany(Names)))} ;;");
+            w.WriteLine($"        {Quote(path)}) echo {Quote(string.Join(' ', OptionsOf(c).SelectMany(Names).Append("--help").Distinct()))} ;;");
         w.WriteLine("    esac");
         w.WriteLine("}");
         w.WriteLine("# the options that take a value, and the values of those that have a fixed set");
