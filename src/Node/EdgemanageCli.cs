@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.CommandLine;
 using Edgemanage.Node.Cli;
 using Edgemanage.Node.Commands;
 using Edgemanage.Node.Hosting;
@@ -8,29 +9,6 @@ namespace Edgemanage.Node;
 /// <summary>The <c>edgemanage</c> command: dispatches to sub-commands and turns failures into exit codes.</summary>
 public static class EdgemanageCli
 {
-    public const string Usage = """
-        usage: edgemanage <command> [options]
-
-        commands:
-          demo           start a loopback demo fleet and run rounds against it (try this first)
-          run            probe every edge of a network once, decide and publish its zones (the cron job)
-          query          list edges and their persisted state (edge_query)
-          serve          keep probing and deciding a network, publishing zones on change (long-running node)
-          why            explain why an edge is, or is not, live (from the last decision)
-          replay         re-decide a network's recorded decisions (or a trace) under the config or --set overrides
-          edge mode      set an edge's mode: available, force, blindforce, unavailable (edge_conf)
-          ctl            look at and steer a serving node: cluster, actors, networks, edges, modes, zones
-          check          Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)
-          import-legacy  import the original edgemanage's health files and statefile into the journal
-          validate       check config, edge lists, canary file and zone includes without probing
-          version        print the version
-
-        'edgemanage <command> --help' shows a command's options.
-        exit codes: 0 published or unchanged, 1 error, 2 usage or configuration error,
-                    3 degraded (fewer than edge_count edges published, or a zone not published), 4 network locked;
-                    ctl also: 5 node unreachable, 6 refused (admin secret), 7 no such network, edge or member
-        """;
-
     public static string Version =>
         typeof(EdgemanageCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
@@ -39,44 +17,72 @@ public static class EdgemanageCli
         MainAsync(args, output, error, new ServeControl(), ct);
 
     /// <param name="serveControl">How a serve started here is reloaded: Program.cs maps SIGHUP to it.</param>
-    public static async Task<int> MainAsync(string[] args, TextWriter output, TextWriter error, ServeControl serveControl, CancellationToken ct = default)
+    public static Task<int> MainAsync(string[] args, TextWriter output, TextWriter error, ServeControl serveControl, CancellationToken ct = default) =>
+        MainAsync("edgemanage", args, output, error, serveControl, ct);
+
+    /// <summary>The commands the original's programs were: a symlink of that name runs this command.</summary>
+    public static IReadOnlyDictionary<string, string[]> OriginalPrograms { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        ["edge_manage"] = ["run"],
+        ["edge_conf"] = ["edge", "mode"],
+        ["edge_query"] = ["query"],
+    };
+
+    /// <param name="invokedAs">The program's name as started (argv[0]'s file name): edge_manage, edge_conf and
+    /// edge_query behave as run, edge mode and query.</param>
+    public static async Task<int> MainAsync(string invokedAs, string[] args, TextWriter output, TextWriter error, ServeControl serveControl,
+        CancellationToken ct = default)
+    {
+        var program = Path.GetFileName(invokedAs);
+        if (program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || program.EndsWith(".exe", StringComparison.OrdinalIgnoreCase))
+            program = Path.GetFileNameWithoutExtension(program);
+        if (OriginalPrograms.TryGetValue(program, out var prefix))
         {
-            (args.Length == 0 ? error : output).WriteLine(Usage);
-            return args.Length == 0 ? ExitCodes.UsageOrConfig : ExitCodes.Ok;
+            if (args is ["--version"]) return PrintVersion(output, program);
+            args = [.. prefix, .. args];
         }
-        var command = args[0];
-        var rest = args.Skip(1).ToArray();
-        if (rest.Contains("--help") || rest.Contains("-h"))
+        else if (args is ["help", .. var topic])
         {
-            output.WriteLine(CommandUsage(command) ?? Usage);
-            return ExitCodes.Ok;
+            args = [.. topic, "--help"];
+        }
+
+        var tree = new CommandTree(path => (cl, token) => Execute(path, cl, output, error, serveControl, token));
+        var parsed = tree.Parse(args);
+        var command = tree.PathOf(parsed);
+        var hint = $"try '{(prefix is null ? $"edgemanage {command}".TrimEnd() : program)} --help'";
+        if (args.Length == 0)
+        {
+            // No command: the help, on stderr (nothing was done), as a usage error.
+            Help(tree, tree.Parse(["--help"]), error);
+            return ExitCodes.UsageOrConfig;
+        }
+        if (CommandTree.WantsHelp(parsed) && parsed.UnmatchedTokens.Count == 0) return Help(tree, parsed, output);
+        if (command.Length == 0 && parsed.GetValue(tree.VersionOption) && parsed.Errors.Count == 0 && parsed.UnmatchedTokens.Count == 0)
+            return PrintVersion(output, "edgemanage");
+        if (tree.ErrorOf(parsed) is { } usage)
+        {
+            // check is a Nagios plugin: a bad command line is UNKNOWN (exit 3) on stdout, not a usage error.
+            if (command.StartsWith("check", StringComparison.Ordinal)) return CheckCommand.UsageError(command, usage, output, error);
+            error.WriteLine($"edgemanage: {usage}");
+            if (!usage.Contains("--help", StringComparison.Ordinal)) error.WriteLine(hint);
+            return ExitCodes.UsageOrConfig;
         }
         try
         {
-            return command switch
+            return await parsed.InvokeAsync(new InvocationConfiguration
             {
-                "run" => await RunCommand.ExecuteAsync(rest, output, error, ct),
-                "query" => await QueryCommand.ExecuteAsync(rest, output, error, ct),
-                "why" => await WhyCommand.ExecuteAsync(rest, output, error, ct),
-                "replay" => await ReplayCommand.ExecuteAsync(rest, output, error, ct),
-                "serve" => await ServeCommand.ExecuteAsync(rest, output, error, serveControl, ct),
-                "edge" => await EdgeModeCommand.ExecuteEdgeAsync(rest, output, error, ct),
-                "ctl" => await CtlCommand.ExecuteAsync(rest, output, error, ct),
-                "import-legacy" => await ImportLegacyCommand.ExecuteAsync(rest, output, error, ct),
-                "validate" => ValidateCommand.Execute(rest, output, error),
-                "check" => await CheckCommand.ExecuteAsync(rest, output, error, ct),
-                "demo" => await DemoCommand.ExecuteAsync(rest, output, error, serveControl, ct),
-                "version" or "--version" => PrintVersion(output),
-                _ => throw new UsageException($"unknown command '{command}' (try 'edgemanage --help')"),
-            };
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                // Program.cs handles Ctrl-C and SIGTERM (a round ends cleanly); System.CommandLine must not.
+                ProcessTerminationTimeout = null,
+            }, ct);
         }
         catch (UsageException e)
         {
             error.WriteLine($"edgemanage: {e.Message}");
             // A message that already points at --help stays one line (scripts and humans at 3 am read the first line).
-            if (CommandUsage(command) is { } usage && !e.Message.Contains("--help", StringComparison.Ordinal)) error.WriteLine(usage);
+            if (!e.Message.Contains("--help", StringComparison.Ordinal)) error.WriteLine(hint);
             return ExitCodes.UsageOrConfig;
         }
         catch (JournalRefusedException e)
@@ -101,25 +107,47 @@ public static class EdgemanageCli
         }
     }
 
-    private static string? CommandUsage(string command) => command switch
+    private static Task<int> Execute(string command, CommandLine cl, TextWriter output, TextWriter error, ServeControl serveControl,
+        CancellationToken ct) => command switch
     {
-        "run" => RunCommand.Usage,
-        "query" => QueryCommand.Usage,
-        "why" => WhyCommand.Usage,
-        "replay" => ReplayCommand.Usage,
-        "serve" => ServeCommand.Usage,
-        "edge" => EdgeModeCommand.Usage,
-        "ctl" => CtlCommand.Usage,
-        "import-legacy" => ImportLegacyCommand.Usage,
-        "validate" => ValidateCommand.Usage,
-        "check" => CheckCommand.Usage,
-        "demo" => DemoCommand.Usage,
-        _ => null,
+        "run" => RunCommand.ExecuteAsync(cl, output, error, ct),
+        "query" => QueryCommand.ExecuteAsync(cl, output, error, ct),
+        "why" => WhyCommand.ExecuteAsync(cl, output, error, ct),
+        "replay" => ReplayCommand.ExecuteAsync(cl, output, error, ct),
+        "serve" => ServeCommand.ExecuteAsync(cl, output, error, serveControl, ct),
+        "edge mode" => EdgeModeCommand.ExecuteAsync(cl, output, error, time: null, ct),
+        "ctl" => CtlCommand.ExecuteAsync(cl, output, error, ct),
+        "import-legacy" => ImportLegacyCommand.ExecuteAsync(cl, output, error, ct),
+        "validate" => Task.FromResult(ValidateCommand.Execute(cl, output, error)),
+        "demo" => DemoCommand.ExecuteAsync(cl, output, error, serveControl, ct),
+        "version" => Task.FromResult(PrintVersion(output, "edgemanage")),
+        "completion" => Task.FromResult(PrintCompletion(cl, output)),
+        _ when command.StartsWith("check ", StringComparison.Ordinal) => CheckCommand.ExecuteAsync(command["check ".Length..], cl, output, error, ct),
+        _ => throw new InvalidOperationException($"no body for '{command}'"),
     };
 
-    private static int PrintVersion(TextWriter output)
+    /// <summary>The generated help of the parsed command, then its notes (exit codes, defaults).</summary>
+    private static int Help(CommandTree tree, ParseResult parsed, TextWriter output)
     {
-        output.WriteLine($"edgemanage {Version}");
+        parsed.Invoke(new InvocationConfiguration { Output = output, Error = output, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+        if (tree.NotesOf(parsed.CommandResult.Command) is { } notes)
+        {
+            output.WriteLine(notes.TrimEnd());
+            output.WriteLine();
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static int PrintCompletion(CommandLine cl, TextWriter output)
+    {
+        var tree = new CommandTree();
+        output.Write(cl.Positionals[0] == "zsh" ? tree.ZshCompletion() : tree.BashCompletion());
+        return ExitCodes.Ok;
+    }
+
+    private static int PrintVersion(TextWriter output, string program)
+    {
+        output.WriteLine($"{program} {Version}");
         return ExitCodes.Ok;
     }
 }

@@ -20,4 +20,24 @@ using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
     context.Cancel = true;
     serveControl.RequestReload();
 });
-return await Edgemanage.Node.EdgemanageCli.MainAsync(args, Console.Out, Console.Error, serveControl, interrupted.Token);
+return await Edgemanage.Node.EdgemanageCli.MainAsync(InvokedAs(), args, Console.Out, Console.Error, serveControl, interrupted.Token);
+
+// The name the program was started as: edge_manage, edge_conf and edge_query (symlinks to edgemanage) behave as the
+// original's programs. On Linux the apphost's Environment.GetCommandLineArgs()[0] is the resolved program, not the
+// symlink that was started; the kernel's record of argv[0] (/proc/self/cmdline) is the name the user typed.
+static string InvokedAs()
+{
+    try
+    {
+        var cmdline = File.ReadAllText("/proc/self/cmdline");
+        var first = cmdline.Split('\0')[0];
+        if (first.Length > 0) return first;
+    }
+    catch (IOException)
+    {
+    }
+    catch (UnauthorizedAccessException)
+    {
+    }
+    return Environment.GetCommandLineArgs()[0];
+}

@@ -1,80 +1,41 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Sym = System.CommandLine;
+
 namespace Edgemanage.Node.Cli;
 
 /// <summary>
-/// A deliberately small getopt-style parser: the original's flags are short and long (-A/--dnet), values may
-/// follow as the next word or after '=', and every mistake becomes a one-line <see cref="UsageException"/>.
-/// Each command declares its options, so an unknown flag is always an error rather than silently ignored.
+/// What one command's body sees of its parsed command line: a small facade over System.CommandLine's
+/// <see cref="ParseResult"/> (the tree in <see cref="CommandTree"/> parses and validates; a body asks for values by
+/// option name). The accessors are the ones the bodies used with the old hand parser, so a body did not change.
 /// </summary>
 public sealed class CommandLine
 {
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<string>> _lists = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly ParseResult _result;
+    private readonly IReadOnlyDictionary<string, Sym.Option> _options;
 
+    /// <summary>The positional words: a command's arguments (for ctl: the command words after <c>ctl</c>, then its arguments).</summary>
     public IReadOnlyList<string> Positionals { get; }
 
-    private CommandLine(List<string> positionals) => Positionals = positionals;
-
-    public sealed record Option(string Name, string? Short, string? Long, bool TakesValue, bool Repeatable = false);
-
-    public static CommandLine Parse(string command, IReadOnlyList<string> args, params Option[] options)
+    internal CommandLine(ParseResult result, IReadOnlyDictionary<string, Sym.Option> options, IReadOnlyList<string> positionals)
     {
-        var positionals = new List<string>();
-        var cl = new CommandLine(positionals);
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            if (arg == "--")
-            {
-                positionals.AddRange(args.Skip(i + 1));
-                break;
-            }
-            if (!arg.StartsWith('-') || arg == "-")
-            {
-                positionals.Add(arg);
-                continue;
-            }
-            string key = arg;
-            string? inlineValue = null;
-            var eq = arg.IndexOf('=');
-            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
-            {
-                key = arg[..eq];
-                inlineValue = arg[(eq + 1)..];
-            }
-            else if (!arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
-            {
-                // -Amynet: a short option with its value attached
-                key = arg[..2];
-                inlineValue = arg[2..];
-            }
-            var opt = options.FirstOrDefault(o => o.Short == key || o.Long == key)
-                ?? throw new UsageException($"{command}: unknown option '{key}'");
-            if (!opt.TakesValue)
-            {
-                if (inlineValue is not null) throw new UsageException($"{command}: option '{key}' takes no value");
-                cl._flags.Add(opt.Name);
-                continue;
-            }
-            var value = inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"{command}: option '{key}' needs a value"));
-            if (opt.Repeatable)
-            {
-                if (!cl._lists.TryGetValue(opt.Name, out var list)) cl._lists[opt.Name] = list = [];
-                list.Add(value);
-            }
-            else if (!cl._values.TryAdd(opt.Name, value))
-            {
-                throw new UsageException($"{command}: option '{key}' given twice");
-            }
-        }
-        return cl;
+        _result = result;
+        _options = options;
+        Positionals = positionals;
     }
 
-    public bool Flag(string name) => _flags.Contains(name);
+    /// <summary>
+    /// An option a command declares: <paramref name="Name"/> is how the body asks for it; <paramref name="Short"/> and
+    /// <paramref name="Long"/> are what users type (-A, --dnet: the original's spellings).
+    /// </summary>
+    public sealed record Option(string Name, string? Short, string? Long, bool TakesValue, bool Repeatable = false);
 
-    public string? Value(string name) => _values.GetValueOrDefault(name);
+    public bool Flag(string name) => _options.TryGetValue(name, out var o) && o is Option<bool> flag && _result.GetValue(flag);
 
-    public IReadOnlyList<string> Values(string name) => _lists.GetValueOrDefault(name) ?? (IReadOnlyList<string>)[];
+    public string? Value(string name) => _options.TryGetValue(name, out var o) && o is Option<string> one ? _result.GetValue(one) : null;
+
+    public IReadOnlyList<string> Values(string name) =>
+        _options.TryGetValue(name, out var o) && o is Option<string[]> many ? _result.GetValue(many) ?? [] : [];
 
     public string Required(string command, string name, string display) =>
         Value(name) ?? throw new UsageException($"{command}: {display} is required");

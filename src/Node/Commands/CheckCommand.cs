@@ -16,44 +16,10 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class CheckCommand
 {
-    public const string Usage = """
-        usage: edgemanage check rotation  -A DNET [-c FILE] [-w N] [--critical N] [--window SECONDS]
-               edgemanage check integrity -A DNET [-c FILE] [-w N] [--critical N]
-               edgemanage check latency   -A DNET [-c FILE] [-w SECONDS] [--critical SECONDS] [-a]
-               edgemanage check rotation|integrity --statefile FILE [-w N] [--critical N] [--window SECONDS]
-
-        Nagios plugins: print one line 'LABEL STATUS message | perfdata' and exit 0 OK, 1 WARNING, 2 CRITICAL,
-        3 UNKNOWN. They read the network's journal read-only (as query does, also while serve runs) and never
-        create it. A value is WARNING from -w on and CRITICAL from --critical on.
-
-          rotation   EDGE_ROTATE: substitutions of the live set in the last --window seconds (default 600; no
-                     further back than dnschange_window). Defaults -w 4 --critical 8. perfdata frequency=N
-          integrity  EDGE_TESTMATCH: edges and canaries whose last probe returned a body that does not match the
-                     test object, named in the message. Defaults -w 1 --critical 1 (any mismatch is CRITICAL).
-                     perfdata notok=N
-          latency    ACTIVE_EDGE_LATENCY: the last fetch time of the slowest live edge (-a: of every edge); a
-                     failed probe counts as probe_timeout and is named. Defaults -w 2.0 --critical 4.0 (seconds).
-                     perfdata slowestactive=Ns
-
-        options:
-          -A, --dnet DNET        the network
-          -c, --config FILE      the config (default /etc/edgemanage/edgemanage.yaml). NOTE: -c is the config
-                                 file, as in every edgemanage command; the critical level is --critical or -C
-          -w, --warning N        the warning level
-          -C, --critical N       the critical level (must not be below the warning level)
-          --window SECONDS       rotation: how far back to count (default 600)
-          -a, --all              latency: every edge, not only the live ones
-          --statefile FILE       rotation, integrity: read the original edgemanage's statefile (JSON) instead of the
-                                 journal, for use during a migration
-
-        exit code 3 (UNKNOWN), as the plugin API requires (not 2, which Nagios reads as CRITICAL), also for a bad
-        command line, bad thresholds (not a number, or warning above critical), a broken config (the file:line
-        is named), a network with no journal yet, or any unexpected failure.
-        """;
 
     private const string GenericLabel = "EDGEMANAGE_CHECK";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
@@ -64,9 +30,28 @@ public static class CheckCommand
         new("statefile", null, "--statefile", true),
     ];
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    /// <summary>A command line the tree refused: UNKNOWN on stdout (exit 3), as for every other usage error here.</summary>
+    public static int UsageError(string command, string message, TextWriter output, TextWriter error)
     {
-        var kind = args.Count > 0 ? args[0] : null;
+        var kind = command.Length > "check ".Length ? command["check ".Length..] : null;
+        var label = kind switch
+        {
+            "rotation" => NagiosChecks.RotationLabel,
+            "integrity" => NagiosChecks.IntegrityLabel,
+            "latency" => NagiosChecks.LatencyLabel,
+            _ => GenericLabel,
+        };
+        // "check: unknown sub-command 'uptime'" reads better without its command (the label says check).
+        if (kind is null && message.StartsWith("check: ", StringComparison.Ordinal))
+            message = message["check: ".Length..].Replace("unknown sub-command", "unknown check", StringComparison.Ordinal);
+        var result = NagiosChecks.Unknown(label, message);
+        error.WriteLine($"try 'edgemanage {command} --help'");
+        output.WriteLine(result.Line);
+        return result.ExitCode;
+    }
+
+    public static async Task<int> ExecuteAsync(string kind, CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct = default)
+    {
         var label = kind switch
         {
             "rotation" => NagiosChecks.RotationLabel,
@@ -80,12 +65,12 @@ public static class CheckCommand
             result = label == GenericLabel
                 ? NagiosChecks.Unknown(label, kind is null ? "usage: edgemanage check rotation|integrity|latency (see --help)"
                     : $"unknown check '{kind}': use rotation, integrity or latency")
-                : await RunAsync(kind!, label, args.Skip(1).ToArray(), error, ct);
+                : await RunAsync(kind!, label, cl, error, ct);
         }
         catch (UsageException e)
         {
             result = NagiosChecks.Unknown(label, e.Message);
-            error.WriteLine(Usage);
+            error.WriteLine($"try 'edgemanage check {kind} --help'");
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -100,10 +85,9 @@ public static class CheckCommand
         return result.ExitCode;
     }
 
-    private static async Task<CheckResult> RunAsync(string kind, string label, string[] args, TextWriter error, CancellationToken ct)
+    private static async Task<CheckResult> RunAsync(string kind, string label, CommandLine cl, TextWriter error, CancellationToken ct)
     {
         var command = $"check {kind}";
-        var cl = CommandLine.Parse(command, args, Options);
         if (cl.Positionals.Count > 0)
             throw new UsageException($"{command}: unexpected argument '{cl.Positionals[0]}' (the network is -A DNET; the original's statefile is --statefile FILE)");
         var defaults = kind switch

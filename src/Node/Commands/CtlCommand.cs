@@ -19,31 +19,8 @@ public static class CtlCommand
 {
     public const string DefaultNode = "127.0.0.1:4050";
 
-    public const string Usage = """
-        usage: edgemanage ctl [--node HOST:PORT] [-c FILE] [--secret-file FILE] [--tls-certificate FILE] [--json] [--timeout SECONDS] COMMAND
-          cluster show                         members, their status and roles, the leader
-          cluster leave ADDR                   ask a member to leave gracefully          (needs the secret)
-          cluster down ADDR                    mark a member down                        (needs the secret)
-          cluster down-unreachable             down every unreachable member             (needs the secret)
-          actor hierarchy [-d DEPTH]           the node's actors, DEPTH levels deep (default: all)
-          net list                             the networks this node serves
-          net show DNET                        live set, last decision with reasons, throttle budget, frozen or not
-          edge show DNET EDGE                  per-vantage history summary, votes, mode
-          edge mode DNET EDGE MODE [-C COMMENT] [--for DURATION]
-                                               available|force|blindforce|unavailable; a comment is required except
-                                               for available; --for 30m|2h|1d reverts to available then (needs the secret)
-          why DNET EDGE                        why the edge is, or is not, live
-          zones DNET                           serial, last write, check results, hook exit codes
-        --node: the node's ctl endpoint (default: admin.host:admin.port of -c FILE, else $EDGEMANAGE_NODE, else 127.0.0.1:4050)
-        secret: --secret-file FILE, else $EDGEMANAGE_ADMIN_SECRET, else admin.secret / admin.secret_file of -c FILE
-                (default {state_dir}/admin.secret, written by the node)
-        TLS:    when the node's endpoint has admin.tls_certificate, ctl presents the same PKCS#12 file: --tls-certificate
-                FILE, else admin.tls_certificate of -c FILE; its password $EDGEMANAGE_ADMIN_TLS_PASSWORD, else admin.tls_password
-        exit codes: 0 done, 1 the node failed the command, 2 usage error, 5 node unreachable or silent,
-                    6 refused (admin secret), 7 no such network, edge or member
-        """;
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("node", null, "--node", true),
         new("config", "-c", "--config", true),
@@ -56,9 +33,8 @@ public static class CtlCommand
         new("for", null, "--for", true),
     ];
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("ctl", args, Options);
         var words = cl.Positionals;
         var config = LoadConfig(cl, error, out var configFailed);
         if (configFailed) return ExitCodes.UsageOrConfig;

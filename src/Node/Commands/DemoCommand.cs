@@ -11,14 +11,8 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class DemoCommand
 {
-    public const string Usage = """
-        usage: edgemanage demo [--dir DIR] [--rounds N] [-v]
-               edgemanage demo --serve [--dir DIR] [--admin HOST:PORT] [--metrics-listen HOST:PORT] [-v]
-          --serve: instead of cron rounds, keep the demo fleet up and serve it as a long-running node until Ctrl-C,
-                   to try 'edgemanage ctl', the metrics endpoint and the Nagios checks against it
-        """;
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dir", null, "--dir", true),
         new("rounds", null, "--rounds", true),
@@ -54,10 +48,9 @@ public static class DemoCommand
     private static readonly TimeSpan ServeBreakAfter = TimeSpan.FromSeconds(30), ServeMendAfter = TimeSpan.FromSeconds(90);
 
     /// <param name="control">Steers the serve of <c>demo --serve</c> (SIGHUP reloads it).</param>
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, ServeControl control,
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, ServeControl control,
         CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("demo", args, Options);
         cl.NoPositionals("demo");
         var rounds = cl.Int("demo", "rounds", "--rounds", 3, 1, 50);
         var dir = Path.GetFullPath(cl.Value("dir") ?? Path.Combine(Environment.CurrentDirectory, "edgemanage-demo"));

@@ -23,13 +23,9 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class EdgeModeCommand
 {
-    public const string Usage =
-        "usage: edgemanage edge mode -A DNET [-c FILE] -m available|force|blindforce|unavailable [-C COMMENT] [--for DURATION] [--no-syslog] EDGE\n" +
-        "  --for DURATION  the mode reverts to available after DURATION (90s, 30m, 2h, 1d, 1h30m); not for available";
-
     public const string CommentRequired = "Comment required for mode to be changed to anything but available.";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
@@ -40,20 +36,18 @@ public static class EdgeModeCommand
         new("no-syslog", null, "--no-syslog", false),
     ];
 
-    /// <summary>Dispatches <c>edge &lt;sub-command&gt;</c>; <c>mode</c> is the only one so far.</summary>
-    public static Task<int> ExecuteEdgeAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
-        args.Count > 0 && args[0] == "mode"
-            ? ExecuteAsync(args.Skip(1).ToArray(), output, error, ct)
-            : throw new UsageException(args.Count == 0 ? "edge: a sub-command is required (mode)" : $"edge: unknown sub-command '{args[0]}' (try 'edge mode')");
-
     public static Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
         ExecuteAsync(args, output, error, time: null, ct);
 
+    /// <summary>edge mode with a command line of its own (the words after 'edge mode').</summary>
+    public static Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, TimeProvider? time,
+        CancellationToken ct = default) =>
+        ExecuteAsync(CommandTree.Bind(["edge", "mode", .. args]), output, error, time, ct);
+
     /// <param name="time">The clock the expiry of <c>--for</c> is counted from (tests); the system clock when null.</param>
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, TimeProvider? time,
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, TimeProvider? time,
         CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("edge mode", args, Options);
         var network = cl.Required("edge mode", "dnet", "-A DNET");
         var modeName = cl.Required("edge mode", "mode", "-m MODE");
         if (!EdgeValueNames.TryParseMode(modeName, out var mode))

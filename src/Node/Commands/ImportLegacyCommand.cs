@@ -28,9 +28,8 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ImportLegacyCommand
 {
-    public const string Usage = "usage: edgemanage import-legacy -A DNET [-c FILE] [--statefile PATH] [--healthdata DIR] [-n]";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
@@ -39,9 +38,8 @@ public static class ImportLegacyCommand
         new("dry-run", "-n", "--dry-run", false),
     ];
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("import-legacy", args, Options);
         cl.NoPositionals("import-legacy");
         var network = cl.Required("import-legacy", "dnet", "-A DNET");
         var dryRun = cl.Flag("dry-run");

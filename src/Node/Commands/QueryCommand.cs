@@ -24,10 +24,8 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class QueryCommand
 {
-    public const string Usage =
-        "usage: edgemanage query -A DNET [-c FILE] [-H HEALTH|allpass] [-s in|out] [-m MODE] [-f flat|csv|json] [-q] [-v] [--header]";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
@@ -42,9 +40,12 @@ public static class QueryCommand
 
     private sealed record Filters(EdgeHealth? Health, bool AllPass, string? State, EdgeMode? Mode);
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    /// <summary>query run from another command's body (demo), with a command line of its own.</summary>
+    public static Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default) =>
+        ExecuteAsync(CommandTree.Bind(["query", .. args]), output, error, ct);
+
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("query", args, Options);
         cl.NoPositionals("query");
         var network = cl.Required("query", "dnet", "-A DNET");
         var format = cl.OneOf("query", "format", "-f", "flat", "flat", "csv", "json");

@@ -17,9 +17,8 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ReplayCommand
 {
-    public const string Usage = "usage: edgemanage replay -A DNET [-c FILE] [--from T] [--to T] [--set KEY=VALUE]... [--json] [--trace FILE]";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
@@ -30,9 +29,8 @@ public static class ReplayCommand
         new("trace", null, "--trace", true),
     ];
 
-    public static Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("replay", args, Options);
         cl.NoPositionals("replay");
         var trace = cl.Value("trace");
         var network = trace is null ? cl.Required("replay", "dnet", "-A DNET") : cl.Value("dnet");

@@ -24,9 +24,8 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class RunCommand
 {
-    public const string Usage = "usage: edgemanage run -A DNET [-c FILE] [-n] [-v] [--force] [--force-update] [--new-journal] [--accept-shrink]";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
@@ -42,9 +41,8 @@ public static class RunCommand
         new("accept-shrink", null, "--accept-shrink", false),
     ];
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("run", args, Options);
         cl.NoPositionals("run");
         if (cl.Flag("daemonise"))
             throw new UsageException("run: --daemonise is replaced by 'edgemanage serve' (a long-running node)");

@@ -29,21 +29,8 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ServeCommand
 {
-    public const string Usage = """
-        usage: edgemanage serve [-A DNET]... [-c FILE] [-v]
-                                [--cluster] [--host HOST] [--port N] [--seed HOST:PORT]... [--roles vantage,decider]
-                                [--vantage NAME] [--source-address IP] [--admin HOST:PORT|off]
-                                [--metrics-listen HOST:PORT|off] [--new-journal] [--accept-shrink]
-          --new-journal sets an existing journal aside (renamed, never deleted) and starts a new one; needed when the
-          journal is damaged, or missing or empty while the network has clearly run here before.
-          --accept-shrink publishes even though an edge list lost more than max_edge_list_shrink of its edges since the
-          last decision (until the next reload).
-          --metrics-listen overrides metrics.listen (default 127.0.0.1:9469): where GET /metrics is served.
-          The cluster options override the config's cluster: section (--cluster alone: a cluster with its defaults).
-          --admin overrides admin.host/admin.port, where 'edgemanage ctl' reaches this node (port 0: any free port).
-        """;
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true, Repeatable: true),
         new("config", "-c", "--config", true),
@@ -97,10 +84,14 @@ public static class ServeCommand
         return (settings, cluster);
     }
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, ServeControl control,
+    /// <summary>serve run from another command's body (demo --serve), with a command line of its own.</summary>
+    public static Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, ServeControl control,
+        CancellationToken ct = default) =>
+        ExecuteAsync(CommandTree.Bind(["serve", .. args]), output, error, control, ct);
+
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, ServeControl control,
         CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("serve", args, Options);
         cl.NoPositionals("serve");
         var configPath = cl.Value("config") ?? NetworkContext.DefaultConfigPath;
         var networks = cl.Values("dnet").Distinct(StringComparer.Ordinal).ToList();

@@ -10,17 +10,15 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ValidateCommand
 {
-    public const string Usage = "usage: edgemanage validate [-c FILE] [-A DNET]";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
     ];
 
-    public static int Execute(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    public static int Execute(CommandLine cl, TextWriter output, TextWriter error)
     {
-        var cl = CommandLine.Parse("validate", args, Options);
         cl.NoPositionals("validate");
         var network = cl.Value("dnet");
         if (network is not null && NameRules.CheckNetworkName(network) is not null)

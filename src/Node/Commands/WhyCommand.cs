@@ -11,17 +11,15 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class WhyCommand
 {
-    public const string Usage = "usage: edgemanage why -A DNET [-c FILE] EDGE";
 
-    private static readonly Opt[] Options =
+    internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
         new("config", "-c", "--config", true),
     ];
 
-    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
+    public static async Task<int> ExecuteAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
-        var cl = CommandLine.Parse("why", args, Options);
         var network = cl.Required("why", "dnet", "-A DNET");
         if (cl.Positionals.Count != 1) throw new UsageException("why: name exactly one EDGE");
         var edge = cl.Positionals[0];

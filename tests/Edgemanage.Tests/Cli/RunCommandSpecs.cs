@@ -143,7 +143,7 @@ public sealed class RunCommandSpecs : IAsyncLifetime
     [InlineData(new[] { "run", "-A", "x", "--bogus" }, "unknown option '--bogus'")]
     [InlineData(new[] { "run", "-A" }, "needs a value")]
     [InlineData(new[] { "query", "-A", "x", "-f", "xml" }, "-f must be one of flat, csv, json")]
-    [InlineData(new[] { "query", "-A", "x", "-H", "great" }, "-H must be allpass or one of")]
+    [InlineData(new[] { "query", "-A", "x", "-H", "great" }, "-H must be one of allpass, pass_threshold")]
     [InlineData(new[] { "run", "-A", "../etc" }, "not usable as a file name")]
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
     public async Task Bad_command_lines_get_a_one_line_error_and_exit_2(string[] args, string message)

@@ -142,7 +142,7 @@ public sealed class CtlSpecs : IAsyncLifetime
     {
         var unknown = await Ctl("net", "explode");
         Assert.Equal(ExitCodes.UsageOrConfig, unknown.ExitCode);
-        Assert.Contains("unknown command 'net explode'", unknown.Stderr);
+        Assert.Contains("ctl net: unknown sub-command 'explode': one of list, show", unknown.Stderr);
         Assert.Single(unknown.Stderr.Trim().Split('\n'));
 
         var noNetwork = await Ctl("net", "show", "nosuchnet");
