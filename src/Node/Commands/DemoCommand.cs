@@ -16,6 +16,9 @@ public static class DemoCommand
                edgemanage demo --serve [--dir DIR] [--admin HOST:PORT] [--metrics-listen HOST:PORT] [-v]
           --serve: instead of cron rounds, keep the demo fleet up and serve it as a long-running node until Ctrl-C,
                    to try 'edgemanage ctl', the metrics endpoint and the Nagios checks against it
+               edgemanage demo --fleet-only [--port N] [--test-object FILE]
+          --fleet-only: only the twelve loopback edges (127.0.0.2-127.0.0.13, port N, default 18080) until SIGTERM,
+                   serving FILE as the test object: what the packaged edgemanage-demo-fleet.service runs
         """;
 
     private static readonly Opt[] Options =
@@ -26,6 +29,9 @@ public static class DemoCommand
         new("serve", null, "--serve", false),
         new("admin", null, "--admin", true),
         new("metrics-listen", null, "--metrics-listen", true),
+        new("fleet-only", null, "--fleet-only", false),
+        new("port", null, "--port", true),
+        new("test-object", null, "--test-object", true),
     ];
 
     public const string Network = "demo";
@@ -53,6 +59,7 @@ public static class DemoCommand
     {
         var cl = CommandLine.Parse("demo", args, Options);
         cl.NoPositionals("demo");
+        if (cl.Flag("fleet-only")) return await FleetOnlyAsync(cl, output, error, ct);
         var rounds = cl.Int("demo", "rounds", "--rounds", 3, 1, 50);
         var dir = Path.GetFullPath(cl.Value("dir") ?? Path.Combine(Environment.CurrentDirectory, "edgemanage-demo"));
 
@@ -119,5 +126,35 @@ public static class DemoCommand
         if (cl.Value("metrics-listen") is { } metrics) serveArgs.AddRange(["--metrics-listen", metrics]);
         if (cl.Flag("verbose")) serveArgs.Add("-v");
         return await ServeCommand.ExecuteAsync(serveArgs, output, error, control, ct);
+    }
+
+    /// <summary>The packaged demo's edges (edgemanage-demo-fleet.service): the fleet alone, fixed port, until SIGTERM.</summary>
+    private static async Task<int> FleetOnlyAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var port = cl.Int("demo", "port", "--port", 18080, 1, 65535);
+        byte[]? body = null;
+        if (cl.Value("test-object") is { } file)
+        {
+            try { body = File.ReadAllBytes(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"edgemanage: demo: --test-object {file}: {e.Message}");
+                return ExitCodes.UsageOrConfig;
+            }
+            if (body.Length == 0) throw new UsageException($"--test-object {file} is empty");
+        }
+        await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = Fleet.Select(f => f.Edge).ToArray(), Port = port, Body = body }, ct);
+        output.WriteLine($"demo fleet: {Fleet.Length} edges on port {fleet.Port} ({fleet.Body.Length}-byte test object), until SIGTERM:");
+        foreach (var (edge, behaviour, note) in Fleet)
+        {
+            fleet.Set(edge, behaviour);
+            output.WriteLine($"  {edge,-11} {note.Split(';')[0]}");
+        }
+        output.Flush();
+        Hosting.SystemdNotify.Ready($"demo fleet on 127.0.0.2-127.0.0.13 port {fleet.Port}");
+        try { await Task.Delay(Timeout.Infinite, ct); }
+        catch (OperationCanceledException) { }
+        output.WriteLine("demo fleet: stopped");
+        return ExitCodes.Ok;
     }
 }
