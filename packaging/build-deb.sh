@@ -49,7 +49,7 @@ cp -a docs "$stage/usr/share/doc/edgemanage/docs"
 
 # Ownership comes from --root-owner-group; modes are made uniform here (the checkout's umask must not leak in).
 find "$stage" -type d -exec chmod 0755 {} +
-find "$stage" -type f -exec chmod 0644 {} +
+find "$stage" -type f -exec chmod u+rw,go+r,go-w {} +
 chmod 0755 "$lib/edgemanage" "$stage"/usr/bin/edge_*
 
 installed_size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)

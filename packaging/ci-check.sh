@@ -3,7 +3,7 @@
 # builds the .deb, installs it with apt (which pulls its Depends), verifies every unit with systemd-analyze, runs
 # the installed commands, and runs a round of the demo network as the installed user against the demo fleet. With
 # systemd as PID 1 it also starts edgemanage-serve@demo and waits for its zone. Then it purges the package again
-# (KEEP_PACKAGE=1 keeps it). Every failure prints a "ci: packaging: ..." line and exits 1.
+# (KEEP_PACKAGE=1 keeps it; PACKAGE=artifacts/edgemanage_….deb checks that package instead of building one). Every failure prints a "ci: packaging: ..." line and exits 1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +26,18 @@ for tool in dpkg-deb apt-get systemd-analyze runuser; do
     command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (apt-get install systemd util-linux dpkg-dev)"
 done
 
-packaging/build-deb.sh >/tmp/ci-pkg-build.log 2>&1 || { tail -30 /tmp/ci-pkg-build.log; fail "packaging/build-deb.sh failed"; }
-deb=$(tail -1 /tmp/ci-pkg-build.log)
+if [ -n "${PACKAGE:-}" ]; then
+    deb=$PACKAGE   # a package built before: checks it without rebuilding
+else
+    packaging/build-deb.sh >/tmp/ci-pkg-build.log 2>&1 || { tail -30 /tmp/ci-pkg-build.log; fail "packaging/build-deb.sh failed"; }
+    deb=$(tail -1 /tmp/ci-pkg-build.log)
+fi
 [ -f "$deb" ] || fail "build-deb.sh did not name a package (last line: $deb)"
 built=$(date +%s)
 echo "ci: packaging: built $deb ($(du -h "$deb" | cut -f1)) in $((built - started)) s"
 
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$deb" >/tmp/ci-pkg-install.log 2>&1 \
-    || { tail -20 /tmp/ci-pkg-install.log; fail "apt-get install ./$deb failed"; }
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(realpath "$deb")" >/tmp/ci-pkg-install.log 2>&1 \
+    || { tail -20 /tmp/ci-pkg-install.log; fail "apt-get install $deb failed"; }
 getent passwd edgemanage >/dev/null || fail "postinst did not create the edgemanage user"
 [ "$(stat -c '%U %a' /var/lib/edgemanage)" = "edgemanage 750" ] || fail "/var/lib/edgemanage is $(stat -c '%U %a' /var/lib/edgemanage), not edgemanage 750"
 
