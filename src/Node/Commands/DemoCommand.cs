@@ -20,6 +20,9 @@ public static class DemoCommand
         new("serve", null, "--serve", false),
         new("admin", null, "--admin", true),
         new("metrics-listen", null, "--metrics-listen", true),
+        new("fleet-only", null, "--fleet-only", false),
+        new("port", null, "--port", true),
+        new("test-object", null, "--test-object", true),
     ];
 
     public const string Network = "demo";
@@ -52,6 +55,7 @@ public static class DemoCommand
         CancellationToken ct = default)
     {
         cl.NoPositionals("demo");
+        if (cl.Flag("fleet-only")) return await FleetOnlyAsync(cl, output, error, ct);
         var rounds = cl.Int("demo", "rounds", "--rounds", 3, 1, 50);
         var dir = Path.GetFullPath(cl.Value("dir") ?? Path.Combine(Environment.CurrentDirectory, "edgemanage-demo"));
 
@@ -171,5 +175,35 @@ public static class DemoCommand
         {
             // Ctrl-C or the serve ended: the script simply stops.
         }
+    }
+
+    /// <summary>The packaged demo's edges (edgemanage-demo-fleet.service): the fleet alone, fixed port, until SIGTERM.</summary>
+    private static async Task<int> FleetOnlyAsync(CommandLine cl, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var port = cl.Int("demo", "port", "--port", 18080, 1, 65535);
+        byte[]? body = null;
+        if (cl.Value("test-object") is { } file)
+        {
+            try { body = File.ReadAllBytes(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"edgemanage: demo: --test-object {file}: {e.Message}");
+                return ExitCodes.UsageOrConfig;
+            }
+            if (body.Length == 0) throw new UsageException($"--test-object {file} is empty");
+        }
+        await using var fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = Fleet.Select(f => f.Edge).ToArray(), Port = port, Body = body }, ct);
+        output.WriteLine($"demo fleet: {Fleet.Length} edges on port {fleet.Port} ({fleet.Body.Length}-byte test object), until SIGTERM:");
+        foreach (var (edge, behaviour, note) in Fleet)
+        {
+            fleet.Set(edge, behaviour);
+            output.WriteLine($"  {edge,-11} {note.Split(';')[0]}");
+        }
+        output.Flush();
+        Hosting.SystemdNotify.Ready($"demo fleet on 127.0.0.2-127.0.0.13 port {fleet.Port}");
+        try { await Task.Delay(Timeout.Infinite, ct); }
+        catch (OperationCanceledException) { }
+        output.WriteLine("demo fleet: stopped");
+        return ExitCodes.Ok;
     }
 }
