@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
+using Edgemanage.Actors.Edges;
 using Edgemanage.Contracts.Admin;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Networks;
@@ -154,8 +155,7 @@ public sealed class AdminActor : ReceiveActor
             switch (reply)
             {
                 case EdgeModeSet set:
-                    _log.Info("Edge {0} changed mode to {1} with comment {2} (through ctl){3}", set.Edge, set.Mode.Name(), set.Comment,
-                        set.ExpiresAtUnixMs is { } until ? $", until {DateTimeOffset.FromUnixTimeMilliseconds(until):yyyy-MM-dd HH:mm:ss}Z" : "");
+                    _log.Info(EdgeModeLog.Changed(set.Edge, set.Mode, set.Comment, set.ExpiresAtUnixMs, throughCtl: true));
                     return new AdminAck($"Set mode for {set.Edge} to {set.Mode.Name()}" +
                                         (set.ExpiresAtUnixMs is { } at ? $" until {DateTimeOffset.FromUnixTimeMilliseconds(at):yyyy-MM-dd HH:mm:ss}Z" : ""));
                 case EdgeModeRejected rejected:

@@ -208,7 +208,9 @@ public static class NagiosChecks
             : $"Slowest {which} {worst.Edge} failed its last probe ({worst.Sample.Outcome.Name()}), counted as {Seconds(worst.Seconds)}";
         if (failed > 1 || (failed == 1 && worst.Sample.IsOk))
             message += $"; {failed} of {sampled.Count} failed their last probe";
-        var value = Math.Round(worst.Seconds, 6).ToString("0.######", CultureInfo.InvariantCulture);
+        // Millisecond precision, as the message: a probe's timing is not more exact than that, and graphs and the
+        // README's example read "0.061s" rather than "0.059528s".
+        var value = Math.Round(worst.Seconds, 3, MidpointRounding.AwayFromZero).ToString("0.###", CultureInfo.InvariantCulture);
         return new CheckResult(LatencyLabel, Classify(worst.Seconds, t), message,
             $"slowestactive={value}s;{Num(t.Warning)};{Num(t.Critical)};0");
     }

@@ -48,6 +48,8 @@ public sealed class CommandTree
             """
             --serve: instead of cron rounds, keep the demo fleet up and serve it as a long-running node until Ctrl-C,
             to try 'edgemanage ctl', the metrics endpoint and the Nagios checks against it
+            --fleet-only: only the twelve loopback edges (127.0.0.2-127.0.0.13, port N, default 18080) until SIGTERM,
+            serving FILE as the test object: what the packaged edgemanage-demo-fleet.service runs
             """);
         Leaf(Root, "run", "probe every edge of a network once, decide and publish its zones (the cron job; edge_manage)",
             RunCommand.Options, For("run"), ExitCodeNotes);
@@ -168,7 +170,10 @@ public sealed class CommandTree
         ["validate/dnet"] = new("check only this network (default: every edge list)", "DNET"),
         ["demo/dir"] = new("the demo's directory (default ./edgemanage-demo)", "DIR"),
         ["demo/rounds"] = new("how many rounds (default 3)", "N", Min: 1, Max: 50),
-        ["demo/serve"] = new("serve the demo fleet as a long-running node until Ctrl-C"),
+        ["demo/serve"] = new("serve the demo fleet as a long-running node until Ctrl-C (30 s in, a live edge starts refusing)"),
+        ["demo/fleet-only"] = new("run only the twelve loopback edges until SIGTERM (edgemanage-demo-fleet.service)"),
+        ["demo/port"] = new("--fleet-only: the fleet's port (default 18080)", "N", Min: 1, Max: 65535),
+        ["demo/test-object"] = new("--fleet-only: the test object the edges serve (default: the demo's)", "FILE"),
         ["check/config"] = new("the config (default /etc/edgemanage/edgemanage.yaml); the critical level is --critical or -C", "FILE"),
         ["check/warning"] = new("the warning level", "N"),
         ["check/critical"] = new("the critical level (not below the warning level)", "N"),

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Edgemanage.Actors.Edges;
 using Edgemanage.Actors.Logging;
 using Edgemanage.Actors.Persistence;
 using Edgemanage.Actors.Probing;
@@ -105,7 +106,7 @@ public static class EdgeModeCommand
             {
                 case EdgeModeSet set:
                     var until = set.ExpiresAtUnixMs is { } e ? $" until {Output.DecisionFormat.Time(e)}" : "";
-                    log.Info($"Edge {edge} changed mode to {mode.Name()} with comment {comment}{until}");
+                    log.Info(EdgeModeLog.Changed(edge, mode, comment, set.ExpiresAtUnixMs, throughCtl: false));
                     output.WriteLine($"Set mode for {edge} to {mode.Name()}{until}");
                     return ExitCodes.Ok;
                 case EdgeModeRejected rejected:

@@ -280,7 +280,11 @@ public static class ServeCommand
         node.StopWithin = TimeSpan.FromSeconds(cluster is null ? 3 : 10);
         StartPrinters(node.System, output, error);
         if (cluster is not null) SayWhenJoined(node.System, output, log);
-        var codes = await Task.WhenAll(networks.Select(n => ServeNetworkAsync(node, n, cluster, admin, metrics, control, log, output, error, ct)));
+        var serving = networks.Select(n => ServeNetworkAsync(node, n, cluster, admin, metrics, control, log, output, error, ct)).ToList();
+        // Every network now holds its lock and probes, behind the ctl and metrics listeners: tell systemd (Type=notify).
+        SystemdNotify.Ready($"serving {string.Join(", ", networks.Select(n => n.Network))}");
+        using var stopping = ct.Register(() => SystemdNotify.Stopping());
+        var codes = await Task.WhenAll(serving);
         if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
         {
             var served = string.Join(", ", networks.Select(n => n.Network));

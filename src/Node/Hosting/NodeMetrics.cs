@@ -151,10 +151,10 @@ public static class NodeMetrics
         if (status is null) return;
         text.Gauge("edgemanage_network_live_edges", "Edges in the network's live set (published in DNS).", status.Live.Count, n);
         text.Gauge("edgemanage_network_rotation_budget_remaining",
-            "Discretionary substitutions dnschange_maxfreq still allows in the current window (+Inf when unlimited).",
+            "Swaps dnschange_maxfreq still allows in the current window (+Inf when unlimited): every swap uses it, only discretionary ones wait for it.",
             status.BudgetMax is null ? double.PositiveInfinity : status.BudgetRemaining, n);
         if (status.BudgetMax is { } max)
-            text.Gauge("edgemanage_network_rotation_budget_max", "dnschange_maxfreq: discretionary substitutions allowed per window.", max, n);
+            text.Gauge("edgemanage_network_rotation_budget_max", "dnschange_maxfreq: swaps allowed per window (necessary swaps count too, but are never deferred).", max, n);
         text.Gauge("edgemanage_network_frozen", "1 when DNS is frozen because too few vantages vote (serve), else 0.",
             status.FrozenReason is null ? 0 : 1, n);
         // Only while it holds, one series per cause: absent means the guard lets decisions through.

@@ -94,17 +94,14 @@ public static class CtlFormat
         var s = (NetworkStatus)reply;
         var d = s.LastDecision;
         output.WriteLine($"network {s.Network}" + (s.Serving ? "" : " (not serving: a cron node's state)"));
-        output.WriteLine($"  live:      {(s.Live.Count == 0 ? "(none)" : string.Join(' ', s.Live))} ({s.Live.Count} of edge_count {d?.Required.ToString(CultureInfo.InvariantCulture) ?? "?"})");
+        output.WriteLine($"  live:      {(s.Live.Count == 0 ? "(none)" : string.Join(' ', EdgeOrder.Sort(s.Live)))} ({s.Live.Count} of edge_count {d?.Required.ToString(CultureInfo.InvariantCulture) ?? "?"})");
         output.WriteLine($"  state:     {(s.FrozenReason is { } f ? $"DNS FROZEN: {f}" : d is null ? "no decision yet" : d.Degraded ? "DEGRADED" : "ok")}");
         if (s.Serving)
             output.WriteLine(s.JournalProblem is { } problem
                 ? $"  journal:   NOT WRITABLE: {problem} (deciding and zone writing go on from memory; recorded when it takes writes again)"
                 : "  journal:   writable");
         if (s.PublishProblem is { } unpublished) output.WriteLine($"  publish:   NOT PUBLISHED: {unpublished}");
-        var window = TimeSpan.FromMilliseconds(s.BudgetWindowMs).TotalSeconds;
-        output.WriteLine(s.BudgetMax is { } max
-            ? $"  throttle:  {s.BudgetRemaining} of {max} discretionary substitutions left in the {window:0}s window ({s.SubstitutionTimesUnixMs.Count} made)"
-            : $"  throttle:  unlimited (dnschange_maxfreq unset); {s.SubstitutionTimesUnixMs.Count} substitutions in the last {window:0}s");
+        output.WriteLine($"  throttle:  {ThrottleText.Describe(s.BudgetMax, s.BudgetRemaining, s.SubstitutionTimesUnixMs.Count, s.BudgetWindowMs)}");
         if (d is null)
         {
             output.WriteLine("  decision:  none recorded yet");
@@ -112,7 +109,7 @@ public static class CtlFormat
         }
         output.WriteLine($"  decision:  {When(d.AtUnixMs)} ({Ago(d.AtUnixMs)}), {(d.Published ? "published" : "NOT published")}");
         var table = new TextTable("EDGE", "LIVE", "HEALTH", "AVG", "LAST", "MODE", "REASON", "DETAIL");
-        foreach (var e in d.Edges)
+        foreach (var e in d.Edges.OrderBy(e => e.Edge, EdgeOrder.Instance))
             table.Add(e.Edge, e.Live ? "yes" : "", e.Health.Name(), EdgeReportFormat.Seconds(e.Average), EdgeReportFormat.Seconds(e.LastSeconds),
                 e.Mode.Name(), DecisionFormat.ReasonName(e.Reason), e.Detail);
         table.Write(output);

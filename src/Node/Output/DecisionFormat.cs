@@ -39,7 +39,7 @@ public static class DecisionFormat
     {
         var byEdge = reports.ToDictionary(r => r.Edge, StringComparer.Ordinal);
         var table = new TextTable("EDGE", "OUTCOME", "TIME", "AVG", "SAMPLES", "HEALTH", "MODE", "LIVE", "REASON", "DETAIL");
-        foreach (var e in decision.Edges)
+        foreach (var e in decision.Edges.OrderBy(e => e.Edge, EdgeOrder.Instance))
         {
             byEdge.TryGetValue(e.Edge, out var r);
             var detail = r?.Verdict.Last is { IsOk: false } && r.LastDetail is { } why ? $"{e.Detail}; last probe: {why}" : e.Detail;
@@ -62,12 +62,12 @@ public static class DecisionFormat
     /// <summary>A few lines: the live set and what changed, then what happened to the zones and hooks.</summary>
     public static void WriteSummary(TextWriter output, DecisionRecord decision, ZoneReplies.ZonesPublished zones)
     {
-        var removed = decision.PreviousLive.Except(decision.Live, StringComparer.Ordinal).ToArray();
-        var added = decision.Live.Except(decision.PreviousLive, StringComparer.Ordinal).ToArray();
+        var removed = EdgeOrder.Sort(decision.PreviousLive.Except(decision.Live, StringComparer.Ordinal)).ToArray();
+        var added = EdgeOrder.Sort(decision.Live.Except(decision.PreviousLive, StringComparer.Ordinal)).ToArray();
         var change = removed.Length + added.Length == 0 ? "unchanged"
             : string.Join(' ', removed.Select(e => "-" + e).Concat(added.Select(e => "+" + e)));
         var state = !decision.Published ? "NOT PUBLISHED" : decision.Degraded ? "DEGRADED" : "ok";
-        output.WriteLine($"{decision.Network}: live {(decision.Live.Count == 0 ? "(none)" : string.Join(' ', decision.Live))} " +
+        output.WriteLine($"{decision.Network}: live {(decision.Live.Count == 0 ? "(none)" : string.Join(' ', EdgeOrder.Sort(decision.Live)))} " +
                          $"({decision.Live.Count} of edge_count {decision.Required}; {change}) [{state}]");
         foreach (var s in decision.Substitutions.Where(s => s.Out is not null && s.In is not null))
             output.WriteLine($"  substituted {s.Out} -> {s.In}{(s.Discretionary ? " (discretionary, counts against dnschange_maxfreq)" : "")}");

@@ -156,10 +156,7 @@ public static class StatusModel
             : d is null ? ("no decision yet", null)
             : d.Degraded ? ("degraded", d.Notes.Count > 0 ? string.Join("; ", d.Notes) : $"{s.Live.Count} of edge_count {d.Required} live")
             : ("ok", null);
-        var window = TimeSpan.FromMilliseconds(s.BudgetWindowMs).TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
-        var budget = s.BudgetMax is { } max
-            ? $"{s.BudgetRemaining} of {max} substitutions left in {window}s ({s.SubstitutionTimesUnixMs.Count} made)"
-            : $"unlimited; {s.SubstitutionTimesUnixMs.Count} substitutions in the last {window}s";
+        var budget = ThrottleText.Describe(s.BudgetMax, s.BudgetRemaining, s.SubstitutionTimesUnixMs.Count, s.BudgetWindowMs);
         return new NetworkCard(n.Network, state, why, s.Live, d?.Required ?? 0, d?.AtUnixMs, budget,
             s.Serving ? s.JournalProblem is { } j ? $"NOT WRITABLE: {j}" : "writable" : null, s.PublishProblem);
     }

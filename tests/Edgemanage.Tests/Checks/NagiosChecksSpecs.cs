@@ -153,7 +153,19 @@ public sealed class NagiosChecksSpecs
         var r = NagiosChecks.Latency("net", edges, all: false, hasLiveSet: true, timeoutSeconds: 10, NagiosChecks.LatencyDefaults);
         Assert.Equal(expected, r.Status);
         Assert.Equal(FormattableString.Invariant($"Slowest active edge 10.0.0.3 responded in {slowest:0.000} s"), r.Message);
-        Assert.Equal(FormattableString.Invariant($"slowestactive={slowest:0.######}s;2;4;0"), r.Perfdata);
+        Assert.Equal(FormattableString.Invariant($"slowestactive={slowest:0.###}s;2;4;0"), r.Perfdata);
+    }
+
+    [Theory]
+    [InlineData(0.059528, "0.06")]
+    [InlineData(0.0614, "0.061")]
+    [InlineData(0.0615, "0.062")]
+    [InlineData(1.5, "1.5")]
+    public void Latency_perfdata_has_the_message_s_millisecond_precision(double slowest, string expected)
+    {
+        var r = NagiosChecks.Latency("net", [new LatencyInput("10.0.0.3", Ok(slowest), true)], all: false, hasLiveSet: true,
+            timeoutSeconds: 10, NagiosChecks.LatencyDefaults);
+        Assert.Equal($"slowestactive={expected}s;2;4;0", r.Perfdata);
     }
 
     [Fact]

@@ -13,10 +13,10 @@ public sealed class PostgresFactAttribute : FactAttribute
 {
     public const string Variable = "EDGEMANAGE_TEST_POSTGRES";
 
-    public PostgresFactAttribute()
+    public PostgresFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string member = "", [System.Runtime.CompilerServices.CallerFilePath] string file = "")
     {
         if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Variable)))
-            Skip = $"{Variable} is not set: no PostgreSQL to test against (.ci/run provides one)";
+            Edgemanage.Tests.Support.SkipWithReason.Skip(this, $"{Variable} is not set: no PostgreSQL to test against (.ci/run provides one)", member, file);
     }
 }
 

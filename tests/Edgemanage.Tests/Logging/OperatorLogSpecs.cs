@@ -60,3 +60,21 @@ public sealed class OperatorLogSpecs : IDisposable
         Assert.Equal($"edgemanage ({Environment.ProcessId}): DEBUG Fetch x{Environment.NewLine}", console.ToString());
     }
 }
+
+/// <summary>Akka's fallback logger (before our logger starts and after it stops) must not write to stdout.</summary>
+public sealed class FallbackLoggerSpecs : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_node_s_fallback_logger_writes_to_stderr_not_stdout()
+    {
+        var settings = TestSettings.Create(_dir.Path);
+        await using var node = await Edgemanage.Node.Hosting.EdgemanageNode.StartAsync(settings, "fallbacknet", ["127.0.0.2"],
+            new ScriptedProber((_, _) => (Edgemanage.Contracts.Probing.ProbeOutcome.Ok, 0.1)),
+            Edgemanage.Actors.Persistence.JournalTarget.For(settings.Persistence, _dir.File("journal.db")));
+        Assert.IsType<StderrMinimalLogger>(node.System.Settings.StdoutLogger);
+    }
+}

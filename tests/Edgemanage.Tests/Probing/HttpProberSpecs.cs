@@ -13,9 +13,9 @@ namespace Edgemanage.Tests.Probing;
 /// <summary>Skips the test when this machine cannot listen on ::1 (IPv6 disabled), saying so.</summary>
 public sealed class Ipv6LoopbackFactAttribute : FactAttribute
 {
-    public Ipv6LoopbackFactAttribute()
+    public Ipv6LoopbackFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string member = "", [System.Runtime.CompilerServices.CallerFilePath] string file = "")
     {
-        if (!Available.Value) Skip = "IPv6 loopback (::1) is not available on this machine";
+        if (!Available.Value) Edgemanage.Tests.Support.SkipWithReason.Skip(this, "IPv6 loopback (::1) is not available on this machine", member, file);
     }
 
     private static readonly Lazy<bool> Available = new(() =>

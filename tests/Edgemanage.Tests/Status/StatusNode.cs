@@ -19,10 +19,10 @@ public sealed class ChromiumFactAttribute : FactAttribute
 
     public static bool Available => File.Exists(Executable);
 
-    public ChromiumFactAttribute()
+    public ChromiumFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string member = "", [System.Runtime.CompilerServices.CallerFilePath] string file = "")
     {
         if (!Available && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Skip = $"{Executable} is not installed (apt install chromium); .ci/run installs it";
+            Edgemanage.Tests.Support.SkipWithReason.Skip(this, $"{Executable} is not installed (apt install chromium); .ci/run installs it", member, file);
     }
 }
 

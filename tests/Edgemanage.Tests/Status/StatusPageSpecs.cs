@@ -161,7 +161,7 @@ public sealed class StatusPageSpecs
         Assert.Equal(state, card.State);
         Assert.Equal(why, card.Why);
         Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.0.3"], card.Live);
-        Assert.Equal("9 of 10 substitutions left in 600s (1 made)", card.Budget);
+        Assert.Equal("9 of 10 swaps left in the 600s window (1 swap made, necessary ones included; only discretionary swaps wait)", card.Budget);
         Assert.Equal("writable", card.Journal);
     }
 

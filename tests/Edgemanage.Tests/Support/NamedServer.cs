@@ -525,9 +525,9 @@ public sealed class NamedServer : IAsyncDisposable
 /// </summary>
 public sealed class NamedFactAttribute : FactAttribute
 {
-    public NamedFactAttribute()
+    public NamedFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string member = "", [System.Runtime.CompilerServices.CallerFilePath] string file = "")
     {
         if (!NamedServer.IsAvailable && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Skip = NamedServer.MissingReason;
+            Edgemanage.Tests.Support.SkipWithReason.Skip(this, NamedServer.MissingReason ?? "named is not available", member, file);
     }
 }

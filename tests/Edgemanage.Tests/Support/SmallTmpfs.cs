@@ -96,8 +96,8 @@ public sealed class SmallTmpfs : IDisposable
 /// <summary>A fact that needs <see cref="SmallTmpfs"/>: skipped with the reason where it cannot mount one.</summary>
 public sealed class TmpfsFactAttribute : FactAttribute
 {
-    public TmpfsFactAttribute()
+    public TmpfsFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string member = "", [System.Runtime.CompilerServices.CallerFilePath] string file = "")
     {
-        if (SmallTmpfs.UnavailableReason is { } reason) Skip = reason;
+        if (SmallTmpfs.UnavailableReason is { } reason) Edgemanage.Tests.Support.SkipWithReason.Skip(this, reason, member, file);
     }
 }

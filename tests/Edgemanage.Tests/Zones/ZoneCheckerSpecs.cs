@@ -8,9 +8,9 @@ namespace Edgemanage.Tests.Zones;
 /// <summary>Runs only where named-checkzone is installed (bind9-utils / bind-utils); skipped with a reason otherwise.</summary>
 public sealed class NamedCheckzoneFactAttribute : FactAttribute
 {
-    public NamedCheckzoneFactAttribute()
+    public NamedCheckzoneFactAttribute([System.Runtime.CompilerServices.CallerMemberName] string member = "", [System.Runtime.CompilerServices.CallerFilePath] string file = "")
     {
-        if (ZoneChecker.Create(null) is null) Skip = "named-checkzone is not on PATH (install bind9-utils to run this test)";
+        if (ZoneChecker.Create(null) is null) Edgemanage.Tests.Support.SkipWithReason.Skip(this, "named-checkzone is not on PATH (install bind9-utils to run this test)", member, file);
     }
 }
 
