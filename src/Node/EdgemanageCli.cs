@@ -41,6 +41,12 @@ public static class EdgemanageCli
             if (args is ["--version"]) return PrintVersion(output, program);
             args = [.. prefix, .. args];
         }
+        else if (OriginalPrograms.FirstOrDefault(p => args.SequenceEqual([.. p.Value, "--version"])) is { Key: { } original })
+        {
+            // The packaged edge_manage, edge_conf and edge_query are wrappers (exec edgemanage run "$@"): their --version
+            // arrives as 'run --version' and prints as the original's did.
+            return PrintVersion(output, original);
+        }
         else if (args is ["help", .. var topic])
         {
             args = [.. topic, "--help"];

@@ -176,6 +176,11 @@ public sealed class CommandLineSpecs
         Assert.Equal($"edge_manage {EdgemanageCli.Version}\n", manage.Stdout.ReplaceLineEndings("\n"));
         Assert.Equal(ExitCodes.Ok, manage.ExitCode);
 
+        // The packaged wrappers run 'edgemanage run "$@"' (packaging/): the same answer.
+        Assert.Equal($"edge_manage {EdgemanageCli.Version}\n", (await Run("edgemanage", "run", "--version")).Stdout.ReplaceLineEndings("\n"));
+        Assert.Equal($"edge_conf {EdgemanageCli.Version}\n", (await Run("edgemanage", "edge", "mode", "--version")).Stdout.ReplaceLineEndings("\n"));
+        Assert.Equal($"edge_query {EdgemanageCli.Version}\n", (await Run("edge_query", "--version")).Stdout.ReplaceLineEndings("\n"));
+
         var run = await Run("edge_manage");
         Assert.Equal(ExitCodes.UsageOrConfig, run.ExitCode);
         Assert.Equal(["edgemanage: run: -A DNET is required", "try 'edge_manage --help'"], Lines(run.Stderr));
