@@ -152,6 +152,21 @@ public sealed class CommandLineSpecs
         Assert.Contains("3 UNKNOWN", (await EdgemanageProcess.RunInProcessAsync("check", "rotation", "--help")).Stdout);
     }
 
+    [Fact]
+    public void Every_command_option_and_argument_says_what_it_is_for()
+    {
+        var missing = new List<string>();
+        void Walk(Command command, string path)
+        {
+            if (string.IsNullOrWhiteSpace(command.Description)) missing.Add(path);
+            foreach (var o in command.Options.Where(o => !o.Hidden && string.IsNullOrWhiteSpace(o.Description))) missing.Add($"{path} {o.Name}");
+            foreach (var a in command.Arguments.Where(a => !a.Hidden && string.IsNullOrWhiteSpace(a.Description))) missing.Add($"{path} {a.Name}");
+            foreach (var sub in command.Subcommands) Walk(sub, $"{path} {sub.Name}");
+        }
+        Walk(new CommandTree().Root, "edgemanage");
+        Assert.Empty(missing);
+    }
+
     private static IEnumerable<Command> AncestorsOf(Command command)
     {
         for (var p = command.Parents.OfType<Command>().FirstOrDefault(); p is not null; p = p.Parents.OfType<Command>().FirstOrDefault())
