@@ -34,6 +34,10 @@ public sealed class ServeProcess : IAsyncDisposable
     /// <summary>Any long-running edgemanage command (e.g. <c>demo --serve</c>).</summary>
     public static ServeProcess StartCommand(string name, string command, params string[] args) => StartCommand(name, command, args, null);
 
+    /// <summary>Any long-running edgemanage command with <paramref name="environment"/> added to the child's.</summary>
+    public static ServeProcess StartCommandWith(string name, string command, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        StartCommand(name, command, args, environment);
+
     private static ServeProcess StartCommand(string name, string command, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var psi = new ProcessStartInfo("dotnet")
