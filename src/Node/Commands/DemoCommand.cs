@@ -34,7 +34,7 @@ public static class DemoCommand
         ("127.0.0.3", EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(20)), "fast"),
         ("127.0.0.4", EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(40)), "fast"),
         ("127.0.0.5", EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(60)), "fast"),
-        ("127.0.0.6", EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(300)), "slower than goodenough (0.2 s)"),
+        ("127.0.0.6", EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(300)), "300 ms (slower than the demo's goodenough, 0.2 s)"),
         ("127.0.0.7", EdgeBehaviour.Delay(TimeSpan.FromMilliseconds(900)), "slow"),
         (Recovering, EdgeBehaviour.Status(500), "answers HTTP 500 (until it recovers, below)"),
         ("127.0.0.9", EdgeBehaviour.WrongBody(), "serves the wrong object"),
@@ -197,7 +197,8 @@ public static class DemoCommand
         foreach (var (edge, behaviour, note) in Fleet)
         {
             fleet.Set(edge, behaviour);
-            output.WriteLine($"  {edge,-11} {note.Split(';')[0]}");
+            // The notes' remarks in parentheses are about the demo's own rounds and config, not this fleet's users.
+            output.WriteLine($"  {edge,-11} {System.Text.RegularExpressions.Regex.Replace(note, @"\s*\(.*\)$", "")}");
         }
         output.Flush();
         Hosting.SystemdNotify.Ready($"demo fleet on 127.0.0.2-127.0.0.13 port {fleet.Port}");
