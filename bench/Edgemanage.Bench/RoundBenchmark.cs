@@ -187,7 +187,8 @@ public static class RoundBenchmark
             }
         }
         if (o.Timing)
-            foreach (var line in log.Where(l => l.Contains(" Timing: ", StringComparison.Ordinal) || l.Contains(" history groups recovered in ", StringComparison.Ordinal)))
+            // -v sends the operator log to stderr instead of log_file (so startup / round / exit are "-" for these runs).
+            foreach (var line in log.Concat(stderr.Split('\n')).Where(l => l.Contains("Timing: ", StringComparison.Ordinal) || l.Contains(" history groups recovered in ", StringComparison.Ordinal)))
                 error.WriteLine($"# run {run}{Label(o, edgemanage)}: {line}");
         var zonesAfter = ZoneStamps(work);
         var summary = zonesAfter.Count(z => zonesBefore.GetValueOrDefault(z.Key) != z.Value).ToString(CultureInfo.InvariantCulture);
