@@ -213,11 +213,11 @@ public static class SqliteJournal
         var queries = new[]
         {
             ("snapshot", $"""
-                SELECT persistence_id, sequence_number, snapshot, manifest, serializer_id FROM snapshot s
+                SELECT persistence_id, sequence_number, snapshot, manifest, serializer_id, rowid FROM snapshot s
                 WHERE {ofNetwork} AND sequence_number = (SELECT max(sequence_number) FROM snapshot WHERE persistence_id = s.persistence_id)
                 """),
             ("journal", $"""
-                SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal j
+                SELECT persistence_id, sequence_number, message, manifest, identifier, rowid FROM journal j
                 WHERE {ofNetwork} AND deleted = 0
                   AND sequence_number > coalesce((SELECT max(sequence_number) FROM snapshot WHERE persistence_id = j.persistence_id), 0)
                 """),
@@ -244,12 +244,16 @@ public static class SqliteJournal
                     if (reader.IsDBNull(4) || reader.GetInt64(4) != EdgemanageSerializer.Id) continue;
                     var manifest = reader.IsDBNull(3) ? "" : reader.GetString(3);
                     if (reader.IsDBNull(2)) return $"{table} row {id} #{seq} ({manifest}) has no payload";
-                    var bytes = (byte[])reader.GetValue(2);
+                    // Streamed from the row (an incremental blob read: the query selects the rowid), not copied whole:
+                    // a history group's snapshot is about 1 MB at 2000 samples per edge, and 32 of those on the
+                    // large-object heap were garbage that raised the round's peak memory until a full collection (issue 14).
+                    using var blob = new BufferedStream(reader.GetStream(2), 64 * 1024);
                     try
                     {
-                        EdgemanageSerializer.Decode(bytes, manifest);
+                        EdgemanageSerializer.Decode(blob, manifest);
                     }
-                    catch (Exception e) when (e is not OutOfMemoryException)
+                    // SQLite's own errors (damage, the budget's interrupt) are the outer handlers' to classify, as before.
+                    catch (Exception e) when (e is not OutOfMemoryException and not SqliteException)
                     {
                         return $"{table} row {id} #{seq} ({manifest}) cannot be decoded: {OneLine(e.Message)}";
                     }
