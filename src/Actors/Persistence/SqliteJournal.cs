@@ -284,12 +284,29 @@ public static class SqliteJournal
     {
         private readonly SqliteConnection _connection;
         private readonly Timer _timer;
+        private readonly object _lock = new();
+        private bool _disposed;
         private volatile bool _fired;
 
         public Interrupter(SqliteConnection connection, TimeSpan budget)
         {
             _connection = connection;
-            _timer = new Timer(_ => { _fired = true; SQLitePCL.raw.sqlite3_interrupt(_connection.Handle); }, null, budget, Timeout.InfiniteTimeSpan);
+            _timer = new Timer(_ => Interrupt(), null, budget, Timeout.InfiniteTimeSpan);
+        }
+
+        /// <summary>
+        /// On the timer's thread. Timer.Dispose does not wait for a callback already running, so a budget that ran out
+        /// just as the inspection ended could reach a closed connection: SQLitePCL threw ObjectDisposedException on a
+        /// pool thread and the process died (exit 134, seen on a loaded machine). The lock makes it one or the other.
+        /// </summary>
+        private void Interrupt()
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _fired = true;
+                SQLitePCL.raw.sqlite3_interrupt(_connection.Handle);
+            }
         }
 
         public bool Fired => _fired;
@@ -303,7 +320,11 @@ public static class SqliteJournal
             _timer.Change(budget, Timeout.InfiniteTimeSpan);
         }
 
-        public void Dispose() => _timer.Dispose();
+        public void Dispose()
+        {
+            lock (_lock) _disposed = true;
+            _timer.Dispose();
+        }
     }
 
     private static string Printable(ReadOnlySpan<byte> bytes)
