@@ -115,7 +115,7 @@ public static class RunCommand
             // The probes start now, while the ActorSystem starts and the history groups recover; each EdgeActor takes
             // its edge's probe when its group has recovered (PrestartedProber; docs/benchmarks.md, issue 14). The
             // round budget's start-by time counts from here, where the probes queue.
-            using var prober = new PrestartedProber(limited, probed,
+            using var prober = PrestartedProber.Start(limited, probed,
                 DateTimeOffset.UtcNow + EdgemanageNode.RoundBudgetFor(settings, probed.Length).StartWithin, ct);
             timing.Mark("probes started");
             var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -27,13 +27,13 @@ public sealed class PrestartedProberSpecs
     public async Task Starts_every_probe_at_once_and_hands_each_out_once()
     {
         var inner = new CountingProber();
-        using var prober = new PrestartedProber(inner, ["a", "b"], DateTimeOffset.MaxValue, CancellationToken.None);
+        using var prober = PrestartedProber.Start(inner, ["a", "b"], DateTimeOffset.MaxValue, CancellationToken.None);
+        await prober.Started;
         Assert.Equal(1, inner.Probes["a"]);
         Assert.Equal(1, inner.Probes["b"]);
 
         var a = prober.ProbeAsync("a", DateTimeOffset.MaxValue);
         Assert.Equal(1, inner.Probes["a"]); // the probe already under way, not a second one
-        Assert.Equal(1, prober.Waiting);
         inner.Release.SetResult();
         Assert.Equal("a", (await a).Edge);
 
@@ -44,10 +44,25 @@ public sealed class PrestartedProberSpecs
     }
 
     [Fact]
+    public async Task An_edge_asked_for_before_its_turn_is_probed_once()
+    {
+        var inner = new CountingProber();
+        inner.Release.SetResult();
+        var edges = Enumerable.Range(0, 500).Select(i => $"e{i}").ToArray();
+        using var prober = PrestartedProber.Start(inner, edges, DateTimeOffset.MaxValue, CancellationToken.None);
+        // Asked for while the pool thread may still be starting the others (the last ones most likely not yet).
+        var asked = await Task.WhenAll(edges.Reverse().Select(e => prober.ProbeAsync(e, DateTimeOffset.MaxValue)));
+        await prober.Started;
+        Assert.Equal(500, asked.Length);
+        Assert.All(edges, e => Assert.Equal(1, inner.Probes[e]));
+    }
+
+    [Fact]
     public async Task Disposing_cancels_the_probes_never_handed_out()
     {
         var inner = new CountingProber();
-        var prober = new PrestartedProber(inner, ["a"], DateTimeOffset.MaxValue, CancellationToken.None);
+        var prober = PrestartedProber.Start(inner, ["a"], DateTimeOffset.MaxValue, CancellationToken.None);
+        await prober.Started;
         var token = inner.LastToken;
         prober.Dispose();
         Assert.True(token.IsCancellationRequested);
@@ -55,11 +70,12 @@ public sealed class PrestartedProberSpecs
     }
 
     [Fact]
-    public void The_runs_interruption_cancels_them_too()
+    public async Task The_runs_interruption_cancels_them_too()
     {
         using var interrupted = new CancellationTokenSource();
         var inner = new CountingProber();
-        using var prober = new PrestartedProber(inner, ["a"], DateTimeOffset.MaxValue, interrupted.Token);
+        using var prober = PrestartedProber.Start(inner, ["a"], DateTimeOffset.MaxValue, interrupted.Token);
+        await prober.Started;
         interrupted.Cancel();
         Assert.True(inner.LastToken.IsCancellationRequested);
     }
