@@ -110,14 +110,8 @@ public static class RunCommand
                 : null;
             var journal = JournalTarget.For(settings.Persistence, scratchJournal?.Path ?? context.Paths.Journal);
             if (options.DryRun && scratchJournal is null && journal.SqlitePath is not null) journal = journal.ForReading();
-            using var limited = context.CreateProber(expectedMd5);
+            using var prober = context.CreateProber(expectedMd5);
             var probed = context.ProbedAddresses(inputs.Canaries);
-            // The probes start now, while the ActorSystem starts and the history groups recover; each EdgeActor takes
-            // its edge's probe when its group has recovered (PrestartedProber; docs/benchmarks.md, issue 14). The
-            // round budget's start-by time counts from here, where the probes queue.
-            using var prober = PrestartedProber.Start(limited, probed,
-                DateTimeOffset.UtcNow + EdgemanageNode.RoundBudgetFor(settings, probed.Length).StartWithin, ct);
-            timing.Mark("probes started");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var zoneSet = Task.Run(() => inputs.ReadZones(context), ct);
             await using var node = await EdgemanageNode.StartAsync(settings, network, probed, prober, journal,
