@@ -72,68 +72,84 @@ public static class RoundBenchmark
         CopyFresh(state, seed);
         var useTime = File.Exists(TimeBinary);
         if (!useTime) error.WriteLine($"# {TimeBinary} not found: CPU from getrusage(RUSAGE_CHILDREN), peak RSS is the max over all runs so far");
-        var runs = new List<RunMeasurement>();
+        // With --baseline the two executables take turns (baseline first on odd runs, second on even ones), so that a
+        // busy machine's load falls on both alike; each gets its own row.
+        string[] binaries = o.Baseline is null ? [o.Edgemanage] : [o.Baseline, o.Edgemanage];
+        var runs = binaries.ToDictionary(b => b, _ => new List<RunMeasurement>());
+        var accuracy = new Dictionary<string, (List<double> Errors, string Outcomes)>();
         for (var run = 1; run <= o.Runs; run++)
         {
-            CopyFresh(seed, state);
-            var fleetCpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var m = await MeasureRunAsync(o, work, config, run, useTime, acceptable, error);
-            fleetCpu = Process.GetCurrentProcess().TotalProcessorTime - fleetCpu;
-            if (m is null) return 1;
-            runs.Add(m);
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# run {run} (loadavg {LoadAverage()}): wall {m.WallS:F3} s, cpu {m.CpuS:F2} s, rss {m.PeakRssMb:F0} MB, startup→first log {Fmt(m.StartupS)} s, first log→round logged {Fmt(m.RoundS)} s, →exit {Fmt(m.ShutdownS)} s; fleet (bench process) cpu {fleetCpu.TotalSeconds:F2} s; {m.Summary}"));
+            foreach (var binary in run % 2 == 1 ? binaries : binaries.Reverse())
+            {
+                CopyFresh(seed, state);
+                var fleetCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var m = await MeasureRunAsync(o, binary, work, config, run, useTime, acceptable, error);
+                fleetCpu = Process.GetCurrentProcess().TotalProcessorTime - fleetCpu;
+                if (m is null) return 1;
+                runs[binary].Add(m);
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# run {run}{Label(o, binary)} (loadavg {LoadAverage()}): wall {m.WallS:F3} s, cpu {m.CpuS:F2} s, rss {m.PeakRssMb:F0} MB, startup→first log {Fmt(m.StartupS)} s, first log→round logged {Fmt(m.RoundS)} s, →exit {Fmt(m.ShutdownS)} s; fleet (bench process) cpu {fleetCpu.TotalSeconds:F2} s; {m.Summary}"));
+                if (run < o.Runs) continue;
+                // Accuracy: what this executable's last run recorded, read back through query.
+                var (queryCode, queryOut, queryErr, queryWall) = await RunChildAsync(binary, work, ["query", "-A", Network, "-c", config, "-f", "json"]);
+                if (queryCode != 0)
+                {
+                    error.WriteLine($"edgemanage-bench: query exited {queryCode}: {queryErr}");
+                    return 1;
+                }
+                File.WriteAllText(Path.Combine(work, binary == o.Edgemanage ? "query.jsonl" : "query-baseline.jsonl"), queryOut);
+                var errors = new List<double>();
+                var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var line in queryOut.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    using var doc = JsonDocument.Parse(line);
+                    var root = doc.RootElement;
+                    var outcome = root.GetProperty("last_outcome").ValueKind == JsonValueKind.String ? root.GetProperty("last_outcome").GetString()! : "none";
+                    outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+                    if (outcome == "ok" && root.GetProperty("last_time").ValueKind == JsonValueKind.Number)
+                        errors.Add(root.GetProperty("last_time").GetDouble() * 1000 - o.DelayMs);
+                }
+                errors.Sort();
+                var outcomeText = string.Join(" ", outcomes.OrderBy(k => k.Key).Select(k => $"{k.Key}:{k.Value}"));
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# query{Label(o, binary)}: {queryWall:F3} s; last outcomes {outcomeText}; error min {Pct(errors, 0):F2} p50 {Pct(errors, 50):F2} p90 {Pct(errors, 90):F2} p99 {Pct(errors, 99):F2} max {Pct(errors, 100):F2} ms"));
+                accuracy[binary] = (errors, outcomeText);
+            }
         }
         var journalBytes = JournalBytes(state);
 
-        // Accuracy: what the last run recorded, read back through query.
-        var (queryCode, queryOut, queryErr, queryWall) = await RunChildAsync(o.Edgemanage, work, ["query", "-A", Network, "-c", config, "-f", "json"]);
-        if (queryCode != 0)
-        {
-            error.WriteLine($"edgemanage-bench: query exited {queryCode}: {queryErr}");
-            return 1;
-        }
-        File.WriteAllText(Path.Combine(work, "query.jsonl"), queryOut);
-        var errors = new List<double>();
-        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var line in queryOut.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            var outcome = root.GetProperty("last_outcome").ValueKind == JsonValueKind.String ? root.GetProperty("last_outcome").GetString()! : "none";
-            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-            if (outcome == "ok" && root.GetProperty("last_time").ValueKind == JsonValueKind.Number)
-                errors.Add(root.GetProperty("last_time").GetDouble() * 1000 - o.DelayMs);
-        }
-        errors.Sort();
-        var outcomeText = string.Join(" ", outcomes.OrderBy(k => k.Key).Select(k => $"{k.Key}:{k.Value}"));
-        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"# query: {queryWall:F3} s; last outcomes {outcomeText}; error min {Pct(errors, 0):F2} p50 {Pct(errors, 50):F2} p90 {Pct(errors, 90):F2} p99 {Pct(errors, 99):F2} max {Pct(errors, 100):F2} ms"));
-
-        var walls = runs.Select(r => r.WallS).Order().ToList();
         if (o.Header)
         {
             output.WriteLine("| edges | history | hanging | zones | runs | wall median (min–max) s | CPU user+sys s | peak RSS MB | startup / round / exit s | error p50 / p99 ms | journal MB | zones written per run | last outcomes |");
             output.WriteLine("|---:|---:|---:|---:|---:|---|---:|---:|---|---|---:|---|---|");
         }
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {o.Edges} | {o.History} | {o.HangingPercent}% | {o.Zones} | {runs.Count} | {Median(walls):F2} ({walls[0]:F2}–{walls[^1]:F2}) | {Median(runs.Select(r => r.CpuS)):F2} | {(runs.All(r => r.ExactRss) ? "" : "≤")}{Median(runs.Select(r => r.PeakRssMb)):F0} | {Fmt(MedianOrNull(runs.Select(r => r.StartupS)))} / {Fmt(MedianOrNull(runs.Select(r => r.RoundS)))} / {Fmt(MedianOrNull(runs.Select(r => r.ShutdownS)))} | {Pct(errors, 50):F2} / {Pct(errors, 99):F2} | {MiB(journalBytes):F1} | {string.Join(",", runs.Select(r => r.Summary))} | {outcomeText} |"));
+        foreach (var binary in binaries)
+        {
+            var series = runs[binary];
+            var (errors, outcomeText) = accuracy[binary];
+            var walls = series.Select(r => r.WallS).Order().ToList();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {o.Edges}{Label(o, binary)} | {o.History} | {o.HangingPercent}% | {o.Zones} | {series.Count} | {Median(walls):F2} ({walls[0]:F2}–{walls[^1]:F2}) | {Median(series.Select(r => r.CpuS)):F2} | {(series.All(r => r.ExactRss) ? "" : "≤")}{Median(series.Select(r => r.PeakRssMb)):F0} | {Fmt(MedianOrNull(series.Select(r => r.StartupS)))} / {Fmt(MedianOrNull(series.Select(r => r.RoundS)))} / {Fmt(MedianOrNull(series.Select(r => r.ShutdownS)))} | {Pct(errors, 50):F2} / {Pct(errors, 99):F2} | {MiB(journalBytes):F1} | {string.Join(",", series.Select(r => r.Summary))} | {outcomeText} |"));
+        }
         return 0;
     }
 
-    private static async Task<RunMeasurement?> MeasureRunAsync(RoundOptions o, string work, string config, int run, bool useTime,
+    /// <summary>" (baseline)" for the baseline's rows and lines when two executables are compared, else nothing.</summary>
+    private static string Label(RoundOptions o, string binary) => o.Baseline is not null && binary == o.Baseline ? " (baseline)" : "";
+
+    private static async Task<RunMeasurement?> MeasureRunAsync(RoundOptions o, string edgemanage, string work, string config, int run, bool useTime,
         int[] acceptable, TextWriter error)
     {
         var logPath = Path.Combine(work, "edgemanage.log");
         File.Delete(logPath);
         var timeFile = Path.Combine(work, $"time-{run}.txt");
-        string[] runArgs = ["run", "-A", Network, "-c", config];
+        string[] runArgs = o.Timing ? ["run", "-A", Network, "-c", config, "-v"] : ["run", "-A", Network, "-c", config];
         var before = useTime ? default : ChildUsage.Get();
         var zonesBefore = ZoneStamps(work);
         var started = DateTime.Now;
         var (code, stdout, stderr, wall) = useTime
-            ? await RunChildAsync(TimeBinary, work, ["-f", "%e %U %S %M", "-o", timeFile, .. Command(o.Edgemanage, runArgs)])
-            : await RunChildAsync(o.Edgemanage, work, runArgs);
+            ? await RunChildAsync(TimeBinary, work, ["-f", "%e %U %S %M", "-o", timeFile, .. Command(edgemanage, runArgs)])
+            : await RunChildAsync(edgemanage, work, runArgs);
         File.WriteAllText(Path.Combine(work, $"run-{run}.out"), stdout + stderr);
         if (!acceptable.Contains(code))
         {
@@ -170,9 +186,13 @@ public static class RoundBenchmark
                 shutdown = (started.AddSeconds(wall) - r).TotalSeconds;
             }
         }
+        if (o.Timing)
+            // -v sends the operator log to stderr instead of log_file (so startup / round / exit are "-" for these runs).
+            foreach (var line in log.Concat(stderr.Split('\n')).Where(l => l.Contains("Timing: ", StringComparison.Ordinal) || l.Contains(" history groups recovered in ", StringComparison.Ordinal)))
+                error.WriteLine($"# run {run}{Label(o, edgemanage)}: {line}");
         var zonesAfter = ZoneStamps(work);
         var summary = zonesAfter.Count(z => zonesBefore.GetValueOrDefault(z.Key) != z.Value).ToString(CultureInfo.InvariantCulture);
-        error.WriteLine($"# run {run}: exit {code}, {WithoutSample(stderr)} edges without a sample of this round");
+        error.WriteLine($"# run {run}{Label(o, edgemanage)}: exit {code}, {WithoutSample(stderr)} edges without a sample of this round");
         return new RunMeasurement(run, wall, cpu, rss, useTime, startup, round, shutdown, summary);
     }
 

@@ -18,6 +18,10 @@ public sealed record RoundOptions
     public bool Header { get; init; } = true;
     /// <summary>Zone includes in the network (each zone carries the live set).</summary>
     public int Zones { get; init; } = 1;
+    /// <summary>Run the measured rounds with <c>-v</c> and print their <c>Timing:</c> breakdown (stderr); -v adds the decision table to stdout.</summary>
+    public bool Timing { get; init; }
+    /// <summary>A second edgemanage executable run in turn with <see cref="Edgemanage"/> on the same fleet and state (A/B on a busy machine).</summary>
+    public string? Baseline { get; init; }
 
     public static RoundOptions Parse(string[] args)
     {
@@ -28,6 +32,8 @@ public sealed record RoundOptions
         string? work = null;
         var header = true;
         var zones = 1;
+        var timing = false;
+        string? baseline = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -58,6 +64,8 @@ public sealed record RoundOptions
                 case "--work": work = Next(); break;
                 case "--no-header": header = false; break;
                 case "--zones": zones = NextInt(1, 100000); break;
+                case "--timing": timing = true; break;
+                case "--baseline": baseline = Next(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
@@ -65,10 +73,12 @@ public sealed record RoundOptions
         if (hanging + refusing > 100) throw new ArgumentException("--hanging-percent and --refusing-percent add up to more than 100");
         if (edgemanage is null) throw new ArgumentException("--edgemanage PATH is required");
         if (!File.Exists(edgemanage)) throw new ArgumentException($"--edgemanage: no such file '{edgemanage}'");
+        if (baseline is not null && !File.Exists(baseline)) throw new ArgumentException($"--baseline: no such file '{baseline}'");
         return new RoundOptions
         {
             Edges = edges.Value, Edgemanage = Path.GetFullPath(edgemanage), DelayMs = delay, History = history,
             HangingPercent = hanging, RefusingPercent = refusing, Runs = runs, Concurrency = concurrency, StartRate = startRate, WorkDir = work, Header = header, Zones = zones,
+            Timing = timing, Baseline = baseline is null ? null : Path.GetFullPath(baseline),
         };
     }
 }

@@ -213,11 +213,11 @@ public static class SqliteJournal
         var queries = new[]
         {
             ("snapshot", $"""
-                SELECT persistence_id, sequence_number, snapshot, manifest, serializer_id FROM snapshot s
+                SELECT persistence_id, sequence_number, snapshot, manifest, serializer_id, rowid FROM snapshot s
                 WHERE {ofNetwork} AND sequence_number = (SELECT max(sequence_number) FROM snapshot WHERE persistence_id = s.persistence_id)
                 """),
             ("journal", $"""
-                SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal j
+                SELECT persistence_id, sequence_number, message, manifest, identifier, rowid FROM journal j
                 WHERE {ofNetwork} AND deleted = 0
                   AND sequence_number > coalesce((SELECT max(sequence_number) FROM snapshot WHERE persistence_id = j.persistence_id), 0)
                 """),
@@ -244,12 +244,16 @@ public static class SqliteJournal
                     if (reader.IsDBNull(4) || reader.GetInt64(4) != EdgemanageSerializer.Id) continue;
                     var manifest = reader.IsDBNull(3) ? "" : reader.GetString(3);
                     if (reader.IsDBNull(2)) return $"{table} row {id} #{seq} ({manifest}) has no payload";
-                    var bytes = (byte[])reader.GetValue(2);
+                    // Streamed from the row (an incremental blob read: the query selects the rowid), not copied whole:
+                    // a history group's snapshot is about 1 MB at 2000 samples per edge, and 32 of those on the
+                    // large-object heap were garbage that raised the round's peak memory until a full collection (issue 14).
+                    using var blob = new BufferedStream(reader.GetStream(2), 64 * 1024);
                     try
                     {
-                        EdgemanageSerializer.Decode(bytes, manifest);
+                        EdgemanageSerializer.Decode(blob, manifest);
                     }
-                    catch (Exception e) when (e is not OutOfMemoryException)
+                    // SQLite's own errors (damage, the budget's interrupt) are the outer handlers' to classify, as before.
+                    catch (Exception e) when (e is not OutOfMemoryException and not SqliteException)
                     {
                         return $"{table} row {id} #{seq} ({manifest}) cannot be decoded: {OneLine(e.Message)}";
                     }
@@ -280,12 +284,29 @@ public static class SqliteJournal
     {
         private readonly SqliteConnection _connection;
         private readonly Timer _timer;
+        private readonly object _lock = new();
+        private bool _disposed;
         private volatile bool _fired;
 
         public Interrupter(SqliteConnection connection, TimeSpan budget)
         {
             _connection = connection;
-            _timer = new Timer(_ => { _fired = true; SQLitePCL.raw.sqlite3_interrupt(_connection.Handle); }, null, budget, Timeout.InfiniteTimeSpan);
+            _timer = new Timer(_ => Interrupt(), null, budget, Timeout.InfiniteTimeSpan);
+        }
+
+        /// <summary>
+        /// On the timer's thread. Timer.Dispose does not wait for a callback already running, so a budget that ran out
+        /// just as the inspection ended could reach a closed connection: SQLitePCL threw ObjectDisposedException on a
+        /// pool thread and the process died (exit 134, seen on a loaded machine). The lock makes it one or the other.
+        /// </summary>
+        private void Interrupt()
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _fired = true;
+                SQLitePCL.raw.sqlite3_interrupt(_connection.Handle);
+            }
         }
 
         public bool Fired => _fired;
@@ -299,7 +320,11 @@ public static class SqliteJournal
             _timer.Change(budget, Timeout.InfiniteTimeSpan);
         }
 
-        public void Dispose() => _timer.Dispose();
+        public void Dispose()
+        {
+            lock (_lock) _disposed = true;
+            _timer.Dispose();
+        }
     }
 
     private static string Printable(ReadOnlySpan<byte> bytes)

@@ -176,11 +176,14 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
     /// <see cref="FromBinary"/> without an ActorSystem: the journal gate reads what recovery will read before any
     /// system starts, so a payload that cannot be decoded stops a command in seconds instead of failing recovery.
     /// </summary>
-    public static object Decode(byte[] bytes, string manifest)
+    public static object Decode(byte[] bytes, string manifest) => Decode(new MemoryStream(bytes, writable: false), manifest);
+
+    /// <summary>As <see cref="Decode(byte[], string)"/>, from a stream (the journal gate reads blobs without copying them whole).</summary>
+    public static object Decode(Stream payload, string manifest)
     {
         if (!ByManifest.TryGetValue(manifest, out var codec))
             throw new SerializationException($"edgemanage serializer: unknown manifest '{manifest}'");
-        using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+        using var r = new BinaryReader(payload, Encoding.UTF8);
         var version = r.ReadByte();
         if (version != FormatVersion)
             throw new SerializationException($"edgemanage serializer: '{manifest}' has format version {version}, this build reads {FormatVersion}");

@@ -67,12 +67,14 @@ public static class RunCommand
         var settings = context.Settings;
         var network = context.Paths.Network;
         using var log = NetworkContext.OpenLog(settings, options.Verbose);
+        var timing = new RoundTiming();
         if (context.HashTestObject(error) is not { } expectedMd5) return ExitCodes.UsageOrConfig;
         log.Info($"Local test object {settings.TestObject.Local} has MD5 {Convert.ToHexStringLower(expectedMd5)}");
 
         var inputs = PublishInputs.Load(context, error);
         if (inputs is null) return ExitCodes.UsageOrConfig;
         ReportProblems(inputs.Problems, log, error);
+        timing.Mark("inputs read");
 
         // The journal gate, before the lock (whose file is one of the signs of an earlier run) and before any
         // ActorSystem: room to write, then the journal itself, under the lock so no writer changes it meanwhile.
@@ -88,6 +90,7 @@ public static class RunCommand
             if (JournalGate.Check(context, options.DryRun ? JournalGate.Access.Read : JournalGate.Access.Write, options.NewJournal, evidence,
                     output, error, "run", out var condition) is { } refused)
                 return refused;
+            timing.Mark("journal gate");
 
             var beforeHooks = new List<CommandOutcome>();
             if (!options.DryRun)
@@ -115,11 +118,13 @@ public static class RunCommand
             if (!options.DryRun && JournalGate.SqlitePathOf(context) is { } journalPath) networkLock!.MarkJournalWriter(journalPath);
             Actors.Metrics.EdgemanageMetrics.Get(node.System).RecordHooks(network, beforeHooks);
             var started = clock.Elapsed;
+            timing.Mark("host started");
             var zones = await zoneSet;
             ReportProblems(zones.Problems, log, error);
             var timeout = EdgemanageNode.RoundBudgetFor(settings, probed.Length).Deadline + TimeSpan.FromSeconds(30) + 4 * CommandTimeout(settings);
             var round = await node.Network!.Ask<RoundDecided>(
                 new DecideRound(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), options.DryRun, options.ForceUpdate, zones.Zones), timeout, ct);
+            timing.Mark("recovered, probed, decided and published");
             log.Debug($"Timing: host started in {started.TotalSeconds:F3}s, recovery, round and publishing took {(clock.Elapsed - started).TotalSeconds:F3}s");
             if (log.IsEnabled(OperatorLogLevel.Debug))
             {
@@ -135,6 +140,8 @@ public static class RunCommand
             }
             var code = Report(round, context, journal, options, output, error, log);
             if (!options.DryRun) await WriteMetricsTextfileAsync(node, context, error, log, ct);
+            timing.Mark("reported");
+            if (log.IsEnabled(OperatorLogLevel.Debug)) log.Debug($"Timing: {timing}");
             return code;
         }
     }
@@ -153,6 +160,29 @@ public static class RunCommand
             log.Warning($"Writing the metrics textfile failed: {e.Message}");
             error.WriteLine($"edgemanage: warning: writing the metrics textfile failed: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Where a round's wall time goes, for <c>run -v</c> (docs/benchmarks.md): seconds since the process started at each
+    /// step. The process start is the kernel's, so runtime start-up and configuration loading count too.
+    /// </summary>
+    private sealed class RoundTiming
+    {
+        private readonly DateTime _processStart = ProcessStart();
+        private readonly List<(string Step, TimeSpan At)> _marks = [];
+
+        public RoundTiming() => Mark("command started");
+
+        public void Mark(string step) => _marks.Add((step, DateTime.Now - _processStart));
+
+        private static DateTime ProcessStart()
+        {
+            using var me = System.Diagnostics.Process.GetCurrentProcess();
+            return me.StartTime;
+        }
+
+        public override string ToString() => string.Join(", ", _marks.Select((m, i) =>
+            System.FormattableString.Invariant($"{m.Step} +{m.At.TotalSeconds:F3}s ({(i == 0 ? m.At : m.At - _marks[i - 1].At).TotalSeconds:F3}s)")));
     }
 
     /// <summary>A SQLite file (and its -wal / -shm companions) deleted when the run ends.</summary>
