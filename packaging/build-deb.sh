@@ -40,7 +40,7 @@ mkdir -p "$lib" "$stage/usr/bin" "$stage/lib/systemd/system" "$stage/usr/share/d
 cp -a "$publish/." "$lib/"
 find "$lib" -name '*.pdb' -delete
 ln -s ../lib/edgemanage/edgemanage "$stage/usr/bin/edgemanage"
-install -m 0755 packaging/bin/edge_manage packaging/bin/edge_conf packaging/bin/edge_query "$stage/usr/bin/"
+install -m 0755 packaging/commands/edge_manage packaging/commands/edge_conf packaging/commands/edge_query "$stage/usr/bin/"
 
 cp -a packaging/etc "$stage/etc"
 cp -a packaging/systemd/. "$stage/lib/systemd/system/"
