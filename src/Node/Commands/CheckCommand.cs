@@ -16,7 +16,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class CheckCommand
 {
-
     private const string GenericLabel = "EDGEMANAGE_CHECK";
 
     internal static readonly Opt[] Options =

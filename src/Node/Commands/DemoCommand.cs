@@ -11,7 +11,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class DemoCommand
 {
-
     internal static readonly Opt[] Options =
     [
         new("dir", null, "--dir", true),

@@ -28,7 +28,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ImportLegacyCommand
 {
-
     internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),

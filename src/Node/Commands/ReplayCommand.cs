@@ -17,7 +17,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ReplayCommand
 {
-
     internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),

@@ -24,7 +24,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class RunCommand
 {
-
     internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),

@@ -29,7 +29,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ServeCommand
 {
-
     internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true, Repeatable: true),

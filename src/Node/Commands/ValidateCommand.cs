@@ -10,7 +10,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class ValidateCommand
 {
-
     internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),

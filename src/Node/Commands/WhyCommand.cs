@@ -11,7 +11,6 @@ namespace Edgemanage.Node.Commands;
 /// </summary>
 public static class WhyCommand
 {
-
     internal static readonly Opt[] Options =
     [
         new("dnet", "-A", "--dnet", true),
