@@ -8,7 +8,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var usage = """
     usage: edgemanage-bench round --edges N --edgemanage PATH [--delay-ms 20] [--history 0] [--hanging-percent 0]
-                                  [--refusing-percent 0] [--runs 3] [--concurrency 1000] [--start-rate 0] [--work DIR] [--no-header] [--timing] [--baseline PATH]
+                                  [--refusing-percent 0] [--runs 3] [--concurrency 1000] [--start-rate 0] [--work DIR] [--no-header] [--timing] [--baseline PATH] [--hold]
       Starts a loopback fleet of N edges (127.0.0.2...), optionally seeds `history` samples per edge into the
       journal, runs `PATH run -A bench -c CONFIG` `runs` times on a fresh copy of the seeded state, then
       `PATH query -f json`, and prints one Markdown table row (per-run details go to stderr).
@@ -18,6 +18,8 @@ var usage = """
       step of the round) and recovery/probing line go to stderr.
       --baseline PATH: a second edgemanage run in turn with --edgemanage (alternating order) on the same fleet and
       seeded state; one row each, the baseline's marked. For comparisons on a busy machine.
+      --hold: after the warm-up round, keep the fleet up until stdin closes and print the command for a round
+      against it, for profiling one round by hand.
       PATH is the published apphost (edgemanage) or edgemanage.dll (run through `dotnet`).
     usage: edgemanage-bench zones [--count 10000] [--check] [--compare] [--work DIR]
       Renders and writes COUNT zones through the zone publisher: first publish, unchanged, live set changed.

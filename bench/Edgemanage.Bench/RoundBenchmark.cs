@@ -70,6 +70,13 @@ public static class RoundBenchmark
             return 1;
         }
         CopyFresh(state, seed);
+        if (o.Hold)
+        {
+            error.WriteLine($"# holding the fleet until stdin closes; a round against it (fresh state: cp -a {seed}/. {state}/):");
+            error.WriteLine($"#   cd {work} && {o.Edgemanage} run -A {Network} -c {config} -v");
+            await Console.In.ReadToEndAsync();
+            return 0;
+        }
         var useTime = File.Exists(TimeBinary);
         if (!useTime) error.WriteLine($"# {TimeBinary} not found: CPU from getrusage(RUSAGE_CHILDREN), peak RSS is the max over all runs so far");
         // With --baseline the two executables take turns (baseline first on odd runs, second on even ones), so that a

@@ -20,6 +20,9 @@ public sealed record RoundOptions
     public int Zones { get; init; } = 1;
     /// <summary>Run the measured rounds with <c>-v</c> and print their <c>Timing:</c> breakdown (stderr); -v adds the decision table to stdout.</summary>
     public bool Timing { get; init; }
+
+    /// <summary>After the warm-up round, keep the fleet up (and print the command to run against it) until stdin closes: for profiling one round by hand.</summary>
+    public bool Hold { get; init; }
     /// <summary>A second edgemanage executable run in turn with <see cref="Edgemanage"/> on the same fleet and state (A/B on a busy machine).</summary>
     public string? Baseline { get; init; }
 
@@ -33,6 +36,7 @@ public sealed record RoundOptions
         var header = true;
         var zones = 1;
         var timing = false;
+        var hold = false;
         string? baseline = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -65,6 +69,7 @@ public sealed record RoundOptions
                 case "--no-header": header = false; break;
                 case "--zones": zones = NextInt(1, 100000); break;
                 case "--timing": timing = true; break;
+                case "--hold": hold = true; break;
                 case "--baseline": baseline = Next(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
@@ -78,7 +83,7 @@ public sealed record RoundOptions
         {
             Edges = edges.Value, Edgemanage = Path.GetFullPath(edgemanage), DelayMs = delay, History = history,
             HangingPercent = hanging, RefusingPercent = refusing, Runs = runs, Concurrency = concurrency, StartRate = startRate, WorkDir = work, Header = header, Zones = zones,
-            Timing = timing, Baseline = baseline is null ? null : Path.GetFullPath(baseline),
+            Timing = timing, Hold = hold, Baseline = baseline is null ? null : Path.GetFullPath(baseline),
         };
     }
 }
