@@ -46,11 +46,11 @@ public sealed class GuardServeSpecs : IAsyncLifetime
     public async Task A_reload_that_shrinks_the_list_past_the_limit_is_held_and_a_restoring_reload_releases_it()
     {
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
+        var output = new SharedOutput();
+        var error = new SharedOutput();
         var control = new ServeControl();
         var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config, "--admin", "127.0.0.1:0", "--metrics-listen", "off"],
-            TextWriter.Synchronized(output), TextWriter.Synchronized(error), control, stop.Token));
+            output, error, control, stop.Token));
         try
         {
             await Eventually.True(() => ZoneA().Length == 3 || serve.IsCompleted, Within, "the first zone");
@@ -107,10 +107,10 @@ public sealed class GuardServeSpecs : IAsyncLifetime
     private async Task<(string Output, string Error)> ServeUntil(string[] extra, Func<string, bool> done)
     {
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
+        var output = new SharedOutput();
+        var error = new SharedOutput();
         var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config, "--metrics-listen", "off", .. extra],
-            TextWriter.Synchronized(output), TextWriter.Synchronized(error), new ServeControl(), stop.Token));
+            output, error, new ServeControl(), stop.Token));
         try
         {
             await Eventually.True(() => done(output.ToString()) || serve.IsCompleted, Within, "the node's answer");

@@ -54,11 +54,11 @@ public sealed class OneSystemServeSpecs : IAsyncLifetime
     public async Task Two_networks_share_one_actor_system_keep_their_own_journals_and_reload_apart()
     {
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
+        var output = new SharedOutput();
+        var error = new SharedOutput();
         var control = new ServeControl();
         var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", First, "-A", Second, "-c", _config, "--admin", "127.0.0.1:0"],
-            TextWriter.Synchronized(output), TextWriter.Synchronized(error), control, stop.Token));
+            output, error, control, stop.Token));
         try
         {
             await Eventually.True(() => (Zone("example.test.zone").Length == 2 && Zone("other.test.zone").Length == 2) || serve.IsCompleted,

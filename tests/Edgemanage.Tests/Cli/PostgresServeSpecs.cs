@@ -43,9 +43,9 @@ public sealed class PostgresServeSpecs : IAsyncLifetime
     private async Task ServeUntil(Func<Task<bool>> done, string what)
     {
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
+        var output = new SharedOutput();
         var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", _network, "-c", _config, "--admin", "off"],
-            TextWriter.Synchronized(output), TextWriter.Synchronized(new StringWriter()), stop.Token));
+            output, TextWriter.Synchronized(new StringWriter()), stop.Token));
         try
         {
             await Eventually.True(async () => serve.IsCompleted || await done(), Within, what);

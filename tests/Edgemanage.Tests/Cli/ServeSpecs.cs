@@ -45,11 +45,11 @@ public sealed class ServeSpecs : IAsyncLifetime
     public async Task Serves_replaces_a_failing_live_edge_and_persists_its_history_when_stopped()
     {
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
+        var output = new SharedOutput();
+        var error = new SharedOutput();
         var dropped = "";
         var control = new ServeControl();
-        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config], TextWriter.Synchronized(output), TextWriter.Synchronized(error),
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", _config], output, error,
             control, stop.Token));
         try
         {
@@ -113,9 +113,9 @@ public sealed class ServeSpecs : IAsyncLifetime
         var otherZone = Path.Combine(_dir.Path, "named", "other.test.zone");
 
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-c", _config], TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+        var output = new SharedOutput();
+        var error = new SharedOutput();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-c", _config], output, error, stop.Token));
         try
         {
             await Eventually.True(() => (ZoneA().Length == 2 && File.Exists(otherZone)) || serve.IsCompleted, Within, "both networks' zones");

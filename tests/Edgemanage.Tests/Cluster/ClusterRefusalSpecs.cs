@@ -45,19 +45,19 @@ public sealed class ClusterRefusalSpecs : IAsyncLifetime
         var portX = ServeProcess.FreePort();
         string[] seeds = ["--seed", $"127.0.0.1:{portA}", "--seed", $"127.0.0.1:{portX}"];
         using var stop = new CancellationTokenSource();
-        var outputA = new StringWriter();
-        var errorA = new StringWriter();
-        var outputX = new StringWriter();
-        var errorX = new StringWriter();
+        var outputA = new SharedOutput();
+        var errorA = new SharedOutput();
+        var outputX = new SharedOutput();
+        var errorX = new SharedOutput();
         var a = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", "clusternet", "-c", _configA, "--port", portA.ToString(), "--vantage", "a", .. seeds],
-            TextWriter.Synchronized(outputA), TextWriter.Synchronized(errorA), stop.Token));
+            outputA, errorA, stop.Token));
         try
         {
             await Eventually.True(() => outputA.ToString().Contains("serving clusternet") || a.IsCompleted, Within, "node a serving");
             Assert.False(a.IsCompleted, $"{outputA}\n{errorA}");
 
             var x = await EdgemanageCli.MainAsync(["serve", "-A", "othernet", "-c", _configX, "--port", portX.ToString(), "--vantage", "x", .. seeds],
-                TextWriter.Synchronized(outputX), TextWriter.Synchronized(errorX), stop.Token).WaitAsync(Within);
+                outputX, errorX, stop.Token).WaitAsync(Within);
             Assert.True(x == ExitCodes.UsageOrConfig, $"x exited {x}\n{outputX}\n{errorX}");
             Assert.Contains($"edgemanage: serve: othernet: refused to join the cluster: the node at 127.0.0.1:{portA} is 'edgemanage/clusternet' " +
                             "but this node is 'edgemanage/othernet'", errorX.ToString());

@@ -88,9 +88,9 @@ public sealed partial class NetworkDeciderSpecs(ITestOutputHelper testOutput) : 
         List<string> args = ["serve", "-c", ServeWorkspace.NodeConfig(_dir.Path, name), "--port", port.ToString(), "--vantage", name,
             "--roles", "vantage,decider", "--admin", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"];
         foreach (var seed in _ports) args.AddRange(["--seed", $"127.0.0.1:{seed}"]);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var serving = Task.Run(() => EdgemanageCli.MainAsync(args.ToArray(), TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop ?? _stop.Token));
+        var output = new SharedOutput();
+        var error = new SharedOutput();
+        var serving = Task.Run(() => EdgemanageCli.MainAsync(args.ToArray(), output, error, stop ?? _stop.Token));
         var node = new Node(name, port, output, error, serving);
         _nodes.Add(node);
         return node;

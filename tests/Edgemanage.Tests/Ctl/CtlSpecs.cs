@@ -167,10 +167,10 @@ public sealed class CtlSpecs : IAsyncLifetime
             extraYaml: ServeWorkspace.SteadyServeYaml + "metrics:\n  listen: off\n", goodEnough: 3, edgeCount: 3);
         using (var stop = new CancellationTokenSource())
         {
-            var output = new StringWriter();
-            var error = new StringWriter();
+            var output = new SharedOutput();
+            var error = new SharedOutput();
             var other = Task.Run(() => Edgemanage.Node.EdgemanageCli.MainAsync(["serve", "-A", "othernet", "-c", otherConfig, "--admin", _served.Address],
-                TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+                output, error, stop.Token));
             await Eventually.True(() => output.ToString().Contains("serving othernet") || other.IsCompleted, Within, "the second node serving");
             stop.Cancel();
             Assert.Equal(ExitCodes.Ok, await other);

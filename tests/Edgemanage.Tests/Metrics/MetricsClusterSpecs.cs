@@ -49,12 +49,12 @@ public sealed partial class MetricsClusterSpecs : IAsyncLifetime
         var portA = ServeProcess.FreePort();
         var portB = ServeProcess.FreePort();
         using var stop = new CancellationTokenSource();
-        var outputA = new StringWriter();
-        var outputB = new StringWriter();
-        var errorA = new StringWriter();
-        var errorB = new StringWriter();
+        var outputA = new SharedOutput();
+        var outputB = new SharedOutput();
+        var errorA = new SharedOutput();
+        var errorB = new SharedOutput();
         var a = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", NodeConfig("a"), "--port", portA.ToString(), "--vantage", "a",
-            "--seed", $"127.0.0.1:{portA}", "--seed", $"127.0.0.1:{portB}", "--metrics-listen", "127.0.0.1:0"], TextWriter.Synchronized(outputA), TextWriter.Synchronized(errorA), stop.Token));
+            "--seed", $"127.0.0.1:{portA}", "--seed", $"127.0.0.1:{portB}", "--metrics-listen", "127.0.0.1:0"], outputA, errorA, stop.Token));
         Task<int>? b = null;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
@@ -62,7 +62,7 @@ public sealed partial class MetricsClusterSpecs : IAsyncLifetime
             await Eventually.True(() => outputA.ToString().Contains("serving metricluster") || a.IsCompleted, Within, "node a serving");
             Assert.False(a.IsCompleted, $"{outputA}\n{errorA}");
             b = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", NodeConfig("b"), "--port", portB.ToString(),
-                "--vantage", "b", "--seed", $"127.0.0.1:{portA}", "--seed", $"127.0.0.1:{portB}", "--metrics-listen", "off"], TextWriter.Synchronized(outputB), TextWriter.Synchronized(errorB), stop.Token));
+                "--vantage", "b", "--seed", $"127.0.0.1:{portA}", "--seed", $"127.0.0.1:{portB}", "--metrics-listen", "off"], outputB, errorB, stop.Token));
             var url = MetricsLine().Match(outputA.ToString()).Groups[1].Value;
 
             PromText p = null!;

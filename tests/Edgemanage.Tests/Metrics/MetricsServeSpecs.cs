@@ -56,9 +56,9 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
     {
         var config = Config("metrics:\n  listen: 127.0.0.1:0\n");
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", config], TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+        var output = new SharedOutput();
+        var error = new SharedOutput();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", config], output, error, stop.Token));
         try
         {
             await Eventually.True(() => ZoneA().Length == 3 || serve.IsCompleted, Within, "the first zone");
@@ -134,8 +134,8 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
     {
         var config = Config("metrics:\n  listen: 127.0.0.1:0\n", ServeWorkspace.SteadyServeYaml, goodEnough: 3);
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", config], TextWriter.Synchronized(output),
+        var output = new SharedOutput();
+        var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", config], output,
             TextWriter.Synchronized(new StringWriter()), stop.Token));
         double decisions;
         try
@@ -177,10 +177,10 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var config = Config();
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
-        var error = new StringWriter();
+        var output = new SharedOutput();
+        var error = new SharedOutput();
         var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", config, "--metrics-listen", $"127.0.0.1:{port}"],
-            TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token));
+            output, error, stop.Token));
         try
         {
             await Eventually.True(() => ZoneA().Length == 3 || serve.IsCompleted, Within, "the first zone");
@@ -204,9 +204,9 @@ public sealed partial class MetricsServeSpecs : IAsyncLifetime
         Assert.Contains("--metrics-listen must be HOST:PORT or off", bad.Stderr);
 
         using var stop = new CancellationTokenSource();
-        var output = new StringWriter();
+        var output = new SharedOutput();
         var serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", config, "--metrics-listen", "off"],
-            TextWriter.Synchronized(output), TextWriter.Null, stop.Token));
+            output, TextWriter.Null, stop.Token));
         try
         {
             await Eventually.True(() => output.ToString().Contains("serving metricnet") || serve.IsCompleted, Within, "serve starting");

@@ -38,8 +38,8 @@ public sealed partial class StatusNode : IAsyncLifetime
 
     private readonly TempDir _dir = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly StringWriter _output = new();
-    private readonly StringWriter _error = new();
+    private readonly SharedOutput _output = new();
+    private readonly SharedOutput _error = new();
     private Task<int>? _serve;
 
     public TestFleet Fleet { get; private set; } = null!;
@@ -64,8 +64,8 @@ public sealed partial class StatusNode : IAsyncLifetime
         Fleet = await TestFleet.StartAsync(new FleetOptions { Addresses = FleetEdges });
         Config = DemoWorkspace.Write(_dir.Path, Net, Fleet.Port, Fleet.Body, FleetEdges,
             extraYaml: ServeWorkspace.FastServeYaml + "metrics:\n  listen: 127.0.0.1:0\n", goodEnough: 0.5, edgeCount: 3);
-        var output = TextWriter.Synchronized(_output);
-        var error = TextWriter.Synchronized(_error);
+        var output = _output;
+        var error = _error;
         _serve = Task.Run(() => EdgemanageCli.MainAsync(["serve", "-A", Net, "-c", Config, "--admin", "127.0.0.1:0"], output, error, _stop.Token));
         await Eventually.True(() => ZoneA().Length == 3 || _serve.IsCompleted, Within, "the first zone");
         if (_serve.IsCompleted) throw new InvalidOperationException($"serve ended early:\n{Output}");

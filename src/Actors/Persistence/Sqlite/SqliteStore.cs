@@ -78,6 +78,8 @@ public static class SqliteStore
           class = "{{pluginClass.FullName}}, {{pluginClass.Assembly.GetName().Name}}"
           {{ConnectionStringKey}} = {{System.Text.Json.JsonSerializer.Serialize(connectionString)}}
           {{ReadOnlyKey}} = {{(readOnly ? "on" : "off")}}
+          # One writer per persistence id (the network lock), so the replay filter has nothing to repair.
+          replay-filter.mode = off
         }
         """;
 
