@@ -123,6 +123,17 @@ public sealed class SqlitePluginSpecs : IDisposable
         Assert.Equal(1, Scalar("SELECT COUNT(*) FROM journal"));
     }
 
+    [Fact]
+    public async Task A_journal_path_with_quotes_backslashes_and_spaces_reaches_the_plugin_intact()
+    {
+        var odd = JournalTarget.SqliteFile(Path.Combine(_dir.Dir("odd \"name\" \\ ${x} #1"), "journal.db"));
+        await using (var system = await Start(Plugin.Ours, odd))
+            await system.Actor("a").Ask<long>(new Save("e1"), Timeout);
+        Assert.True(File.Exists(odd.SqlitePath));
+        await using (var system = await Start(Plugin.Ours, odd))
+            Assert.Equal(["e1"], (await system.Actor("a").Ask<State>(Get.Instance, Timeout)).Seen);
+    }
+
     private long Scalar(string sql)
     {
         using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = JournalPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
