@@ -81,11 +81,21 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
 
     private sealed record EdgesStopped(IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
-    /// <summary>The stop's last batch was not written in time: say stopped anyway, so a dead journal cannot hold a stop.</summary>
-    private sealed record StopUnrecorded(IActorRef ReplyTo) : INoSerializationVerificationNeeded;
+    /// <summary>The stop's writes were not all written in time: say stopped anyway, so a dead journal cannot hold a stop.</summary>
+    private sealed record StopUnrecorded : INoSerializationVerificationNeeded
+    {
+        public static readonly StopUnrecorded Instance = new();
+    }
 
-    /// <summary>How long a stop waits for its last batch to be written once the journal has deferred it.</summary>
+    /// <summary>How long a stop waits for its writes once the journal has deferred one of them.</summary>
     private static readonly TimeSpan StopWriteWait = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>
+    /// serve: who asked for a stop that is not answered yet. A stop is answered once nothing is left unwritten in the
+    /// journal channel: not only its own last batch, but every batch flushed before it that the journal has not
+    /// confirmed yet (see <see cref="AnswerStopWhenWritten"/>).
+    /// </summary>
+    private readonly List<IActorRef> _stopWaiters = [];
 
     /// <summary>Ends an observation window: the reports gathered since its first one go to the observer as one message.</summary>
     private sealed record SendObservations : INoSerializationVerificationNeeded
@@ -155,7 +165,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
         Command<SetEdgeMode>(SetMode);
         Command<ImportEdgeHistory>(Import);
         Command<StartContinuous>(StartContinuous);
-        Command<FlushBatch>(_ => Flush(replyTo: null));
+        Command<FlushBatch>(_ => Flush());
         Command<SendObservations>(_ => SendObserved());
         Command<ConfirmEdge>(cmd =>
         {
@@ -180,9 +190,17 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
                 Stash.Stash();
                 return;
             }
-            Flush(replyTo: stopped.ReplyTo);
+            _stopWaiters.Add(stopped.ReplyTo);
+            Flush();
+            AnswerStopWhenWritten();
         });
-        Command<StopUnrecorded>(due => due.ReplyTo.Tell(new ContinuousStopped(1)));
+        Command<StopUnrecorded>(_ =>
+        {
+            if (_stopWaiters.Count == 0) return;
+            _log.Warning("History group {0}: stopped with {1} write(s) the journal has not taken; their samples are not recorded",
+                PersistenceId, _journal?.Unwritten ?? 0);
+            AnswerStop();
+        });
         Command<HistoriesCaptured>(captured =>
         {
             if (captured.Edges.Length == _edges.Count)
@@ -301,18 +319,13 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     /// persisted while that capture is in flight, so the snapshot never claims a sequence number whose samples it
     /// does not hold.
     /// </summary>
-    private void Flush(IActorRef? replyTo)
+    private void Flush()
     {
         if (!_capturing) PersistExpiredModes();
-        if (_batch.Count == 0 || _capturing)
-        {
-            replyTo?.Tell(new ContinuousStopped(1));
-            return;
-        }
+        if (_batch.Count == 0 || _capturing) return;
         var probed = _batch.ToArray();
         _batch.Clear();
         var samples = probed.Select(p => new EdgeSample(p.Report.Edge, p.Sample)).ToArray();
-        var settled = false;
         _journal!.Write(new HistoryRoundRecorded(_time.GetUtcNow().ToUnixTimeMilliseconds(), samples), (written, evt) =>
         {
             if (written && evt is HistoryRoundRecorded recorded)
@@ -320,20 +333,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
                 foreach (var s in recorded.Samples) _lastPersisted[s.Edge] = s.Sample;
                 if ((_journal.LastSequenceNr + _settings.Group) % _settings.SnapshotEvery == 0) _snapshotDue = true;
             }
-            if (!settled)
-            {
-                settled = true;
-                // A stop waits for its last batch to be written (a slow but healthy journal must not lose it), but
-                // at most StopWriteWait once the journal deferred it.
-                if (replyTo is not null && !written)
-                    Timers.StartSingleTimer("stop-unrecorded", new StopUnrecorded(replyTo), StopWriteWait);
-                else replyTo?.Tell(new ContinuousStopped(1));
-            }
-            else if (written && replyTo is not null && Timers.IsTimerActive("stop-unrecorded"))
-            {
-                Timers.Cancel("stop-unrecorded");
-                replyTo.Tell(new ContinuousStopped(1));
-            }
+            AnswerStopWhenWritten(deferred: !written);
             // A snapshot holds exactly the events up to its sequence number: capture only when nothing is unwritten.
             if (written && _snapshotDue && _observer is not null && !_capturing && _journal.Unwritten == 0)
             {
@@ -343,6 +343,34 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
                     failure: e => new HistoriesCaptured([])); // an empty capture is not saved (see below)
             }
         }, merge: MergeUnrecorded);
+    }
+
+    /// <summary>
+    /// serve: answers a waiting stop once the journal holds every write the group made: the stop's own last batch and
+    /// any earlier batch still in flight, so every probe made before the stop is recorded when the stop is answered
+    /// (the node may shut down right after, and a write still queued then is lost). A slow but healthy journal is
+    /// waited for; once the journal has deferred a write (it failed, or did not complete within the channel's write
+    /// timeout), at most <see cref="StopWriteWait"/> more, so a dead journal cannot hold a stop.
+    /// </summary>
+    /// <param name="deferred">A write was just settled from memory (the channel's problem may not be set yet).</param>
+    private void AnswerStopWhenWritten(bool deferred = false)
+    {
+        if (_stopWaiters.Count == 0) return;
+        if (_journal is not { Unwritten: > 0 } journal)
+        {
+            AnswerStop();
+            return;
+        }
+        deferred |= journal.Problem is not null || !JournalHealth.Get(Context.System).IsWritable(_settings.Network);
+        if (deferred && !Timers.IsTimerActive("stop-unrecorded"))
+            Timers.StartSingleTimer("stop-unrecorded", StopUnrecorded.Instance, StopWriteWait);
+    }
+
+    private void AnswerStop()
+    {
+        Timers.Cancel("stop-unrecorded");
+        foreach (var waiter in _stopWaiters) waiter.Tell(new ContinuousStopped(1));
+        _stopWaiters.Clear();
     }
 
     /// <summary>
@@ -520,11 +548,14 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
             return;
         }
         var settled = false;
-        _journal.Write(evt, (_, _) =>
+        _journal.Write(evt, (written, _) =>
         {
-            if (settled) return;
-            settled = true;
-            handler(evt);
+            if (!settled)
+            {
+                settled = true;
+                handler(evt);
+            }
+            AnswerStopWhenWritten(deferred: !written);
         });
     }
 
