@@ -88,7 +88,7 @@ public sealed class EdgeHistoryGroup : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>How long a stop waits for its writes once the journal has deferred one of them.</summary>
-    private static readonly TimeSpan StopWriteWait = TimeSpan.FromSeconds(1.5);
+    public static readonly TimeSpan StopWriteWait = TimeSpan.FromSeconds(1.5);
 
     /// <summary>
     /// serve: who asked for a stop that is not answered yet. A stop is answered once nothing is left unwritten in the

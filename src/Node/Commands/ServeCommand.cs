@@ -464,10 +464,12 @@ public static class ServeCommand
 
     /// <summary>
     /// Edges finish their probe in flight (at most probe_timeout) before their group writes its last batch, which is
-    /// settled from memory after at most the journal's write timeout: the wait is bounded whatever the journal does.
+    /// settled from memory after at most the journal's write timeout, and a group waits at most StopWriteWait more for
+    /// writes a failing journal deferred: the wait is bounded whatever the journal does.
     /// </summary>
     private static TimeSpan StopProbingWithin(EdgemanageSettings settings) =>
-        TimeSpan.FromSeconds(Math.Min(settings.Probe.TimeoutSeconds, 30)) + Actors.Persistence.JournalChannelOptions.Default.WriteTimeout + TimeSpan.FromSeconds(1);
+        TimeSpan.FromSeconds(Math.Min(settings.Probe.TimeoutSeconds, 30)) + Actors.Persistence.JournalChannelOptions.Default.WriteTimeout
+        + Actors.Edges.EdgeHistoryGroup.StopWriteWait + TimeSpan.FromSeconds(1);
 
     private static bool SameCanaries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
