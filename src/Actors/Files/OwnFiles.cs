@@ -21,7 +21,19 @@ public static class OwnFiles
     /// Writes <paramref name="content"/> to <paramref name="path"/> atomically with <paramref name="mode"/> (whatever the umask).
     /// On failure the temporary file is removed, the old file is left as it was, and the exception is rethrown.
     /// </summary>
-    public static void WriteAtomically(string path, string content, UnixFileMode mode = Readable)
+    public static void WriteAtomically(string path, string content, UnixFileMode mode = Readable) =>
+        WriteAtomically(path, stream => stream.Write(new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content)), mode);
+
+    /// <summary>
+    /// The same, for content written straight to the file by <paramref name="write"/> (a large text need not be one
+    /// string first).
+    /// </summary>
+    /// <param name="durable">
+    /// Flushed to disk before the rename (the default). Without: a reader still sees the old file or the new one,
+    /// never half of one, but a crash of the machine right after may leave the new one empty; for a file rewritten
+    /// every round (the metrics textfile), not worth an fsync of a megabyte.
+    /// </param>
+    public static void WriteAtomically(string path, Action<Stream> write, UnixFileMode mode = Readable, bool durable = true)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{path} has no parent folder", nameof(path));
@@ -33,8 +45,8 @@ public static class OwnFiles
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
             using (var stream = new FileStream(temp, options))
             {
-                stream.Write(new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content));
-                stream.Flush(flushToDisk: true);
+                write(stream);
+                stream.Flush(flushToDisk: durable);
             }
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, mode);
             File.Move(temp, full, overwrite: true);

@@ -109,7 +109,7 @@ public sealed class EdgemanageNode : IAsyncDisposable
         {
             builder.WithEdgemanagePersistence(journal);
             if (cluster is not null) ClusterSetup.ConfigureMembership(builder, cluster, [network]);
-        });
+        }, callerOwnsSignals: true);
         await host.StartAsync(cancellationToken);
         var system = host.Services.GetRequiredService<ActorSystem>();
         JournalHealth.Get(system).SetLocation(network, LocationOf(journal));
@@ -161,7 +161,13 @@ public sealed class EdgemanageNode : IAsyncDisposable
             NetworkActor.Props(n.Publish!.Network, ActorRefs.Nobody, n.Publish.Zones, n.Publish.Resolver ?? new HostResolver(), time, n.Publish.Serve),
             StringComparer.Ordinal);
 
-    private static IHost BuildHost(string systemName, OperatorLog operatorLog, Action<AkkaConfigurationBuilder> configure)
+    /// <param name="callerOwnsSignals">
+    /// The one-shot commands: Ctrl-C and SIGTERM reach them through their cancellation token (Program.cs), and they
+    /// stop the node themselves. The generic host's console lifetime would stop the ActorSystem on its own at a
+    /// signal, beside that, and costs a cron round its signal handlers and lifetime log lines at start and stop.
+    /// </param>
+    private static IHost BuildHost(string systemName, OperatorLog operatorLog, Action<AkkaConfigurationBuilder> configure,
+        bool callerOwnsSignals = false)
     {
         var akkaLevel = operatorLog.Minimum switch
         {
@@ -171,6 +177,10 @@ public sealed class EdgemanageNode : IAsyncDisposable
             _ => Akka.Event.LogLevel.ErrorLevel,
         };
         return new HostBuilder()
+            .ConfigureServices(services =>
+            {
+                if (callerOwnsSignals) services.AddSingleton<IHostLifetime, CallerOwnsSignals>();
+            })
             .ConfigureServices(services => services.AddAkka(systemName, builder =>
             {
                 builder.ConfigureLoggers(loggers =>
@@ -187,6 +197,13 @@ public sealed class EdgemanageNode : IAsyncDisposable
                 configure(builder);
             }))
             .Build();
+    }
+
+    /// <summary>No console lifetime: see <see cref="BuildHost"/>.</summary>
+    private sealed class CallerOwnsSignals : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static string LocationOf(JournalTarget journal) => journal.Provider == PersistenceProvider.Sqlite

@@ -28,8 +28,11 @@ public static class MetricsTextfile
     public static async Task<string?> WriteAsync(EdgemanageNode node, EdgemanageSettings settings, string network, CancellationToken ct = default)
     {
         if (PathFor(settings, network) is not { } path) return null;
-        var content = await NodeMetrics.RenderAsync([NodeMetrics.SourceFor(node, network, settings)], ct);
-        WriteAtomically(path, content);
+        var text = await NodeMetrics.CollectAllAsync([NodeMetrics.SourceFor(node, network, settings)], ct);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // Straight to the file: at a thousand edges the exposition is over a megabyte, not worth a string of its own.
+        // Not flushed to disk: the next round rewrites it, and node_exporter reads an empty file as no samples.
+        Actors.Files.OwnFiles.WriteAtomically(path, stream => text.WriteTo(stream), Actors.Files.OwnFiles.Readable, durable: false);
         return path;
     }
 }

@@ -185,7 +185,11 @@ public static class NodeMetrics
     }
 
     /// <summary>The whole exposition of a set of sources, plus build info.</summary>
-    public static async Task<string> RenderAsync(IReadOnlyList<Func<MetricsText, CancellationToken, Task>> sources, CancellationToken ct)
+    public static async Task<string> RenderAsync(IReadOnlyList<Func<MetricsText, CancellationToken, Task>> sources, CancellationToken ct) =>
+        (await CollectAllAsync(sources, ct)).ToString();
+
+    /// <summary>The exposition of a set of sources, plus build info, not yet rendered (a textfile writes it straight to disk).</summary>
+    public static async Task<MetricsText> CollectAllAsync(IReadOnlyList<Func<MetricsText, CancellationToken, Task>> sources, CancellationToken ct)
     {
         // One MetricsText per source, collected concurrently, then merged in order: MetricsText is not thread-safe.
         var parts = sources.Select(_ => new MetricsText()).ToArray();
@@ -193,6 +197,6 @@ public static class NodeMetrics
         var text = new MetricsText();
         WriteBuildInfo(text);
         foreach (var part in parts) text.Merge(part);
-        return text.ToString();
+        return text;
     }
 }
