@@ -1,5 +1,13 @@
 using System.Runtime.InteropServices;
 
+// A one-shot command (run, query, check, ...) is a cold process that lives about a second: compiling regular
+// expressions (DotLiquid builds its own with RegexOptions.Compiled) and expression trees (Akka's Props, linq2db) to IL
+// and JIT-compiling that IL costs it more than running them interpreted ever does — 0.07 s of the 0.10 s spent reading
+// a round's inputs, and 0.3 s of CPU per round (docs/benchmarks.md, "Issue 14 §3, second pass"). serve and demo live
+// long and keep compiled code. Must come before anything reads RuntimeFeature (it reads the switch once).
+if (args.Length == 0 || args[0] is not ("serve" or "demo"))
+    AppContext.SetSwitch("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", false);
+
 // Ctrl-C and SIGTERM end a round cleanly: the network lock is released, nothing half-written is left behind
 // (the journal commits whole events or nothing), and the exit code says the run was interrupted.
 using var interrupted = new CancellationTokenSource();
