@@ -47,10 +47,10 @@ public sealed class SqliteSnapshotStore : SnapshotStore
 
     protected override Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken)
     {
-        if (_settings.ReadOnly) return Task.FromException(new InvalidOperationException("this journal was opened for reading only"));
         var system = Context.System;
         return Task.Run(() =>
         {
+            _settings.EnsureWritable();
             var (bytes, manifest, serializerId) = SqliteStore.Serialize(system, snapshot);
             using var connection = SqliteStore.Open(_settings);
             using var upsert = SqliteStore.Command(connection,
@@ -64,7 +64,7 @@ public sealed class SqliteSnapshotStore : SnapshotStore
 
     protected override Task DeleteAsync(SnapshotMetadata metadata, CancellationToken cancellationToken) => SqliteStore.Attempt(() =>
     {
-        if (_settings.ReadOnly) throw new InvalidOperationException("this journal was opened for reading only");
+        _settings.EnsureWritable();
         using var connection = SqliteStore.Open(_settings);
         using var delete = SqliteStore.Command(connection,
             "DELETE FROM snapshot WHERE persistence_id = $pid AND sequence_number = $seq",
@@ -74,7 +74,7 @@ public sealed class SqliteSnapshotStore : SnapshotStore
 
     protected override Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) => SqliteStore.Attempt(() =>
     {
-        if (_settings.ReadOnly) throw new InvalidOperationException("this journal was opened for reading only");
+        _settings.EnsureWritable();
         using var connection = SqliteStore.Open(_settings);
         using var delete = SqliteStore.Command(connection,
             "DELETE FROM snapshot WHERE persistence_id = $pid AND sequence_number <= $maxSeq AND sequence_number >= $minSeq " +

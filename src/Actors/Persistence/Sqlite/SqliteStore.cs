@@ -107,6 +107,12 @@ public static class SqliteStore
                     ? cs
                     : throw new ConfigurationException($"the SQLite persistence plugin needs '{ConnectionStringKey}'"),
                 config.GetBoolean(ReadOnlyKey, false));
+
+        /// <summary>Before any write: a journal opened for reading (query, why, check, run -n) refuses it, which the actor sees as a failure.</summary>
+        public void EnsureWritable()
+        {
+            if (ReadOnly) throw new InvalidOperationException("this journal was opened for reading only");
+        }
     }
 
     /// <summary>An open connection with <see cref="ConnectionPragmas"/> applied (pooled: opening one again is cheap).</summary>

@@ -32,7 +32,7 @@ public sealed class SqliteWriteJournal : AsyncWriteJournal
 
     private IImmutableList<Exception?> Write(IEnumerable<AtomicWrite> messages)
     {
-        if (_settings.ReadOnly) throw new InvalidOperationException("this journal was opened for reading only");
+        _settings.EnsureWritable();
         var writes = messages.ToList();
         // Serialize first: a payload that cannot be serialized rejects its own write only (the actor is told and goes on).
         var rows = new List<Row[]?>(writes.Count);
@@ -104,7 +104,7 @@ public sealed class SqliteWriteJournal : AsyncWriteJournal
 
     private void Delete(string persistenceId, long toSequenceNr)
     {
-        if (_settings.ReadOnly) throw new InvalidOperationException("this journal was opened for reading only");
+        _settings.EnsureWritable();
         using var connection = SqliteStore.Open(_settings);
         using var transaction = connection.BeginTransaction(deferred: false);
         using (var mark = SqliteStore.Command(connection,
