@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Edgemanage.Contracts.Edges;
 using Edgemanage.Contracts.Networks;
 using Edgemanage.Contracts.Zones;
@@ -22,8 +23,48 @@ internal static class BinaryFormat
     public static Sample ReadSample(this BinaryReader r) =>
         new(r.ReadInt64(), r.ReadSingle(), ReadOutcome(r.ReadByte()), r.ReadInt16());
 
+    /// <summary>What <see cref="WriteSample"/> writes: time, seconds, outcome, HTTP status.</summary>
+    private const int SampleBytes = sizeof(long) + sizeof(float) + sizeof(byte) + sizeof(short);
+
+    /// <summary>
+    /// A list of samples, as <c>ReadArray(ReadSample)</c> reads it. Samples are the bulk of every history snapshot
+    /// (two million at 1000 edges x 2000 samples, read once by the journal gate and once by recovery); from a
+    /// MemoryStream whose buffer is visible they are parsed in one pass over that buffer instead of four
+    /// BinaryReader calls each, which took about half of the gate's decoding (issue 14).
+    /// </summary>
+    public static Sample[] ReadSamples(this BinaryReader r)
+    {
+        if (r.BaseStream is not MemoryStream memory || !memory.TryGetBuffer(out var buffer)) return r.ReadArray(br => br.ReadSample());
+        var n = r.ReadInt32();
+        if (n < 0 || n > 50_000_000) throw new InvalidDataException($"implausible list length {n}");
+        var start = (int)memory.Position;
+        var bytes = (long)n * SampleBytes;
+        if (buffer.Count - start < bytes) throw new EndOfStreamException($"{n} samples need {bytes} bytes, {buffer.Count - start} are left");
+        var span = buffer.AsSpan(start, (int)bytes);
+        var items = new Sample[n];
+        for (var i = 0; i < n; i++)
+        {
+            var s = span.Slice(i * SampleBytes, SampleBytes);
+            items[i] = new Sample(BinaryPrimitives.ReadInt64LittleEndian(s), BinaryPrimitives.ReadSingleLittleEndian(s[8..]),
+                ReadOutcome(s[12]), BinaryPrimitives.ReadInt16LittleEndian(s[13..]));
+        }
+        memory.Position = start + bytes;
+        return items;
+    }
+
+    // A table lookup, not Enum.IsDefined: this runs for every sample of every snapshot (two million per recovery at
+    // 1000 edges x 2000 samples), and IsDefined cost a tenth of the journal gate's decoding there (issue 14).
+    private static readonly bool[] DefinedOutcomes = DefinedCodes<ProbeOutcome>();
+
+    private static bool[] DefinedCodes<T>() where T : struct, Enum
+    {
+        var defined = new bool[256];
+        foreach (var value in Enum.GetValues<T>()) defined[Convert.ToByte(value)] = true;
+        return defined;
+    }
+
     private static ProbeOutcome ReadOutcome(byte b) =>
-        Enum.IsDefined((ProbeOutcome)b) ? (ProbeOutcome)b
+        DefinedOutcomes[b] ? (ProbeOutcome)b
             : throw new InvalidDataException($"unknown probe outcome code {b}");
 
     public static EdgeMode ReadMode(this BinaryReader r)
@@ -122,7 +163,7 @@ internal static class BinaryFormat
 
     /// <summary>The "h.edge" layout, written before modes could expire: still read from old snapshots, never written.</summary>
     public static EdgeHistorySnapshot ReadEdgeSnapshot(this BinaryReader r) =>
-        new(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(), r.ReadArray(br => br.ReadSample()));
+        new(r.ReadString(), r.ReadMode(), r.ReadString(), r.ReadInt64(), r.ReadSamples());
 
     /// <summary>The "h.edge2" layout: "h.edge" followed by the mode's optional expiry.</summary>
     public static void WriteEdgeSnapshot2(this BinaryWriter w, EdgeHistorySnapshot e)

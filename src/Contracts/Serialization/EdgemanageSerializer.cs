@@ -67,7 +67,7 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
                 w.Write(m.Mode.HasValue); if (m.Mode is { } mode) w.Write((byte)mode);
                 w.Write(m.Comment); w.Write(m.ModeChangedAtUnixMs); w.Write(m.DryRun);
             },
-            r => new ImportEdgeHistory(r.ReadString(), r.ReadString(), r.ReadArray(br => br.ReadSample()), r.ReadBoolean() ? r.ReadMode() : null,
+            r => new ImportEdgeHistory(r.ReadString(), r.ReadString(), r.ReadSamples(), r.ReadBoolean() ? r.ReadMode() : null,
                 r.ReadString(), r.ReadInt64(), r.ReadBoolean())),
         Of<EdgeHistoryImported>("e.imported", (w, m) => { w.Write(m.Network); w.Write(m.Edge); w.Write(m.NewSamples); w.Write(m.SkippedSamples); w.Write(m.ModeImported); w.Write(m.Note); },
             r => new EdgeHistoryImported(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadString())),
@@ -176,10 +176,14 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
     /// <see cref="FromBinary"/> without an ActorSystem: the journal gate reads what recovery will read before any
     /// system starts, so a payload that cannot be decoded stops a command in seconds instead of failing recovery.
     /// </summary>
-    public static object Decode(byte[] bytes, string manifest) => Decode(new MemoryStream(bytes, writable: false), manifest);
+    public static object Decode(byte[] bytes, string manifest) => Decode(bytes, 0, bytes.Length, manifest);
 
-    /// <summary>As <see cref="Decode(byte[], string)"/>, from a stream (the journal gate reads blobs without copying them whole).</summary>
-    public static object Decode(Stream payload, string manifest)
+    /// <summary>As <see cref="Decode(byte[], string)"/>, from part of a buffer (the journal gate reuses one buffer for every row).</summary>
+    public static object Decode(byte[] buffer, int offset, int count, string manifest) =>
+        // publiclyVisible: BinaryFormat.ReadSamples parses sample lists straight from the buffer.
+        Decode(new MemoryStream(buffer, offset, count, writable: false, publiclyVisible: true), manifest);
+
+    private static object Decode(MemoryStream payload, string manifest)
     {
         if (!ByManifest.TryGetValue(manifest, out var codec))
             throw new SerializationException($"edgemanage serializer: unknown manifest '{manifest}'");
