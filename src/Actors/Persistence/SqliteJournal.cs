@@ -247,10 +247,10 @@ public static class SqliteJournal
                     var manifest = reader.IsDBNull(3) ? "" : reader.GetString(3);
                     if (reader.IsDBNull(2)) return $"{table} row {id} #{seq} ({manifest}) has no payload";
                     // Read through the row's blob (an incremental read: the query selects the rowid) into one reused
-                    // buffer, then decoded from memory. A new array per row put 32 snapshots of about 1 MB each (2000
+                    // buffer, then checked from memory. A new array per row put 32 snapshots of about 1 MB each (2000
                     // samples per edge) on the large-object heap as garbage, raising the round's peak memory; decoding
                     // straight from the blob stream avoided that but made every field a chain of stream calls, and the
-                    // gate took 0.15 s at 1000 edges (issue 14). From memory, samples are parsed in one pass.
+                    // gate took 0.15 s at 1000 edges (issue 14). From memory, sample lists are checked in place, not copied.
                     using var blob = reader.GetStream(2);
                     var length = checked((int)blob.Length);
                     if (buffer.Length < length)
@@ -261,7 +261,7 @@ public static class SqliteJournal
                     blob.ReadExactly(buffer, 0, length);
                     try
                     {
-                        EdgemanageSerializer.Decode(buffer, 0, length, manifest);
+                        EdgemanageSerializer.Check(buffer, 0, length, manifest);
                     }
                     // SQLite's own errors (damage, the budget's interrupt) are the outer handlers' to classify, as before.
                     catch (Exception e) when (e is not OutOfMemoryException and not SqliteException)

@@ -178,16 +178,27 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
     /// </summary>
     public static object Decode(byte[] bytes, string manifest) => Decode(bytes, 0, bytes.Length, manifest);
 
-    /// <summary>As <see cref="Decode(byte[], string)"/>, from part of a buffer (the journal gate reuses one buffer for every row).</summary>
-    public static object Decode(byte[] buffer, int offset, int count, string manifest) =>
-        // publiclyVisible: BinaryFormat.ReadSamples parses sample lists straight from the buffer.
-        Decode(new MemoryStream(buffer, offset, count, writable: false, publiclyVisible: true), manifest);
+    /// <summary>
+    /// Whether part of a buffer decodes, as <see cref="Decode(byte[], string)"/> would, throwing the same errors when
+    /// not; for the journal gate, which reuses one buffer for every row and throws the result away. Sample lists,
+    /// the bulk of every history snapshot, are checked where they lie instead of copied into arrays: copying them
+    /// made the gate allocate as much as recovery then keeps (issue 14).
+    /// </summary>
+    public static void Check(byte[] buffer, int offset, int count, string manifest) =>
+        Decode(new BinaryFormat.CheckOnlyReader(Visible(buffer, offset, count)), manifest);
 
-    private static object Decode(MemoryStream payload, string manifest)
+    private static object Decode(byte[] buffer, int offset, int count, string manifest) =>
+        Decode(new BinaryReader(Visible(buffer, offset, count), Encoding.UTF8), manifest);
+
+    /// <summary>publiclyVisible: BinaryFormat.ReadSamples parses sample lists straight from the buffer.</summary>
+    private static MemoryStream Visible(byte[] buffer, int offset, int count) =>
+        new(buffer, offset, count, writable: false, publiclyVisible: true);
+
+    private static object Decode(BinaryReader reader, string manifest)
     {
+        using var r = reader;
         if (!ByManifest.TryGetValue(manifest, out var codec))
             throw new SerializationException($"edgemanage serializer: unknown manifest '{manifest}'");
-        using var r = new BinaryReader(payload, Encoding.UTF8);
         var version = r.ReadByte();
         if (version != FormatVersion)
             throw new SerializationException($"edgemanage serializer: '{manifest}' has format version {version}, this build reads {FormatVersion}");

@@ -227,9 +227,9 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>
-    /// Sample lists are parsed straight from the payload's buffer (BinaryFormat.ReadSamples): a payload cut at any
-    /// byte, or carrying an outcome code no build wrote, must still fail as a decoding error (what the journal gate
-    /// names), never read past its end or succeed with what was left.
+    /// Sample lists are parsed straight from the payload's buffer (BinaryFormat.ReadSamples), and only checked there by
+    /// the journal gate's Check: a payload cut at any byte, or carrying an outcome code no build wrote, must still fail
+    /// both ways as a decoding error (what the gate names), never read past its end or succeed with what was left.
     /// </summary>
     [Fact]
     public void A_history_snapshot_cut_anywhere_or_with_an_unknown_outcome_fails_to_decode()
@@ -239,15 +239,16 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var manifest = serializer.Manifest(snapshot);
         var bytes = serializer.ToBinary(snapshot);
         Assert.Equal(Render(snapshot), Render(EdgemanageSerializer.Decode(bytes, manifest)));
-        // Decoded from the middle of a larger buffer, as the gate does with its reused one.
+        // Checked from the middle of a larger buffer, as the gate does with its reused one.
         var padded = new byte[bytes.Length + 20];
         bytes.CopyTo(padded, 7);
-        Assert.Equal(Render(snapshot), Render(EdgemanageSerializer.Decode(padded, 7, bytes.Length, manifest)));
+        EdgemanageSerializer.Check(padded, 7, bytes.Length, manifest);
 
         for (var cut = 0; cut < bytes.Length; cut++)
         {
             var shorter = bytes[..cut];
             Assert.ThrowsAny<Exception>(() => EdgemanageSerializer.Decode(shorter, manifest));
+            Assert.ThrowsAny<Exception>(() => EdgemanageSerializer.Check(padded, 7, cut, manifest));
         }
         // Each sample is 15 bytes, the last thing in the payload but the optional expiry (1 byte): the last sample's
         // outcome byte sits 4 bytes (status, outcome) before that.
@@ -256,6 +257,8 @@ public sealed class EdgemanageSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal((byte)S1.Outcome, badOutcome[outcomeAt]);
         badOutcome[outcomeAt] = 200;
         var error = Assert.Throws<InvalidDataException>(() => EdgemanageSerializer.Decode(badOutcome, manifest));
+        Assert.Contains("unknown probe outcome code 200", error.Message);
+        error = Assert.Throws<InvalidDataException>(() => EdgemanageSerializer.Check(badOutcome, 0, badOutcome.Length, manifest));
         Assert.Contains("unknown probe outcome code 200", error.Message);
     }
 
