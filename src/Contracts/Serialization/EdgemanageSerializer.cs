@@ -187,7 +187,8 @@ public sealed class EdgemanageSerializer : SerializerWithStringManifest
     public static void Check(byte[] buffer, int offset, int count, string manifest) =>
         Decode(new BinaryFormat.CheckOnlyReader(Visible(buffer, offset, count)), manifest);
 
-    private static object Decode(byte[] buffer, int offset, int count, string manifest) =>
+    /// <summary>As <see cref="Decode(byte[], string)"/>, from part of a buffer (a pooled one: the SQLite snapshot store).</summary>
+    public static object Decode(byte[] buffer, int offset, int count, string manifest) =>
         Decode(new BinaryReader(Visible(buffer, offset, count), Encoding.UTF8), manifest);
 
     /// <summary>publiclyVisible: BinaryFormat.ReadSamples parses sample lists straight from the buffer.</summary>

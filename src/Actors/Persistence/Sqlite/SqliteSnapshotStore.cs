@@ -33,13 +33,13 @@ public sealed class SqliteSnapshotStore : SnapshotStore
         {
             using var connection = SqliteStore.Open(_settings);
             using var select = SqliteStore.Command(connection,
-                "SELECT sequence_number, created, snapshot, manifest, serializer_id FROM snapshot " +
+                "SELECT sequence_number, created, snapshot, manifest, serializer_id, rowid FROM snapshot " +
                 "WHERE persistence_id = $pid AND sequence_number <= $maxSeq AND sequence_number >= $minSeq " +
                 "AND created <= $maxTime AND created >= $minTime ORDER BY sequence_number DESC LIMIT 1",
                 Criteria(persistenceId, criteria));
             using var reader = select.ExecuteReader();
             if (!reader.Read()) return null;
-            var payload = SqliteStore.Deserialize(system, reader.GetFieldValue<byte[]>(2), reader.IsDBNull(3) ? "" : reader.GetString(3),
+            var payload = SqliteStore.Deserialize(system, reader, 2, reader.IsDBNull(3) ? "" : reader.GetString(3),
                 reader.IsDBNull(4) ? 0 : reader.GetInt32(4));
             return new SelectedSnapshot(new SnapshotMetadata(persistenceId, reader.GetInt64(0), new DateTime(reader.GetInt64(1), DateTimeKind.Utc)), payload);
         }, cancellationToken);
