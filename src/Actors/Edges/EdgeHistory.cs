@@ -88,8 +88,24 @@ public sealed class EdgeHistory
 
     public EdgeVerdict Judge(JudgeSettings settings, long nowUnixMs)
     {
-        // The ring is contiguous when it has not wrapped; only copy when it has.
-        if (_start == 0) return Edges.Judge.Evaluate(_ring.AsSpan(0, Count), settings, nowUnixMs);
-        return Edges.Judge.Evaluate(ToArray(), settings, nowUnixMs);
+        MakeContiguous();
+        return Edges.Judge.Evaluate(_ring.AsSpan(0, Count), settings, nowUnixMs);
+    }
+
+    /// <summary>
+    /// Rotates a wrapped ring in place so the samples run oldest first from index 0. A full history wraps on every
+    /// sample, and judging used to copy it instead: two copies of 2000 samples per edge per round, 67 MB of garbage in
+    /// a 1000-edge cron round that only needs the 32 MB it recovered (issue 14). Three reversals move each sample
+    /// twice and allocate nothing.
+    /// </summary>
+    private void MakeContiguous()
+    {
+        if (_start == 0) return;
+        // Only a full ring wraps (_start moves only once Count reached the ring's length).
+        var ring = _ring.AsSpan(0, Count);
+        ring[.._start].Reverse();
+        ring[_start..].Reverse();
+        ring.Reverse();
+        _start = 0;
     }
 }

@@ -61,4 +61,33 @@ public sealed class EdgeHistorySpecs
         Assert.Equal(capacity, history.Allocated);
         Assert.Equal(Samples(added).TakeLast(capacity).Select(s => s.Seconds), history.ToArray().Select(s => s.Seconds));
     }
+
+    /// <summary>
+    /// Judging a wrapped ring rotates it in place instead of copying it (issue 14): adds and judgments in any
+    /// interleaving keep the same samples, in order, and judge exactly as the plain list would.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 5, 1)]
+    [InlineData(4, 30, 2)]
+    [InlineData(7, 50, 3)]
+    [InlineData(16, 100, 5)]
+    [InlineData(2000, 2100, 7)]
+    public void Judging_between_adds_keeps_the_samples_and_their_order(int capacity, int added, int seed)
+    {
+        var random = new Random(seed);
+        var settings = new JudgeSettings(GoodEnoughSeconds: 40, TimeoutSeconds: 10, WindowSeconds: 20, MedianWindowSeconds: 15);
+        var history = EdgeHistory.Adopt(Samples(Math.Min(capacity, added / 2)), capacity);
+        var reference = Samples(Math.Min(capacity, added / 2)).ToList();
+        foreach (var sample in Samples(added).Skip(added / 2).Select(s => s with { Seconds = random.Next(1, 60) }))
+        {
+            history.Add(sample);
+            reference.Add(sample);
+            if (reference.Count > capacity) reference.RemoveAt(0);
+            if (random.Next(3) == 0) continue; // not every add is judged: the ring is judged at every offset
+            var now = sample.AtUnixMs;
+            Assert.Equal(Judge.Evaluate(reference.ToArray(), settings, now), history.Judge(settings, now));
+            Assert.Equal(reference, history.ToArray());
+        }
+        Assert.Equal(reference, history.ToArray());
+    }
 }
