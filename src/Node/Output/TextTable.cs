@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Edgemanage.Node.Output;
 
 /// <summary>Left-aligned columns separated by two spaces, sized to their widest cell; for humans.</summary>
@@ -10,13 +12,17 @@ public sealed class TextTable(params string[] headers)
     public void Write(TextWriter output)
     {
         var widths = headers.Select((h, i) => Math.Max(h.Length, _rows.Count == 0 ? 0 : _rows.Max(r => r[i].Length))).ToArray();
-        WriteRow(output, headers, widths);
-        foreach (var row in _rows) WriteRow(output, row, widths);
+        // One write for the whole table: stdout flushes every line, and a 5000-edge round's table was 5000 write
+        // calls, about 30 ms (issue 14).
+        var text = new StringBuilder();
+        WriteRow(text, headers, widths);
+        foreach (var row in _rows) WriteRow(text, row, widths);
+        output.Write(text.ToString());
     }
 
-    private static void WriteRow(TextWriter output, string[] cells, int[] widths)
+    private static void WriteRow(StringBuilder output, string[] cells, int[] widths)
     {
         var parts = cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]));
-        output.WriteLine(string.Join("  ", parts).TrimEnd());
+        output.Append(string.Join("  ", parts).TrimEnd()).Append(Environment.NewLine);
     }
 }
