@@ -138,8 +138,9 @@ public static class RunCommand
                 error.WriteLine($"edgemanage: warning: {failure}");
             }
             var code = Report(round, context, journal, options, output, error, log);
-            if (!options.DryRun) await WriteMetricsTextfileAsync(node, context, error, log, ct);
             timing.Mark("reported");
+            if (!options.DryRun) await WriteMetricsTextfileAsync(node, context, error, log, ct);
+            timing.Mark("metrics written");
             if (log.IsEnabled(OperatorLogLevel.Debug)) log.Debug($"Timing: {timing}");
             return code;
         }
