@@ -274,7 +274,18 @@ public static class ServeCommand
     private static async Task<int> ServeNetworksAsync(IReadOnlyList<PreparedNetwork> networks, ClusterSettings? cluster, AdminEndpoint? admin,
         MetricsEndpoint? metrics, ServeControl control, OperatorLog log, TextWriter output, TextWriter error, CancellationToken ct)
     {
-        await using var node = await EdgemanageNode.StartServingAsync(networks.Select(n => n.Hosted).ToList(), log, cancellationToken: ct, cluster: cluster);
+        var served = string.Join(", ", networks.Select(n => n.Network));
+        EdgemanageNode started;
+        try
+        {
+            started = await EdgemanageNode.StartServingAsync(networks.Select(n => n.Hosted).ToList(), log, cancellationToken: ct, cluster: cluster);
+        }
+        catch (ClusterJoinRefusedException refused)
+        {
+            SayRefused(refused.Message);
+            return ExitCodes.UsageOrConfig;
+        }
+        await using var node = started;
         // SIGTERM ends the node within seconds whatever the journal does (see FinishDecidingAsync and ServeNetworkAsync).
         node.StopWithin = TimeSpan.FromSeconds(cluster is null ? 3 : 10);
         StartPrinters(node.System, output, error);
@@ -283,14 +294,24 @@ public static class ServeCommand
         // Every network now holds its lock and probes, behind the ctl and metrics listeners: tell systemd (Type=notify).
         SystemdNotify.Ready($"serving {string.Join(", ", networks.Select(n => n.Network))}");
         using var stopping = ct.Register(() => SystemdNotify.Stopping());
-        var codes = await Task.WhenAll(serving);
-        if (ClusterSetup.JoinRefusal(node.System) is { } refusal)
+        int code;
+        try
         {
-            var served = string.Join(", ", networks.Select(n => n.Network));
-            log.Error($"{served}: {refusal}");
-            error.WriteLine($"edgemanage: serve: {served}: {refusal}");
+            code = (await Task.WhenAll(serving)).Max();
         }
-        return codes.Max();
+        // As in StartServingAsync: a refusal that stops the system while a network is still starting is the news.
+        catch (Exception e) when (e is not OperationCanceledException && ClusterSetup.JoinRefusal(node.System) is not null)
+        {
+            code = ExitCodes.UsageOrConfig;
+        }
+        if (ClusterSetup.JoinRefusal(node.System) is { } refusal) SayRefused(refusal);
+        return code;
+
+        void SayRefused(string why)
+        {
+            log.Error($"{served}: {why}");
+            error.WriteLine($"edgemanage: serve: {served}: {why}");
+        }
     }
 
     /// <summary>

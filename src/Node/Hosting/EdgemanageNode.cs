@@ -148,11 +148,22 @@ public sealed class EdgemanageNode : IAsyncDisposable
 
         // In a cluster only vantages probe; a decider-only node keeps an empty set of edges.
         var probes = cluster.Has(ClusterSettings.VantageRole);
-        var forwarders = await ClusterSetup.StartForwardersAsync(system, host.Services.GetRequiredService<ActorRegistry>(),
-            networks.Select(n => n.Network).ToList(), cancellationToken);
-        var actors = networks.Select(n => StartNetwork(system, probes ? n : n with { Edges = [] }, clock, decide: false)
-            with { Decider = forwarders[n.Network] }).ToList();
-        return new EdgemanageNode(host, system, actors, log, probes);
+        try
+        {
+            var forwarders = await ClusterSetup.StartForwardersAsync(system, host.Services.GetRequiredService<ActorRegistry>(),
+                networks.Select(n => n.Network).ToList(), cancellationToken);
+            var actors = networks.Select(n => StartNetwork(system, probes ? n : n with { Edges = [] }, clock, decide: false)
+                with { Decider = forwarders[n.Network] }).ToList();
+            return new EdgemanageNode(host, system, actors, log, probes);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && ClusterSetup.JoinRefusal(system) is { } refusal)
+        {
+            // A seed of another cluster can answer while this node is still starting its actors: the refusal stops
+            // the system under them ("Cannot create child while terminating", seen on a loaded CI machine). The
+            // refusal is what the operator must read, not that error.
+            host.Dispose();
+            throw new ClusterJoinRefusedException(refusal);
+        }
     }
 
     /// <summary>Each network's NetworkActor, as a decider node hosts it when sharding places the network there.</summary>
@@ -261,3 +272,6 @@ public sealed class EdgemanageNode : IAsyncDisposable
         _host.Dispose();
     }
 }
+
+/// <summary>serve: this node's join was refused (a seed belongs to another cluster); the message says why.</summary>
+public sealed class ClusterJoinRefusedException(string refusal) : Exception(refusal);
