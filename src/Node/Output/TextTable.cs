@@ -15,14 +15,14 @@ public sealed class TextTable(params string[] headers)
         // One write for the whole table: stdout flushes every line, and a 5000-edge round's table was 5000 write
         // calls, about 30 ms (issue 14).
         var text = new StringBuilder();
-        WriteRow(text, headers, widths);
-        foreach (var row in _rows) WriteRow(text, row, widths);
+        WriteRow(text, headers, widths, output.NewLine);
+        foreach (var row in _rows) WriteRow(text, row, widths, output.NewLine);
         output.Write(text.ToString());
     }
 
-    private static void WriteRow(StringBuilder output, string[] cells, int[] widths)
+    private static void WriteRow(StringBuilder text, string[] cells, int[] widths, string newLine)
     {
         var parts = cells.Select((c, i) => i == cells.Length - 1 ? c : c.PadRight(widths[i]));
-        output.Append(string.Join("  ", parts).TrimEnd()).Append(Environment.NewLine);
+        text.Append(string.Join("  ", parts).TrimEnd()).Append(newLine);
     }
 }
