@@ -35,8 +35,7 @@ internal static class BinaryFormat
     public static Sample[] ReadSamples(this BinaryReader r)
     {
         if (r.BaseStream is not MemoryStream memory || !memory.TryGetBuffer(out var buffer)) return r.ReadArray(br => br.ReadSample());
-        var n = r.ReadInt32();
-        if (n < 0 || n > 50_000_000) throw new InvalidDataException($"implausible list length {n}");
+        var n = r.ReadListLength();
         var start = (int)memory.Position;
         var bytes = (long)n * SampleBytes;
         if (buffer.Count - start < bytes) throw new EndOfStreamException($"{n} samples need {bytes} bytes, {buffer.Count - start} are left");
@@ -118,10 +117,16 @@ internal static class BinaryFormat
         foreach (var item in items) write(w, item);
     }
 
-    public static T[] ReadArray<T>(this BinaryReader r, Func<BinaryReader, T> read)
+    /// <summary>A list's length prefix, refused when no list we write could be that long (a damaged payload).</summary>
+    private static int ReadListLength(this BinaryReader r)
     {
         var n = r.ReadInt32();
-        if (n < 0 || n > 50_000_000) throw new InvalidDataException($"implausible list length {n}");
+        return n is < 0 or > 50_000_000 ? throw new InvalidDataException($"implausible list length {n}") : n;
+    }
+
+    public static T[] ReadArray<T>(this BinaryReader r, Func<BinaryReader, T> read)
+    {
+        var n = r.ReadListLength();
         var items = new T[n];
         for (var i = 0; i < n; i++) items[i] = read(r);
         return items;

@@ -292,7 +292,7 @@ public static class ServeCommand
         if (cluster is not null) SayWhenJoined(node.System, output, log);
         var serving = networks.Select(n => ServeNetworkAsync(node, n, cluster, admin, metrics, control, log, output, error, ct)).ToList();
         // Every network now holds its lock and probes, behind the ctl and metrics listeners: tell systemd (Type=notify).
-        SystemdNotify.Ready($"serving {string.Join(", ", networks.Select(n => n.Network))}");
+        SystemdNotify.Ready($"serving {served}");
         using var stopping = ct.Register(() => SystemdNotify.Stopping());
         int code;
         try
