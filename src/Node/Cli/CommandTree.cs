@@ -69,12 +69,12 @@ public sealed class CommandTree
             Rest("EDGE", "the edge"));
         BuildCtl(Root, For);
         var check = Group(Root, "check", "Nagios plugins: check rotation|integrity|latency -A DNET (exit 0 OK .. 3 UNKNOWN)", CheckNotes);
-        Leaf(check, "rotation", "EDGE_ROTATE: substitutions of the live set in the last --window seconds (default 600); defaults -w 4 --critical 8",
-            CheckCommand.Options, For("check rotation"), CheckNotes, Rest("ARGS", "", hidden: true));
-        Leaf(check, "integrity", "EDGE_TESTMATCH: edges and canaries whose last body did not match the test object; defaults -w 1 --critical 1",
-            CheckCommand.Options, For("check integrity"), CheckNotes, Rest("ARGS", "", hidden: true));
-        Leaf(check, "latency", "ACTIVE_EDGE_LATENCY: the last fetch time of the slowest live edge (-a: of every edge); defaults -w 2.0 --critical 4.0",
-            CheckCommand.Options, For("check latency"), CheckNotes, Rest("ARGS", "", hidden: true));
+        HideOthers(Leaf(check, "rotation", "EDGE_ROTATE: substitutions of the live set in the last --window seconds (default 600); defaults -w 4 --critical 8",
+            CheckCommand.Options, For("check rotation"), CheckNotes, Rest("ARGS", "", hidden: true)));
+        HideOthers(Leaf(check, "integrity", "EDGE_TESTMATCH: edges and canaries whose last body did not match the test object; defaults -w 1 --critical 1",
+            CheckCommand.Options, For("check integrity"), CheckNotes, Rest("ARGS", "", hidden: true)));
+        HideOthers(Leaf(check, "latency", "ACTIVE_EDGE_LATENCY: the last fetch time of the slowest live edge (-a: of every edge); defaults -w 2.0 --critical 4.0",
+            CheckCommand.Options, For("check latency"), CheckNotes, Rest("ARGS", "", hidden: true)));
         Leaf(Root, "import-legacy", "import the original edgemanage's health files and statefile into the journal",
             ImportLegacyCommand.Options, For("import-legacy"));
         Leaf(Root, "validate", "check config, edge lists, canary file and zone includes without probing", ValidateCommand.Options,
@@ -248,6 +248,18 @@ public sealed class CommandTree
         parent.Subcommands.Add(command);
         Bind(command, PathOf(command), new Dictionary<string, Sym.Option>(), [], notes);
         return command;
+    }
+
+    /// <summary>
+    /// A check's options that belong to other kinds (--window, -a, --statefile) stay parseable but out of its help and
+    /// completion: the check itself then refuses them with a line that says which kinds they apply to, which tells the
+    /// operator more than "unrecognized argument" would.
+    /// </summary>
+    private static void HideOthers(Command check)
+    {
+        foreach (var option in check.Options)
+            if (CheckCommand.KindsOf(option.Name.TrimStart('-')) is { } kinds && !kinds.Contains(check.Name))
+                option.Hidden = true;
     }
 
     private Command Leaf(Command parent, string name, string description, IEnumerable<Opt> options, Body run, string? notes = null,

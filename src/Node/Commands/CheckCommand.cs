@@ -29,6 +29,15 @@ public static class CheckCommand
         new("statefile", null, "--statefile", true),
     ];
 
+    /// <summary>The kinds an option belongs to, or null for an option of every kind.</summary>
+    internal static string[]? KindsOf(string option) => option switch
+    {
+        "window" => ["rotation"],
+        "all" => ["latency"],
+        "statefile" => ["rotation", "integrity"],
+        _ => null,
+    };
+
     /// <summary>A command line the tree refused: UNKNOWN on stdout (exit 3), as for every other usage error here.</summary>
     public static int UsageError(string command, string message, TextWriter output, TextWriter error)
     {

@@ -270,6 +270,27 @@ public sealed class CommandLineSpecs
         Assert.Equal(["--dnet", "--dry-run"], Lines(parts[7]).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("rotation", new[] { "--window", "--statefile" }, new[] { "--all" })]
+    [InlineData("integrity", new[] { "--statefile" }, new[] { "--window", "--all" })]
+    [InlineData("latency", new[] { "--all" }, new[] { "--window", "--statefile" })]
+    public async Task A_check_offers_only_the_options_of_its_kind_and_refuses_another_kinds_with_a_line_that_says_whose(
+        string kind, string[] offered, string[] others)
+    {
+        var help = await EdgemanageProcess.RunInProcessAsync("check", kind, "--help");
+        Assert.Equal(ExitCodes.Ok, help.ExitCode);
+        foreach (var option in offered) Assert.Contains(option, help.Stdout);
+        foreach (var option in others) Assert.DoesNotContain(option, help.Stdout);
+
+        foreach (var option in others)
+        {
+            string[] args = option == "--all" ? ["check", kind, "-A", "n", option] : ["check", kind, "-A", "n", option, "5"];
+            var refused = await EdgemanageProcess.RunInProcessAsync(args);
+            Assert.True(refused.ExitCode == 3, refused.ToString());
+            Assert.Contains("applies to", refused.Stdout);
+        }
+    }
+
     [Fact]
     public async Task Completion_zsh_loads_the_bash_script_through_bashcompinit()
     {
