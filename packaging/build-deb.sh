@@ -12,7 +12,8 @@
 # Layout: the program in /usr/lib/edgemanage, /usr/bin/edgemanage a symlink to its apphost; edge_manage, edge_conf
 # and edge_query in /usr/bin as the original's commands (sh wrappers: the apphost does not pass the name it was
 # invoked by to .NET, see docs/architecture.md "Packaging"); config in /etc/edgemanage and /etc/logrotate.d;
-# units in /lib/systemd/system; state in /var/lib/edgemanage and logs in /var/log/edgemanage (made by postinst).
+# units in /lib/systemd/system; bash completion in /usr/share/bash-completion/completions; state in
+# /var/lib/edgemanage and logs in /var/log/edgemanage (made by postinst).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -41,6 +42,12 @@ cp -a "$publish/." "$lib/"
 find "$lib" -name '*.pdb' -delete
 ln -s ../lib/edgemanage/edgemanage "$stage/usr/bin/edgemanage"
 install -m 0755 packaging/commands/edge_manage packaging/commands/edge_conf packaging/commands/edge_query "$stage/usr/bin/"
+# Bash completion, generated from this build's own command tree. bash-completion loads a command's script by the
+# command's name, so the original's three names are symlinks to it (the script covers all four).
+completions=$stage/usr/share/bash-completion/completions
+mkdir -p "$completions"
+"$publish/edgemanage" completion bash > "$completions/edgemanage"
+for name in edge_manage edge_conf edge_query; do ln -s edgemanage "$completions/$name"; done
 
 cp -a packaging/etc "$stage/etc"
 cp -a packaging/systemd/. "$stage/lib/systemd/system/"

@@ -79,6 +79,8 @@ grep -qP '^@\t.*IN\tA\t127\.0\.0\.2$' "$zone" 2>/dev/null || grep -q '127.0.0.2'
 live=$(as_edgemanage edge_query -A demo -c "$config" -s in) || fail "edge_query -A demo -s in"
 [ "$(printf '%s\n' "$live" | grep -c .)" = 4 ] || { printf '%s\n' "$live"; fail "edge_query -s in listed not 4 live edges"; }
 as_edgemanage edge_conf -A demo -c "$config" -m unavailable -C "ci" 127.0.0.13 >/dev/null || fail "edge_conf -A demo -m unavailable"
+bash -n /usr/share/bash-completion/completions/edgemanage || fail "the packaged bash completion does not parse"
+[ "$(as_edgemanage edgemanage completion-networks -c "$config")" = demo ] || fail "completion-networks -c $config did not list demo"
 echo "ci: packaging: as user edgemanage: edge_manage -A demo published $(printf '%s' "$live" | awk '{print $1}' | tr '\n' ' ')"
 
 if [ "$(ps -p 1 -o comm= 2>/dev/null)" = systemd ]; then

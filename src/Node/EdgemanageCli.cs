@@ -128,6 +128,7 @@ public static class EdgemanageCli
         "demo" => DemoCommand.ExecuteAsync(cl, output, error, serveControl, ct),
         "version" => Task.FromResult(PrintVersion(output, "edgemanage")),
         "completion" => Task.FromResult(PrintCompletion(cl, output)),
+        CommandTree.NetworkNamesCommand => Task.FromResult(PrintNetworkNames(cl, output)),
         _ when command.StartsWith("check ", StringComparison.Ordinal) => CheckCommand.ExecuteAsync(command["check ".Length..], cl, output, error, ct),
         _ => throw new InvalidOperationException($"no body for '{command}'"),
     };
@@ -148,6 +149,18 @@ public static class EdgemanageCli
     {
         var tree = new CommandTree();
         output.Write(cl.Positionals[0] == "zsh" ? tree.ZshCompletion() : tree.BashCompletion());
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// For the completion script's -A: the networks of the config's edgelist_dir, one per line. Says nothing at all
+    /// when the config cannot be read, since whatever it printed would end up on the operator's command line.
+    /// </summary>
+    private static int PrintNetworkNames(CommandLine cl, TextWriter output)
+    {
+        var config = Configuration.ConfigLoader.Load(cl.Value("config") ?? NetworkContext.DefaultConfigPath);
+        if (config.Settings is { } settings)
+            foreach (var network in Configuration.NameRules.NetworksIn(settings.EdgeListDir)) output.WriteLine(network);
         return ExitCodes.Ok;
     }
 

@@ -84,6 +84,8 @@ public sealed class CommandTree
         shell.Validators.Add(r => OneOfError(r, r.GetValueOrDefault<string>(), "SHELL", ["bash", "zsh"]));
         _argumentValues[shell] = ["bash", "zsh"];
         Leaf(Root, "completion", "print a shell completion script: source <(edgemanage completion bash)", [], For("completion"), null, shell);
+        Leaf(Root, NetworkNamesCommand, "print the networks of the config's edgelist_dir, one per line (the completion script's -A)",
+            [new Opt("config", "-c", "--config", true)], For(NetworkNamesCommand)).Hidden = true;
     }
 
     private const string RootNotes = """
@@ -116,6 +118,12 @@ public sealed class CommandTree
         exit codes: 0 done, 1 the node failed the command, 2 usage error, 5 node unreachable or silent,
                     6 refused (admin secret), 7 no such network, edge or member
         """;
+
+    /// <summary>The hidden command the completion script runs to complete -A with the config's networks.</summary>
+    public const string NetworkNamesCommand = "completion-networks";
+
+    /// <summary>The completion value that stands for "the networks, asked of <see cref="NetworkNamesCommand"/>".</summary>
+    private const string NetworksValue = "@networks";
 
     private static readonly string[] Modes = ["available", "force", "blindforce", "unavailable"];
 
@@ -320,6 +328,7 @@ public sealed class CommandTree
         option.HelpName = help.ValueName;
         option.Hidden = help.Hidden;
         if (help.Allowed is { } values) _values[option] = values;
+        else if (o.Name == "dnet") _values[option] = [NetworksValue];
         return option;
     }
 
@@ -481,6 +490,22 @@ public sealed class CommandTree
         w.WriteLine("    esac");
         w.WriteLine("}");
         w.WriteLine("""
+            # -A's values: the networks of the config on the command line (-c), or of the default config, asked of
+            # edgemanage itself (edge_conf and friends are symlinks beside it); nothing when it cannot tell
+            _edgemanage_networks() {
+                local self="${COMP_WORDS[0]}" config="" j
+                case "${self##*/}" in
+                    edge_manage|edge_conf|edge_query) if [[ "$self" == */* ]]; then self="${self%/*}/edgemanage"; else self=edgemanage; fi ;;
+                esac
+                for ((j = 1; j < COMP_CWORD; j++)); do
+                    case "${COMP_WORDS[j]}" in
+                        -c|--config) config="${COMP_WORDS[j+1]}" ;;
+                        --config=*) config="${COMP_WORDS[j]#--config=}" ;;
+                    esac
+                done
+                config="${config/#\~/$HOME}"
+                "${self/#\~/$HOME}" completion-networks ${config:+-c "$config"} 2>/dev/null
+            }
             _edgemanage() {
                 local cur="${COMP_WORDS[COMP_CWORD]}" path="" i word subs value
                 case "${COMP_WORDS[0]##*/}" in
@@ -500,6 +525,7 @@ public sealed class CommandTree
                 done
                 if ((COMP_CWORD > 1)) || [[ -n "$path" && COMP_CWORD -gt 0 ]]; then
                     value="$(_edgemanage_value "$path" "${COMP_WORDS[COMP_CWORD-1]}")"
+                    if [[ "$value" == "=@networks" ]]; then value="=$(_edgemanage_networks)"; fi
                     if [[ -n "$value" ]]; then
                         COMPREPLY=($(compgen -W "${value#=}" -- "$cur"))
                         return 0

@@ -103,10 +103,7 @@ public static class ServeCommand
                 foreach (var e in config.Errors) error.WriteLine(e);
                 return ExitCodes.UsageOrConfig;
             }
-            networks = Directory.Exists(loaded.EdgeListDir)
-                ? Directory.GetFiles(loaded.EdgeListDir).Select(Path.GetFileName).OfType<string>()
-                    .Where(n => !n.StartsWith('.') && NameRules.CheckNetworkName(n) is null).Order(StringComparer.Ordinal).ToList()
-                : [];
+            networks = NameRules.NetworksIn(loaded.EdgeListDir);
             if (networks.Count == 0)
                 throw new UsageException($"serve: no -A DNET given and edgelist_dir '{loaded.EdgeListDir}' holds no edge list");
         }

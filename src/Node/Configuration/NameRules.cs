@@ -12,6 +12,16 @@ public readonly record struct NameIssue(int Index, string Message);
 /// </summary>
 public static class NameRules
 {
+    /// <summary>
+    /// The networks of an edge-list directory: every file whose name is a usable network name (dot files, such as an
+    /// editor's swap file, are not networks), in ordinal order; none when the directory does not exist.
+    /// </summary>
+    public static List<string> NetworksIn(string edgeListDir) =>
+        Directory.Exists(edgeListDir)
+            ? Directory.GetFiles(edgeListDir).Select(Path.GetFileName).OfType<string>()
+                .Where(n => !n.StartsWith('.') && CheckNetworkName(n) is null).Order(StringComparer.Ordinal).ToList()
+            : [];
+
     /// <summary>An edge: an RFC 1123 host name, four dotted decimal octets, or an IPv6 literal.</summary>
     public static NameIssue? CheckEdge(string text)
     {

@@ -79,12 +79,7 @@ public static class NetworkValidator
             atKey("edgelist_dir", $"edgelist_dir '{settings.EdgeListDir}' does not exist", ProblemSeverity.Error);
             return [];
         }
-        var found = Directory.GetFiles(settings.EdgeListDir)
-            .Select(Path.GetFileName)
-            .OfType<string>()
-            .Where(n => !n.StartsWith('.') && NameRules.CheckNetworkName(n) is null)
-            .OrderBy(n => n, StringComparer.Ordinal)
-            .ToList();
+        var found = NameRules.NetworksIn(settings.EdgeListDir);
         if (found.Count == 0)
             atKey("edgelist_dir", $"edgelist_dir '{settings.EdgeListDir}' contains no network edge lists", ProblemSeverity.Warning);
         return found;

@@ -124,13 +124,13 @@ public sealed class CommandLineSpecs
         var tree = new CommandTree();
         var root = await EdgemanageProcess.RunInProcessAsync("--help");
         Assert.Equal(ExitCodes.Ok, root.ExitCode);
-        foreach (var command in tree.Root.Subcommands) Assert.Contains($"  {command.Name}", root.Stdout);
+        foreach (var command in tree.Root.Subcommands.Where(c => !c.Hidden)) Assert.Contains($"  {command.Name}", root.Stdout);
         Assert.Contains("exit codes:", root.Stdout);
 
         var checkedCommands = 0;
         async Task Walk(Command command, string[] path)
         {
-            foreach (var sub in command.Subcommands) await Walk(sub, [.. path, sub.Name]);
+            foreach (var sub in command.Subcommands.Where(s => !s.Hidden)) await Walk(sub, [.. path, sub.Name]);
             if (path.Length == 0) return;
             var help = await EdgemanageProcess.RunInProcessAsync([.. path, "--help"]);
             Assert.True(help.ExitCode == ExitCodes.Ok, help.ToString());
@@ -268,6 +268,39 @@ public sealed class CommandLineSpecs
         Assert.DoesNotContain("--for", Lines(parts[5]));
         Assert.Contains("--for", Lines(parts[6]));
         Assert.Equal(["--dnet", "--dry-run"], Lines(parts[7]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Completion_offers_the_networks_of_the_config_on_the_command_line_for_dash_A()
+    {
+        using var dir = new TempDir();
+        var config = "";
+        foreach (var network in new[] { "beta", "alpha" })
+            config = DemoWorkspace.Write(dir.Path, network, 1, [1], ["127.0.0.2"]);
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "edges", ".alpha.swp"), ""); // an editor's, not a network
+        // edgemanage on PATH as the package installs it, with edge_conf a symlink beside it.
+        var bin = Directory.CreateDirectory(Path.Combine(dir.Path, "bin")).FullName;
+        var self = Path.Combine(bin, "edgemanage");
+        await File.WriteAllTextAsync(self, $"#!/bin/sh\nexec dotnet '{Path.Combine(AppContext.BaseDirectory, "edgemanage.dll")}' \"$@\"\n");
+        File.SetUnixFileMode(self, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(Path.Combine(bin, "edge_conf"), self);
+        var script = Path.Combine(dir.Path, "edgemanage.bash");
+        await File.WriteAllTextAsync(script, (await EdgemanageProcess.RunInProcessAsync("completion", "bash")).Stdout);
+
+        static string Complete(params string[] words) =>
+            $"COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); COMP_CWORD={words.Length - 1}; COMPREPLY=(); _edgemanage; " +
+            "printf '%s\\n' \"${COMPREPLY[@]}\"; echo ---\n";
+        var run = await Bash($"export PATH='{bin}':\"$PATH\"\nsource '{script}'\n" +
+            Complete("edgemanage", "run", "-c", config, "-A", "") +
+            Complete("edgemanage", "query", "--config=" + config, "--dnet", "a") +
+            Complete(Path.Combine(bin, "edge_conf"), "-c", config, "-A", "") +
+            Complete("edgemanage", "run", "-c", Path.Combine(dir.Path, "missing.yaml"), "-A", ""));
+        Assert.True(run.Code == 0, run.Stderr);
+        var parts = run.Stdout.Split("---\n");
+        Assert.Equal(["alpha", "beta"], Lines(parts[0]));
+        Assert.Equal(["alpha"], Lines(parts[1]));
+        Assert.Equal(["alpha", "beta"], Lines(parts[2]));
+        Assert.Equal("", parts[3].Trim()); // a config it cannot read: nothing, not an error on the command line
     }
 
     [Theory]

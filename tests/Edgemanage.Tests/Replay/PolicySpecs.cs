@@ -91,7 +91,7 @@ public sealed class PolicySpecs
     {
         var r = ConfigLoader.LoadFromText(ConfigSamples.MinimalPlus(extra), "/etc/edgemanage/edgemanage.yaml", "/etc/edgemanage");
         Assert.True(r.Ok, string.Join("\n", r.Errors));
-        Assert.Empty(r.Warnings.Where(w => w.ToString().Contains("keep_margin") || w.ToString().Contains("judge_median")));
+        Assert.DoesNotContain(r.Warnings, w => w.ToString().Contains("keep_margin") || w.ToString().Contains("judge_median"));
         Assert.Equal(margin, r.Settings!.KeepMargin);
         Assert.Equal(window, r.Settings.JudgeMedianWindowSeconds);
         Assert.Equal(margin > 0 ? r.Settings.GoodEnough * (1 + margin) : null, r.Settings.KeepUnderSeconds);
