@@ -216,6 +216,14 @@ public sealed class CommandLineSpecs
         Assert.Equal(ExitCodes.Ok, (await Run("/opt/edgemanage/edgemanage.dll", "version")).ExitCode);
     }
 
+    /// <summary>
+    /// Bash lines that complete <paramref name="words"/> as bash fills COMP_WORDS for "edgemanage ctl net &lt;TAB&gt;" and
+    /// friends (the last word is the one being completed), then print one completion per line and a "---" line.
+    /// </summary>
+    private static string Complete(params string[] words) =>
+        $"COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); COMP_CWORD={words.Length - 1}; COMPREPLY=(); _edgemanage; " +
+        "printf '%s\\n' \"${COMPREPLY[@]}\"; echo ---\n";
+
     private static async Task<(int Code, string Stdout, string Stderr)> Bash(string script)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -242,10 +250,6 @@ public sealed class CommandLineSpecs
         var syntax = await Bash($"bash -n '{script}'\n");
         Assert.True(syntax.Code == 0, syntax.Stderr);
 
-        // COMP_WORDS as bash fills them for "edgemanage ctl net <TAB>" and friends; one completion per line.
-        static string Complete(params string[] words) =>
-            $"COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); COMP_CWORD={words.Length - 1}; COMPREPLY=(); _edgemanage; " +
-            "printf '%s\\n' \"${COMPREPLY[@]}\"; echo ---\n";
         var run = await Bash($"source '{script}'\ncomplete -p edgemanage edge_conf\n" +
             Complete("edgemanage", "ctl", "net", "") +
             Complete("edgemanage", "") +
@@ -287,9 +291,6 @@ public sealed class CommandLineSpecs
         var script = Path.Combine(dir.Path, "edgemanage.bash");
         await File.WriteAllTextAsync(script, (await EdgemanageProcess.RunInProcessAsync("completion", "bash")).Stdout);
 
-        static string Complete(params string[] words) =>
-            $"COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); COMP_CWORD={words.Length - 1}; COMPREPLY=(); _edgemanage; " +
-            "printf '%s\\n' \"${COMPREPLY[@]}\"; echo ---\n";
         var run = await Bash($"export PATH='{bin}':\"$PATH\"\nsource '{script}'\n" +
             Complete("edgemanage", "run", "-c", config, "-A", "") +
             Complete("edgemanage", "query", "--config=" + config, "--dnet", "a") +
