@@ -251,14 +251,7 @@ public static class SqliteJournal
                     // samples per edge) on the large-object heap as garbage, raising the round's peak memory; decoding
                     // straight from the blob stream avoided that but made every field a chain of stream calls, and the
                     // gate took 0.15 s at 1000 edges (issue 14). From memory, sample lists are checked in place, not copied.
-                    using var blob = reader.GetStream(2);
-                    var length = checked((int)blob.Length);
-                    if (buffer.Length < length)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = ArrayPool<byte>.Shared.Rent(length);
-                    }
-                    blob.ReadExactly(buffer, 0, length);
+                    var length = Sqlite.SqliteStore.ReadBlob(reader, 2, ref buffer);
                     try
                     {
                         EdgemanageSerializer.Check(buffer, 0, length, manifest);

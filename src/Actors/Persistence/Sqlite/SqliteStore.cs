@@ -198,17 +198,33 @@ public static class SqliteStore
     public static object Deserialize(ActorSystem system, SqliteDataReader reader, int ordinal, string? manifest, int serializerId)
     {
         if (serializerId != EdgemanageSerializer.Id) return Deserialize(system, reader.GetFieldValue<byte[]>(ordinal), manifest, serializerId);
-        using var blob = reader.GetStream(ordinal);
-        var length = checked((int)blob.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
-            blob.ReadExactly(buffer, 0, length);
+            var length = ReadBlob(reader, ordinal, ref buffer);
             return EdgemanageSerializer.Decode(buffer, 0, length, manifest ?? "");
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Reads the blob in column <paramref name="ordinal"/> (an incremental read: the query must select the rowid) into
+    /// <paramref name="pooled"/>, an array rented from the shared pool, which is swapped for a larger rented one when
+    /// the blob does not fit; returns the blob's length. The caller returns whatever <paramref name="pooled"/> ends as.
+    /// </summary>
+    public static int ReadBlob(SqliteDataReader reader, int ordinal, ref byte[] pooled)
+    {
+        using var blob = reader.GetStream(ordinal);
+        var length = checked((int)blob.Length);
+        if (pooled.Length < length)
+        {
+            ArrayPool<byte>.Shared.Return(pooled);
+            pooled = ArrayPool<byte>.Shared.Rent(length);
+        }
+        blob.ReadExactly(pooled, 0, length);
+        return length;
     }
 }
